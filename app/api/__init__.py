@@ -1,0 +1,113 @@
+"""The policykg HTTP API: an app factory whose lifespan opens the store and loads the project."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app import __version__
+from app.catalog import load_catalog
+from app.config import Settings, get_settings
+from app.errors import (
+    AmbiguousDocument,
+    CatalogError,
+    DocumentRef,
+    ParameterError,
+    PolicyKGError,
+    QueryError,
+    QueryTimeout,
+    StoreError,
+    UnknownDocument,
+    UnknownQuery,
+)
+from app.store import PolicyStore
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None, *, store: PolicyStore | None = None) -> FastAPI:
+    """Build the FastAPI application; the store is opened and loaded when the app starts.
+
+    A caller that already opened and loaded a store (the CLI, to report load errors before
+    the server starts) passes it as ``store``; it then stays the caller's to close.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        active = PolicyStore.from_settings(settings) if store is None else store
+        try:
+            if owned:
+                active.load_project(settings)
+            app.state.store = active
+            app.state.catalog = load_catalog(settings.queries_dir)
+            yield
+        finally:
+            if owned:
+                active.close()
+
+    app = FastAPI(
+        title="policykg",
+        version=__version__,
+        summary="An open knowledge graph of Vietnamese public policy.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    _install_exception_handlers(app)
+
+    # Imported here so importing app.api stays cheap for code that only needs the factory's name.
+    from app.api.routers import health, lineage, queries, stats
+
+    for module in (health, queries, lineage, stats):
+        app.include_router(module.router)
+    return app
+
+
+def _ref(ref: DocumentRef) -> dict[str, str | None]:
+    return {
+        "iri": ref.iri,
+        "notation": ref.notation,
+        "label": ref.label,
+        "issuer": ref.issuer,
+        "issuer_label": ref.issuer_label,
+        "date": ref.date,
+    }
+
+
+def _install_exception_handlers(app: FastAPI) -> None:
+    """Map domain errors to 4xx JSON bodies ``{"detail": ...}`` so bad input never yields a 500."""
+
+    @app.exception_handler(AmbiguousDocument)
+    async def ambiguous(_: Request, exc: AmbiguousDocument) -> JSONResponse:
+        return JSONResponse(
+            status_code=409, content={"detail": str(exc), "candidates": [_ref(c) for c in exc.candidates]}
+        )
+
+    @app.exception_handler(UnknownDocument)
+    async def unknown_document(_: Request, exc: UnknownDocument) -> JSONResponse:
+        return JSONResponse(
+            status_code=404, content={"detail": str(exc), "suggestions": [_ref(s) for s in exc.suggestions]}
+        )
+
+    @app.exception_handler(UnknownQuery)
+    async def unknown_query(_: Request, exc: UnknownQuery) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(exc), "available": exc.available})
+
+    status_by_type: list[tuple[type[PolicyKGError], int]] = [
+        (ParameterError, 422),
+        (QueryTimeout, 504),
+        (QueryError, 400),
+        (CatalogError, 500),
+        (StoreError, 503),
+        (PolicyKGError, 400),
+    ]
+
+    @app.exception_handler(PolicyKGError)
+    async def domain_error(_: Request, exc: PolicyKGError) -> JSONResponse:
+        # Most specific class first: ParameterError is also a QueryError.
+        status = next(code for cls, code in status_by_type if isinstance(exc, cls))
+        return JSONResponse(status_code=status, content={"detail": str(exc)})

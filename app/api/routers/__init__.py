@@ -1,0 +1,1 @@
+"""HTTP routers of the policykg API, one module per resource."""

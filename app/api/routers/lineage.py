@@ -1,0 +1,100 @@
+"""Lineage of a document: what it carries out and what carries it out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from app.api.deps import StoreDep
+from app.lineage import LineageItem, lineage, resolve_document
+
+router = APIRouter(prefix="/api/lineage", tags=["lineage"])
+
+
+class LineageEntry(BaseModel):
+    """A document in a lineage; depth 0 is the document asked about."""
+
+    iri: str
+    notation: str | None
+    label: str | None
+    type: str | None
+    issuer: str | None
+    issuer_label: str | None
+    date: str | None
+    depth: int
+    relation: Literal["implements", "basedOn"] | None = None
+    via: str | None = None
+
+
+class LineageResponse(BaseModel):
+    """A document with its ancestors (what it carries out) and descendants (what carries it out)."""
+
+    document: LineageEntry
+    ancestors: list[LineageEntry]
+    descendants: list[LineageEntry]
+
+
+class DocumentCandidate(BaseModel):
+    """A document offered when a reference is ambiguous or unknown."""
+
+    iri: str
+    notation: str | None
+    label: str | None
+    issuer: str | None
+    issuer_label: str | None
+    date: str | None
+
+
+class AmbiguousResponse(BaseModel):
+    """The notation names several documents."""
+
+    detail: str
+    candidates: list[DocumentCandidate]
+
+
+class NotFoundResponse(BaseModel):
+    """No document matches; close matches follow."""
+
+    detail: str
+    suggestions: list[DocumentCandidate]
+
+
+def _entry(item: LineageItem) -> LineageEntry:
+    return LineageEntry(
+        iri=item.iri,
+        notation=item.notation,
+        label=item.label,
+        type=item.type,
+        issuer=item.issuer,
+        issuer_label=item.issuer_label,
+        date=item.date,
+        depth=item.depth,
+        relation=item.relation,
+        via=item.via,
+    )
+
+
+@router.get(
+    "",
+    response_model=LineageResponse,
+    summary="Lineage of a document",
+    responses={409: {"model": AmbiguousResponse}, 404: {"model": NotFoundResponse}},
+)
+def get_lineage(
+    store: StoreDep,
+    document: Annotated[str, Query(min_length=1, description="A notation as written (190-KH/TU) or an IRI")],
+    issuer: Annotated[
+        str | None, Query(description="Issuer IRI, key or name, to pick among same-numbered documents")
+    ] = None,
+    max_depth: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> LineageResponse:
+    """Resolve ``document`` and return its ancestors and descendants, each at its shortest depth."""
+    iri = resolve_document(store, document, issuer)
+    result = lineage(store, iri, max_depth)
+    return LineageResponse(
+        document=_entry(result.document),
+        ancestors=[_entry(i) for i in result.ancestors],
+        descendants=[_entry(i) for i in result.descendants],
+    )

@@ -1,0 +1,111 @@
+"""Domain exceptions of policykg; the CLI and the HTTP API translate them, the core never prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class PolicyKGError(Exception):
+    """Base class of every error the project reports to a user as one clear line."""
+
+
+class StoreError(PolicyKGError):
+    """The RDF store could not be opened, read or written."""
+
+
+class StoreLoadError(StoreError):
+    """An RDF file could not be parsed or loaded."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = str(path) if line is None else f"{path}:{line}" + ("" if column is None else f":{column}")
+        super().__init__(f"{where}: {message}")
+
+
+class QueryError(PolicyKGError):
+    """A SPARQL query could not be run."""
+
+
+class QuerySyntaxError(QueryError):
+    """A SPARQL query is not valid SPARQL 1.1 (message from pyoxigraph)."""
+
+
+class QueryTimeout(QueryError):
+    """A query ran longer than the configured timeout."""
+
+
+class ParameterError(QueryError):
+    """A named-query parameter is unknown, missing or malformed."""
+
+    def __init__(self, message: str, *, name: str | None = None) -> None:
+        self.name = name
+        super().__init__(message)
+
+
+class CatalogError(PolicyKGError):
+    """A named query file cannot be read or its header is malformed."""
+
+
+class UnknownQuery(CatalogError):
+    """No named query has the requested name."""
+
+    def __init__(self, name: str, available: list[str]) -> None:
+        self.name = name
+        self.available = available
+        shown = ", ".join(available) if available else "none"
+        super().__init__(f"unknown query {name!r}; available: {shown}")
+
+
+# Lives here rather than in app.lineage because the document errors below must carry it and
+# this module must not import the domain modules that raise them.
+@dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """A document as shown to a user choosing between candidates."""
+
+    iri: str
+    notation: str | None = None
+    label: str | None = None
+    issuer: str | None = None
+    issuer_label: str | None = None
+    date: str | None = None
+
+    def describe(self) -> str:
+        """One-line human description: notation, issuer, date and IRI."""
+        parts = [self.notation or "?"]
+        if self.issuer_label or self.issuer:
+            parts.append(f"({self.issuer_label or self.issuer})")
+        if self.date:
+            parts.append(self.date)
+        return " ".join(parts) + f" <{self.iri}>"
+
+
+class DocumentError(PolicyKGError):
+    """A document reference could not be resolved to exactly one document."""
+
+
+class AmbiguousDocument(DocumentError):
+    """A notation names several documents (numbers repeat across issuers)."""
+
+    def __init__(self, query: str, candidates: list[DocumentRef]) -> None:
+        self.query = query
+        self.candidates = candidates
+        listed = "; ".join(c.describe() for c in candidates)
+        super().__init__(
+            f"{query!r} names {len(candidates)} documents, give an issuer or an IRI: {listed}"
+        )
+
+
+class UnknownDocument(DocumentError):
+    """No document matches the given notation or IRI."""
+
+    def __init__(self, query: str, suggestions: list[DocumentRef]) -> None:
+        self.query = query
+        self.suggestions = suggestions
+        hint = (
+            "; did you mean: " + "; ".join(s.describe() for s in suggestions) if suggestions else ""
+        )
+        super().__init__(f"no document matches {query!r}{hint}")

@@ -1,0 +1,328 @@
+"""Document lineage: which documents a document carries out (ancestors) and which carry it out (descendants).
+
+Edges are ``pol:implements`` and ``pol:basedOn``; a document is reported once, at its shortest
+depth, and cycles in the data never loop. Documents are resolved from a notation as written
+("190-KH/TU"), which numbers repeat across issuers, so a notation alone can be ambiguous.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal as TypingLiteral
+
+import pyoxigraph as ox
+
+from app.errors import AmbiguousDocument, DocumentRef, UnknownDocument
+from app.namespaces import POL, POLID, expand
+from app.store import PolicyStore, term_text
+from app.text import fold, nfc, slug
+
+Direction = TypingLiteral["up", "down"]
+Relation = TypingLiteral["implements", "basedOn"]
+
+_RELATIONS: dict[str, Relation] = {str(POL.implements): "implements", str(POL.basedOn): "basedOn"}
+# Preferred when a document is reached at the same depth through both kinds of edge.
+_RELATION_RANK: dict[Relation, int] = {"implements": 0, "basedOn": 1}
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_VALUES_CHUNK = 500
+
+_EDGES_UP = """
+SELECT DISTINCT ?src ?rel ?dst WHERE {
+  VALUES ?rel { pol:implements pol:basedOn }
+  %s
+  ?src ?rel ?dst .
+}"""
+_EDGES_DOWN = """
+SELECT DISTINCT ?src ?rel ?dst WHERE {
+  VALUES ?rel { pol:implements pol:basedOn }
+  %s
+  ?dst ?rel ?src .
+}"""
+# Long format (one row per fact) keeps the result linear in the facts, where one OPTIONAL per
+# property would multiply labels by titles by types.
+_FACTS = """
+SELECT DISTINCT ?d ?key ?value ?aux WHERE {
+  %s
+  {
+    { ?d skos:notation ?value . BIND("notation" AS ?key) }
+    UNION { ?d rdfs:label ?value . BIND("label" AS ?key) }
+    UNION { ?d pol:title ?value . BIND("title" AS ?key) }
+    UNION { ?d a ?value . BIND("type" AS ?key) }
+    UNION { ?d pol:issueDate ?value . BIND("date" AS ?key) }
+    UNION { ?d pol:issuedBy ?value . BIND("issuer" AS ?key) }
+    UNION { ?d pol:issuedBy ?aux . ?aux rdfs:label ?value . BIND("issuerLabel" AS ?key) }
+  }
+}"""
+_ALL_DOCUMENTS = """
+  ?d skos:notation ?anyNotation .
+  FILTER EXISTS { { ?d a/rdfs:subClassOf* pol:PolicyDocument } UNION { ?d pol:issuedBy ?anyIssuer } }
+"""
+_EXISTS = "ASK { ?d ?p ?o }"
+
+
+@dataclass(frozen=True, slots=True)
+class LineageItem:
+    """A document in a lineage, with how far and by which edge it was reached."""
+
+    iri: str
+    notation: str | None
+    label: str | None
+    type: str | None
+    issuer: str | None
+    issuer_label: str | None
+    date: str | None
+    depth: int
+    relation: Relation | None = None
+    via: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """A document with its ancestors and descendants."""
+
+    document: LineageItem
+    ancestors: list[LineageItem] = field(default_factory=list)
+    descendants: list[LineageItem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Facts:
+    iri: str
+    notations: list[str] = field(default_factory=list)
+    labels: list[tuple[str, str | None]] = field(default_factory=list)
+    titles: list[tuple[str, str | None]] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    issuers: list[str] = field(default_factory=list)
+    issuer_labels: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+
+    @property
+    def notation(self) -> str | None:
+        return min(self.notations) if self.notations else None
+
+    @property
+    def label(self) -> str | None:
+        return _best_label(self.labels) or _best_label(self.titles)
+
+    @property
+    def type(self) -> str | None:
+        # The most specific pol: class; pol:PolicyDocument only when nothing narrower is stated.
+        ours = sorted(t for t in self.types if t.startswith(str(POL)))
+        narrow = [t for t in ours if t != str(POL.PolicyDocument)]
+        candidates = narrow or ours or sorted(self.types)
+        return candidates[0] if candidates else None
+
+    @property
+    def issuer(self) -> str | None:
+        return min(self.issuers) if self.issuers else None
+
+    @property
+    def issuer_label(self) -> str | None:
+        return _best_label(self.issuer_labels.get(self.issuer or "", []))
+
+    @property
+    def date(self) -> str | None:
+        return min(self.dates) if self.dates else None
+
+    def ref(self) -> DocumentRef:
+        return DocumentRef(
+            iri=self.iri,
+            notation=self.notation,
+            label=self.label,
+            issuer=self.issuer,
+            issuer_label=self.issuer_label,
+            date=self.date,
+        )
+
+    def item(self, depth: int, relation: Relation | None = None, via: str | None = None) -> LineageItem:
+        return LineageItem(
+            iri=self.iri,
+            notation=self.notation,
+            label=self.label,
+            type=self.type,
+            issuer=self.issuer,
+            issuer_label=self.issuer_label,
+            date=self.date,
+            depth=depth,
+            relation=relation,
+            via=via,
+        )
+
+
+def _best_label(labels: Sequence[tuple[str, str | None]]) -> str | None:
+    if not labels:
+        return None
+    rank = {"vi": 0, None: 1, "en": 2}
+    return min(labels, key=lambda pair: (rank.get(pair[1], 3), pair[0]))[0]
+
+
+def _values(iris: Iterable[str], var: str) -> str:
+    # Only IRIs read back from the store reach here; NamedNode validates them and str() writes
+    # them in <...> form, so no user text is ever spliced into SPARQL.
+    terms = " ".join(str(ox.NamedNode(iri)) for iri in iris)
+    return f"VALUES ?{var} {{ {terms} }}"
+
+
+def _chunks(items: Sequence[str], size: int = _VALUES_CHUNK) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _facts(store: PolicyStore, iris: Sequence[str] | None) -> dict[str, _Facts]:
+    """Facts about the given documents, or about every document when ``iris`` is None."""
+    facts: dict[str, _Facts] = {}
+    patterns = [_ALL_DOCUMENTS] if iris is None else [_values(chunk, "d") for chunk in _chunks(list(iris))]
+    for pattern in patterns:
+        for row in store.select(_FACTS % pattern):
+            d, key, value, aux = row["d"], row["key"], row["value"], row["aux"]
+            if d is None or key is None or value is None:
+                continue
+            iri = term_text(d)
+            info = facts.setdefault(iri, _Facts(iri))
+            text = term_text(value)
+            lang = value.language if isinstance(value, ox.Literal) else None
+            match term_text(key):
+                case "notation":
+                    info.notations.append(text)
+                case "label":
+                    info.labels.append((text, lang))
+                case "title":
+                    info.titles.append((text, lang))
+                case "type":
+                    info.types.append(text)
+                case "date":
+                    info.dates.append(text)
+                case "issuer":
+                    info.issuers.append(text)
+                case "issuerLabel" if aux is not None:
+                    info.issuer_labels.setdefault(term_text(aux), []).append((text, lang))
+    return facts
+
+
+def _walk(store: PolicyStore, start: str, direction: Direction, max_depth: int) -> list[LineageItem]:
+    template = _EDGES_UP if direction == "up" else _EDGES_DOWN
+    reached: dict[str, tuple[int, Relation, str]] = {}
+    seen = {start}
+    frontier = [start]
+    depth = 0
+    while frontier and depth < max_depth:
+        depth += 1
+        found: dict[str, tuple[Relation, str]] = {}
+        for chunk in _chunks(frontier):
+            for row in store.select(template % _values(chunk, "src")):
+                src, rel, dst = row["src"], row["rel"], row["dst"]
+                if not isinstance(dst, ox.NamedNode) or src is None or rel is None or dst.value in seen:
+                    continue
+                relation = _RELATIONS[term_text(rel)]
+                origin = term_text(src)
+                best = found.get(dst.value)
+                if best is None or (_RELATION_RANK[relation], origin) < (_RELATION_RANK[best[0]], best[1]):
+                    found[dst.value] = (relation, origin)
+        for iri, (relation, via) in found.items():
+            reached[iri] = (depth, relation, via)
+        seen.update(found)
+        frontier = sorted(found)
+    facts = _facts(store, sorted(reached))
+    items = [
+        facts.get(iri, _Facts(iri)).item(depth, relation, via) for iri, (depth, relation, via) in reached.items()
+    ]
+    return sorted(items, key=lambda i: (i.depth, i.notation or "", i.iri))
+
+
+def ancestors(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> list[LineageItem]:
+    """Documents ``doc_iri`` implements or is based on, transitively, each at its shortest depth."""
+    return _walk(store, doc_iri, "up", max_depth)
+
+
+def descendants(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> list[LineageItem]:
+    """Documents that implement or are based on ``doc_iri``, transitively, each at its shortest depth."""
+    return _walk(store, doc_iri, "down", max_depth)
+
+
+def describe_document(store: PolicyStore, doc_iri: str) -> LineageItem:
+    """The document itself as a depth-0 lineage item."""
+    return _facts(store, [doc_iri]).get(doc_iri, _Facts(doc_iri)).item(0)
+
+
+def lineage(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> Lineage:
+    """A document with its ancestors and descendants."""
+    return Lineage(
+        document=describe_document(store, doc_iri),
+        ancestors=ancestors(store, doc_iri, max_depth),
+        descendants=descendants(store, doc_iri, max_depth),
+    )
+
+
+def _issuer_matches(info: _Facts, issuer: str) -> bool:
+    wanted_iri = expand(issuer)
+    if wanted_iri in info.issuers:
+        return True
+    key = slug(issuer)
+    folded = fold(issuer)
+    if not key:
+        return False
+    for iri in info.issuers:
+        # Agency IRIs are agency/{area-key}/{slug}: "quang-tri" or "so-khcn" pick them out.
+        segments = iri.rstrip("/").split("/")[-2:]
+        if any(key in segment for segment in segments):
+            return True
+        if any(folded in fold(label) for label, _ in info.issuer_labels.get(iri, [])):
+            return True
+    # The document IRI carries the issuer key too: doc/{issuer-key}/...
+    parts = info.iri.split("/doc/", 1)
+    return len(parts) == 2 and key in parts[1].split("/", 1)[0]
+
+
+def _tail(iri: str) -> str:
+    return iri.removeprefix(str(POLID))
+
+
+def _looks_like_iri(text: str) -> str | None:
+    expanded = expand(text)
+    if expanded != text or (_URL_LIKE.match(text) and ("://" in text or text.lower().startswith("urn:"))):
+        try:
+            return ox.NamedNode(expanded).value
+        except ValueError:
+            return None
+    return None
+
+
+def resolve_document(store: PolicyStore, notation_or_iri: str, issuer: str | None = None) -> str:
+    """The IRI of the one document a notation (optionally with an issuer) or an IRI names.
+
+    Raises AmbiguousDocument with the candidates when several documents share the notation,
+    and UnknownDocument with close matches when none matches.
+    """
+    query = nfc(notation_or_iri).strip()
+    issuer = nfc(issuer).strip() if issuer else None
+    iri = _looks_like_iri(query)
+    if iri is not None:
+        if store.ask(_EXISTS, {"d": ox.NamedNode(iri)}):
+            return iri
+        documents = _facts(store, None)
+        # Compare what follows the shared polid: namespace, else every IRI looks alike.
+        tails = {_tail(d): d for d in documents}
+        close = difflib.get_close_matches(_tail(iri), list(tails), n=5, cutoff=0.6)
+        raise UnknownDocument(query, [documents[tails[c]].ref() for c in close])
+    documents = _facts(store, None)
+    key = slug(query)
+    same_number = [d for d in documents.values() if any(slug(n) == key for n in d.notations)] if key else []
+    candidates = [d for d in same_number if issuer is None or _issuer_matches(d, issuer)]
+    candidates.sort(key=lambda d: (d.issuer_label or d.issuer or "", d.iri))
+    if len(candidates) == 1:
+        return candidates[0].iri
+    if candidates:
+        raise AmbiguousDocument(query, [d.ref() for d in candidates])
+    if same_number:
+        # The number exists but not for that issuer: those documents are the best suggestions.
+        raise UnknownDocument(query if issuer is None else f"{query} ({issuer})", [d.ref() for d in same_number])
+    by_slug: dict[str, list[_Facts]] = {}
+    for d in documents.values():
+        for n in d.notations:
+            by_slug.setdefault(slug(n), []).append(d)
+    close = difflib.get_close_matches(key, list(by_slug), n=5, cutoff=0.6) if key else []
+    suggestions = [d.ref() for c in close for d in by_slug[c]][:10]
+    raise UnknownDocument(query, suggestions)

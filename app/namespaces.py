@@ -1,0 +1,59 @@
+"""Namespaces of CONVENTIONS.md, as rdflib namespaces and as a SPARQL prefix map."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+
+POL = Namespace("https://w3id.org/policykg/ontology#")
+POLID = Namespace("https://w3id.org/policykg/id/")
+POLG = Namespace("https://w3id.org/policykg/graph/")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+CPOV = Namespace("http://data.europa.eu/m8g/")
+RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+OWL = Namespace("http://www.w3.org/2002/07/owl#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+ONTOLOGY_GRAPH = "https://w3id.org/policykg/ontology"
+GRAPH_BASE = str(POLG)
+
+PREFIXES: dict[str, str] = {
+    "pol": str(POL),
+    "polid": str(POLID),
+    "polg": str(POLG),
+    "eli": str(ELI),
+    "org": str(ORG),
+    "prov": str(PROV),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "foaf": str(FOAF),
+    "cpov": str(CPOV),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "sh": str(SH),
+}
+
+
+def compact(iri: str) -> str:
+    """Shorten an IRI to ``prefix:local`` with PREFIXES when a namespace matches, else return it."""
+    # Longest namespace first so polid: wins over a shorter overlapping namespace.
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def expand(curie_or_iri: str) -> str:
+    """Expand ``prefix:local`` when the prefix is one of PREFIXES; leave anything else unchanged."""
+    prefix, sep, local = curie_or_iri.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return PREFIXES[prefix] + local
+    return curie_or_iri

@@ -1,0 +1,484 @@
+"""The policykg RDF store: a thin, typed wrapper around ``pyoxigraph.Store``.
+
+Every query runs with the default graph as the union of all named graphs (each source article
+is its own graph, but questions are about the whole graph) and with the project prefixes.
+Values are bound through pyoxigraph ``substitutions`` so user text never becomes SPARQL text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
+
+import pyoxigraph as ox
+
+from app.errors import ParameterError, QueryError, QuerySyntaxError, QueryTimeout, StoreError, StoreLoadError
+from app.namespaces import GRAPH_BASE, ONTOLOGY_GRAPH, PREFIXES
+
+if TYPE_CHECKING:
+    import rdflib
+
+    from app.config import Settings
+
+Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+PyValue: TypeAlias = str | int | float | bool | dt.date | dt.datetime | None
+JsonValue: TypeAlias = str | int | float | bool | None
+_T = TypeVar("_T")
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER_TYPES = frozenset(
+    _XSD + t
+    for t in (
+        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+        "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+        "unsignedByte",
+    )
+)
+_FLOAT_TYPES = frozenset(_XSD + t for t in ("decimal", "double", "float"))
+
+_TRIPLE_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+_QUAD_FORMATS: dict[str, ox.RdfFormat] = {
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
+}
+# pyoxigraph puts the position in the message as well as in lineno/offset; we print it once.
+_POSITION_PREFIX = re.compile(r"^Parser error (?:at|between) line \d+ column \d+(?: and line \d+ column \d+)?: ")
+_PROJECTION_ERROR = re.compile(r"does not contains? variable \?(\w+) in its SELECT projection")
+
+
+def term_text(term: Term) -> str:
+    """The lexical text of a term: IRI, blank node id, literal value, or N-Triples for a quoted triple."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
+def to_python(term: Term | None) -> PyValue:
+    """Convert an RDF term to a plain Python value (IRIs and strings as str, numbers, dates)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
+    datatype = term.datatype.value
+    value = term.value
+    # A lexical form outside the datatype's space is kept as text rather than failing the query.
+    try:
+        if datatype in _INTEGER_TYPES:
+            return int(value)
+        if datatype in _FLOAT_TYPES:
+            return float(value)
+        if datatype == _XSD + "boolean":
+            return value in ("true", "1")
+        if datatype == _XSD + "date":
+            return dt.date.fromisoformat(value)
+        if datatype == _XSD + "dateTime":
+            return dt.datetime.fromisoformat(value)
+        if datatype == _XSD + "gYear" and value.isdigit():
+            return int(value)
+    except ValueError:
+        return value
+    return value
+
+
+def to_json_value(term: Term | None) -> JsonValue:
+    """Convert an RDF term to a JSON-ready value (dates as ISO 8601 text)."""
+    value = to_python(term)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """The solutions of a SELECT query: column names in projection order and one dict per row."""
+
+    columns: list[str]
+    rows: list[dict[str, Term | None]] = field(default_factory=list)
+    truncated: bool = False
+
+    def python_rows(self) -> list[dict[str, PyValue]]:
+        """Rows with plain Python values."""
+        return [{c: to_python(row.get(c)) for c in self.columns} for row in self.rows]
+
+    def json_rows(self) -> list[dict[str, JsonValue]]:
+        """Rows with JSON-ready values."""
+        return [{c: to_json_value(row.get(c)) for c in self.columns} for row in self.rows]
+
+
+class PolicyStore:
+    """An RDF dataset of the project, in memory or on disk (RocksDB)."""
+
+    def __init__(
+        self,
+        store: ox.Store,
+        path: Path | None = None,
+        *,
+        timeout: float | None = None,
+        max_results: int | None = None,
+    ) -> None:
+        self._store: ox.Store | None = store
+        self.path = path
+        self.timeout = timeout
+        self.max_results = max_results
+
+    # ------------------------------------------------------------------ opening and loading
+
+    @classmethod
+    def open(
+        cls, path: Path | None = None, *, timeout: float | None = None, max_results: int | None = None
+    ) -> PolicyStore:
+        """Open an in-memory store (``path`` None) or an on-disk store in directory ``path``."""
+        if path is None:
+            return cls(ox.Store(), None, timeout=timeout, max_results=max_results)
+        path = Path(path).expanduser()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store at {path}: {exc} (is another policykg process using it?)"
+            ) from exc
+        return cls(store, path, timeout=timeout, max_results=max_results)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PolicyStore:
+        """Open the store the settings name, with their timeout and result limit."""
+        return cls.open(settings.store_path, timeout=settings.query_timeout, max_results=settings.max_results)
+
+    @property
+    def raw(self) -> ox.Store:
+        """The underlying pyoxigraph store."""
+        if self._store is None:
+            raise StoreError("the store is closed")
+        return self._store
+
+    @property
+    def on_disk(self) -> bool:
+        """True when the store persists in a directory."""
+        return self.path is not None
+
+    def close(self) -> None:
+        """Flush and release the store (and its RocksDB lock, so it can be reopened)."""
+        if self._store is not None:
+            if self.on_disk:
+                self._store.flush()
+            # Dropping the only reference frees the Rust store, which releases the lock.
+            self._store = None
+
+    def __enter__(self) -> PolicyStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def is_empty(self) -> bool:
+        """True when the store holds no quad at all."""
+        return next(iter(self.raw.quads_for_pattern(None, None, None, None)), None) is None
+
+    def clear(self) -> None:
+        """Remove every quad and named graph."""
+        self.raw.clear()
+
+    @staticmethod
+    def graph_for_file(path: Path, ontology_dir: Path | None = None) -> str | None:
+        """The named graph a triples file is loaded into, or None for quad formats (own graphs)."""
+        if path.suffix.lower() in _QUAD_FORMATS:
+            return None
+        if ontology_dir is not None and path.resolve().is_relative_to(ontology_dir.resolve()):
+            return ONTOLOGY_GRAPH
+        return GRAPH_BASE + path.stem
+
+    def load_file(self, path: Path, *, graph: str | None = None) -> None:
+        """Load one RDF file; triples go to ``graph`` (default: by file name), quads keep theirs."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        fmt = _TRIPLE_FORMATS.get(suffix) or _QUAD_FORMATS.get(suffix)
+        if fmt is None:
+            raise StoreLoadError(path, f"unsupported file type {suffix!r}")
+        if graph is None and suffix in _TRIPLE_FORMATS:
+            graph = self.graph_for_file(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise StoreLoadError(path, f"cannot read: {exc.strerror or exc}") from exc
+        to_graph = ox.NamedNode(graph) if graph is not None and suffix in _TRIPLE_FORMATS else None
+        try:
+            # load() is transactional per file, so a bad file never leaves half of itself behind.
+            self.raw.load(input=data, format=fmt, to_graph=to_graph)
+        except SyntaxError as exc:
+            message = _POSITION_PREFIX.sub("", exc.msg or str(exc))
+            raise StoreLoadError(path, message, exc.lineno, exc.offset) from exc
+        except (ValueError, OSError) as exc:
+            raise StoreLoadError(path, str(exc)) from exc
+
+    def load_files(self, paths: Iterable[Path], *, ontology_dir: Path | None = None) -> int:
+        """Load RDF files (ontology-dir Turtle into the ontology graph); return how many were loaded."""
+        count = 0
+        for path in paths:
+            path = Path(path)
+            self.load_file(path, graph=self.graph_for_file(path, ontology_dir))
+            count += 1
+        return count
+
+    @staticmethod
+    def project_files(settings: Settings) -> list[Path]:
+        """The files ``load_project`` reads, in a stable order: ontology first, then data."""
+        files: list[Path] = []
+        if settings.ontology_dir.is_dir():
+            files += sorted(settings.ontology_dir.rglob("*.ttl"))
+        if settings.data_dir.is_dir():
+            files += sorted(
+                p for p in settings.data_dir.rglob("*") if p.is_file() and p.suffix.lower() in (".trig", ".ttl")
+            )
+        return files
+
+    def load_project(self, settings: Settings, *, reload: bool = False) -> bool:
+        """Load the ontology and data of the project; return False when an on-disk store was kept as is."""
+        if self.on_disk and not reload and not self.is_empty():
+            return False
+        if reload:
+            self.clear()
+        try:
+            self.load_files(self.project_files(settings), ontology_dir=settings.ontology_dir)
+        except StoreLoadError:
+            if self.on_disk:
+                # A half-loaded on-disk store would otherwise look loaded on the next start.
+                self.clear()
+            raise
+        self._materialise_union()
+        if self.on_disk:
+            self.raw.flush()
+        return True
+
+    def _materialise_union(self) -> None:
+        """Copy every named-graph triple into the default graph, once.
+
+        Oxigraph's ``use_default_graph_as_union`` is a bag: a fact stated by two source articles
+        would match twice and COUNTs would overcount. A real union default graph (a set, as Fuseki's
+        unionDefaultGraph) keeps SPARQL answers right while each source keeps its named graph.
+        """
+        default = ox.DefaultGraph()
+        # Collect first: inserting while iterating the same store is not safe.
+        copies = [
+            ox.Quad(q.subject, q.predicate, q.object, default)
+            for q in self.raw.quads_for_pattern(None, None, None, None)
+            if q.graph_name != default
+        ]
+        self.raw.extend(copies)
+
+    # ------------------------------------------------------------------ querying
+
+    def _execute(self, text: str, substitutions: dict[ox.Variable, Term]) -> object:
+        try:
+            return self.raw.query(
+                text,
+                prefixes=PREFIXES,
+                substitutions=substitutions or None,
+            )
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise self._query_error(exc) from exc
+        except OSError as exc:
+            raise StoreError(f"store error while querying: {exc}") from exc
+
+    def _run(self, query: str, bindings: Mapping[str, Term] | None) -> tuple[object, frozenset[str]]:
+        """Run ``query``; return its result and the variables added to its projection (to hide)."""
+        substitutions: dict[ox.Variable, Term] = {}
+        for name, value in (bindings or {}).items():
+            if not isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)):
+                raise ParameterError(f"binding for ?{name} must be an RDF term, not {type(value).__name__}")
+            substitutions[ox.Variable(name.lstrip("?$"))] = value
+        text, added = query, list[str]()
+        while True:
+            try:
+                return self._execute(text, substitutions), frozenset(added)
+            except ParameterError as exc:
+                # pyoxigraph substitutes only projected variables, and a query author naturally
+                # leaves a parameter out of SELECT: project it, and the caller hides the column.
+                widened = _add_to_projection(text, exc.name) if exc.name and exc.name not in added else None
+                if widened is None:
+                    raise
+                added.append(exc.name)  # type: ignore[arg-type]  # checked just above
+                text = widened
+            except QuerySyntaxError as exc:
+                if added:  # the widened projection is invalid (an aggregate query): name the real cause
+                    raise self._unprojected(added[0]) from exc
+                raise
+
+    @staticmethod
+    def _unprojected(variable: str) -> ParameterError:
+        return ParameterError(
+            f"cannot bind ?{variable}: the query must project it (SELECT ?{variable} ... or SELECT *)",
+            name=variable,
+        )
+
+    @staticmethod
+    def _query_error(exc: Exception) -> QueryError:
+        match = _PROJECTION_ERROR.search(str(exc))
+        if match:
+            return PolicyStore._unprojected(match.group(1))
+        return QueryError(f"query failed: {exc}")
+
+    def _iterate(self, results: Iterable[_T]) -> Iterator[_T]:
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        iterator = iter(results)
+        while True:
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+            except (RuntimeError, ValueError) as exc:
+                raise self._query_error(exc) from exc
+            except OSError as exc:
+                raise StoreError(f"store error while querying: {exc}") from exc
+            # pyoxigraph cannot interrupt a running query, so the deadline is checked between rows.
+            if deadline is not None and time.monotonic() > deadline:
+                raise QueryTimeout(f"query exceeded the {self.timeout:g} s timeout")
+            yield item
+
+    def run_select(
+        self, query: str, bindings: Mapping[str, Term] | None = None, *, limit: int | None = None
+    ) -> QueryResult:
+        """Run a SELECT query; keep at most ``limit`` rows and flag the result as truncated past it."""
+        results, hidden = self._run(query, bindings)
+        if not isinstance(results, ox.QuerySolutions):
+            raise QueryError(f"expected a SELECT query, got {_kind(results)}")
+        columns = [v.value for v in results.variables if v.value not in hidden]
+        rows: list[dict[str, Term | None]] = []
+        truncated = False
+        for solution in self._iterate(results):
+            if limit is not None and len(rows) >= limit:
+                truncated = True
+                break
+            assert isinstance(solution, ox.QuerySolution)
+            rows.append({c: solution[c] for c in columns})
+        return QueryResult(columns=columns, rows=rows, truncated=truncated)
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term | None]]:
+        """Run a SELECT query; each row maps every projected variable to a term, None when unbound."""
+        return self.run_select(query, bindings).rows
+
+    def select_python(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, PyValue]]:
+        """Run a SELECT query and return rows of plain Python values."""
+        return self.run_select(query, bindings).python_rows()
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        """Run an ASK query."""
+        result, _ = self._run(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError(f"expected an ASK query, got {_kind(result)}")
+        return bool(result)
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> rdflib.Graph:
+        """Run a CONSTRUCT or DESCRIBE query and return its triples as an rdflib graph."""
+        import rdflib
+
+        result, _ = self._run(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError(f"expected a CONSTRUCT or DESCRIBE query, got {_kind(result)}")
+        data = ox.serialize(list(self._iterate(result)), format=ox.RdfFormat.N_TRIPLES) or b""
+        graph = _bind(rdflib.Graph())
+        graph.parse(data=data.decode("utf-8"), format="nt")
+        return graph
+
+    # ------------------------------------------------------------------ inspection and export
+
+    def triple_count(self) -> int:
+        """Number of distinct triples (the union default graph)."""
+        rows = self.select_python("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return int(rows[0]["n"])
+
+    def quad_count(self) -> int:
+        """Number of quads in the store, the union copy included."""
+        return len(self.raw)
+
+    def graph_names(self) -> list[str]:
+        """IRIs of the named graphs, sorted."""
+        return sorted(str(g.value) for g in self.raw.named_graphs())
+
+    def to_rdflib_dataset(self) -> rdflib.Dataset:
+        """The whole dataset as an rdflib Dataset (named graphs kept)."""
+        import rdflib
+
+        # N-Quads is the fastest route: no prefixes to resolve, one line per quad.
+        data = self.raw.dump(format=ox.RdfFormat.N_QUADS) or b""
+        dataset = rdflib.Dataset()
+        _bind(dataset)
+        dataset.parse(data=data.decode("utf-8"), format="nquads")
+        return dataset
+
+    def to_rdflib_graph(self) -> rdflib.Graph:
+        """The union of all graphs as one rdflib Graph (for pySHACL and owlready2)."""
+        import rdflib
+
+        data = ox.serialize((q.triple for q in self.raw), format=ox.RdfFormat.N_TRIPLES) or b""
+        graph = _bind(rdflib.Graph())
+        graph.parse(data=data.decode("utf-8"), format="nt")
+        return graph
+
+
+_SELECT_MODIFIER = re.compile(r"\s+(DISTINCT|REDUCED)\b", re.IGNORECASE)
+
+
+def _add_to_projection(query: str, variable: str) -> str | None:
+    """Return ``query`` with ``?variable`` added to its top-level SELECT clause, or None if not found.
+
+    Only the prologue (comments, PREFIX/BASE IRIs) can precede the top-level SELECT, so a scan
+    that skips comments, IRIs and strings finds it without a SPARQL parser.
+    """
+    i, n = 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch == "#":
+            newline = query.find("\n", i)
+            i = n if newline < 0 else newline + 1
+        elif ch == "<":
+            close = query.find(">", i)
+            i = n if close < 0 else close + 1
+        elif ch in "\"'":
+            close = query.find(ch, i + 1)
+            i = n if close < 0 else close + 1
+        elif ch.isalpha():
+            j = i
+            while j < n and (query[j].isalnum() or query[j] in "_-:"):
+                j += 1
+            word = query[i:j]
+            if word.upper() == "SELECT":
+                modifier = _SELECT_MODIFIER.match(query, j)
+                at = modifier.end() if modifier else j
+                if query[at:].lstrip().startswith("*"):
+                    return None  # SELECT * already projects every variable
+                return f"{query[:at]} ?{variable}{query[at:]}"
+            if word.upper() in ("ASK", "CONSTRUCT", "DESCRIBE", "WHERE"):
+                return None
+            i = j
+        else:
+            i += 1
+    return None
+
+
+def _kind(result: object) -> str:
+    if isinstance(result, ox.QueryBoolean):
+        return "an ASK query"
+    if isinstance(result, ox.QueryTriples):
+        return "a CONSTRUCT/DESCRIBE query"
+    return "a SELECT query"
+
+
+def _bind(graph: rdflib.Graph) -> rdflib.Graph:
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph

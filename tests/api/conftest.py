@@ -1,0 +1,18 @@
+"""A TestClient on an app built over the fixture project (its lifespan opens and loads the store)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api import create_app
+from app.config import Settings
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """A client whose app has loaded tests/fixtures/project into an in-memory store."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

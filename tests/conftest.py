@@ -1,0 +1,34 @@
+"""Shared fixtures: a small fresh project (tests/fixtures/project) loaded into an in-memory store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from app.config import Settings
+from app.store import PolicyStore
+from tests.project import PROJECT
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep a developer's POLICYKG_* variables out of the tests."""
+    for key in list(os.environ):
+        if key.startswith("POLICYKG_"):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings rooted at the fixture project."""
+    return Settings(root=PROJECT)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[PolicyStore]:
+    """A fresh in-memory store with the fixture project loaded."""
+    with PolicyStore.from_settings(settings) as opened:
+        opened.load_project(settings)
+        yield opened

@@ -1,0 +1,190 @@
+"""The store wrapper (app.store): loading, graphs, querying, export, on-disk reopen."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from app.config import Settings
+from app.errors import ParameterError, QueryError, QuerySyntaxError, QueryTimeout, StoreLoadError
+from app.namespaces import ONTOLOGY_GRAPH
+from app.store import PolicyStore
+from tests.project import DOC_12, DOC_45, DOC_52, FIXTURE_TRIPLES, FIXTURES, PROJECT
+
+
+def test_load_project_graphs(store: PolicyStore) -> None:
+    assert store.triple_count() == FIXTURE_TRIPLES
+    assert store.graph_names() == sorted(
+        [
+            ONTOLOGY_GRAPH,
+            "https://w3id.org/policykg/graph/reference",
+            "https://w3id.org/policykg/graph/source/national",
+            "https://w3id.org/policykg/graph/source/quang-tri",
+            "https://w3id.org/policykg/graph/source/ha-tinh",
+            "https://w3id.org/policykg/graph/source/cycle",
+        ]
+    )
+
+
+def test_turtle_graph_depends_on_directory(tmp_path: Path) -> None:
+    onto = tmp_path / "ontology"
+    onto.mkdir()
+    (onto / "core.ttl").write_text("<http://ex/a> <http://ex/p> <http://ex/b> .\n", encoding="utf-8")
+    (tmp_path / "extra.ttl").write_text("<http://ex/c> <http://ex/p> <http://ex/d> .\n", encoding="utf-8")
+    with PolicyStore.open() as s:
+        assert s.load_files([onto / "core.ttl", tmp_path / "extra.ttl"], ontology_dir=onto) == 2
+        assert s.graph_names() == sorted([ONTOLOGY_GRAPH, "https://w3id.org/policykg/graph/extra"])
+
+
+def test_union_default_graph_joins_across_graphs(store: PolicyStore) -> None:
+    # The document is in the quang-tri source graph, its issuer's label in the reference graph.
+    rows = store.select_python(
+        "SELECT ?d ?name WHERE { ?d pol:issuedBy ?a . ?a rdfs:label ?name }",
+        {"d": ox.NamedNode(DOC_45)},
+    )
+    assert [r["name"] for r in rows] == ["UBND tỉnh Quảng Trị"]
+
+
+def test_select_returns_terms_and_none_for_unbound(store: PolicyStore) -> None:
+    rows = store.select(
+        "SELECT ?d ?n ?date WHERE { ?d skos:notation ?n OPTIONAL { ?d pol:issueDate ?date } } ORDER BY ?d",
+        {"n": ox.Literal("12/KH-SKHCN")},
+    )
+    assert rows == [{"d": ox.NamedNode(DOC_12), "n": ox.Literal("12/KH-SKHCN"), "date": None}]
+
+
+def test_select_python_converts_values(store: PolicyStore) -> None:
+    rows = store.select_python(
+        "SELECT ?d ?date ?year ?n WHERE { ?d pol:issueDate ?date BIND(YEAR(?date) AS ?year) BIND(1.5 AS ?n) }",
+        {"d": ox.NamedNode(DOC_52)},
+    )
+    assert rows == [{"d": DOC_52, "date": dt.date(2019, 9, 27), "year": 2019, "n": 1.5}]
+
+
+def test_ask_and_construct(store: PolicyStore) -> None:
+    assert store.ask("ASK { ?d pol:implements ?up }", {"d": ox.NamedNode(DOC_45)})
+    assert not store.ask("ASK { ?d pol:implements ?up }", {"d": ox.NamedNode(DOC_52)})
+    graph = store.construct("CONSTRUCT { ?d pol:implements ?up } WHERE { ?d pol:implements ?up }")
+    assert len(graph) == 4
+    assert graph.namespace_manager.store.namespace("pol") is not None
+
+
+def test_query_syntax_error_carries_pyoxigraph_message(store: PolicyStore) -> None:
+    with pytest.raises(QuerySyntaxError, match="error at"):
+        store.select("SELECT * WHERE { ?s ?p }")
+
+
+def test_wrong_query_form(store: PolicyStore) -> None:
+    with pytest.raises(QueryError, match="expected a SELECT"):
+        store.select("ASK { ?s ?p ?o }")
+    with pytest.raises(QueryError, match="expected an ASK"):
+        store.ask("SELECT * WHERE { ?s ?p ?o }")
+
+
+def test_unprojected_binding_is_projected_then_hidden(store: PolicyStore) -> None:
+    # pyoxigraph substitutes projected variables only; the store widens a plain SELECT itself.
+    query = "# a comment with select\nSELECT DISTINCT ?d WHERE { ?d skos:notation ?n FILTER(STR(?n) = ?want) }"
+    result = store.run_select(query, {"want": ox.Literal("45/KH-UBND")})
+    assert result.columns == ["d"]
+    assert result.python_rows() == [{"d": DOC_45}]
+
+
+def test_unprojected_binding_in_aggregate_is_a_parameter_error(store: PolicyStore) -> None:
+    with pytest.raises(ParameterError, match=r"cannot bind \?o"):
+        store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {"o": ox.Literal("x")})
+    # Projected and grouped, the same binding works.
+    rows = store.select_python(
+        "SELECT ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?o", {"o": ox.Literal("190-KH/TU")}
+    )
+    assert rows == [{"o": "190-KH/TU", "n": 2}]
+
+
+def test_binding_must_be_a_term(store: PolicyStore) -> None:
+    with pytest.raises(ParameterError):
+        store.select("SELECT * WHERE { ?s ?p ?o }", {"o": "plain str"})  # type: ignore[dict-item]
+
+
+def test_run_select_truncates_at_limit(store: PolicyStore) -> None:
+    result = store.run_select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", limit=5)
+    assert len(result.rows) == 5 and result.truncated
+    assert result.columns == ["s", "p", "o"]
+
+
+def test_bad_turtle_names_file_and_line() -> None:
+    with PolicyStore.open() as s, pytest.raises(StoreLoadError) as info:
+        s.load_files([FIXTURES / "bad.ttl"])
+    assert info.value.path.name == "bad.ttl"
+    assert info.value.line == 3
+    assert str(info.value).startswith(f"{FIXTURES / 'bad.ttl'}:3:")
+    assert "Parser error" not in str(info.value)
+
+
+def test_missing_and_unsupported_files(tmp_path: Path) -> None:
+    with PolicyStore.open() as s:
+        with pytest.raises(StoreLoadError, match="cannot read"):
+            s.load_files([tmp_path / "missing.ttl"])
+        (tmp_path / "x.csv").write_text("a,b\n")
+        with pytest.raises(StoreLoadError, match="unsupported"):
+            s.load_files([tmp_path / "x.csv"])
+
+
+def test_rdflib_exports(store: PolicyStore) -> None:
+    dataset = store.to_rdflib_dataset()
+    named = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert set(store.graph_names()) <= named
+    graph = store.to_rdflib_graph()
+    distinct = store.select_python("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
+    assert len(graph) == distinct[0]["n"]
+
+
+def test_on_disk_store_reopens_without_reloading(tmp_path: Path) -> None:
+    settings = Settings(root=PROJECT, store=str(tmp_path / "db"))
+    with PolicyStore.from_settings(settings) as first:
+        assert first.load_project(settings) is True
+        count = first.triple_count()
+    assert count == FIXTURE_TRIPLES
+
+    # Break the data: a reopen that reloaded would now fail.
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    shutil.copy(FIXTURES / "bad.ttl", project / "data" / "zz-bad.ttl")
+    broken = Settings(root=project, store=str(tmp_path / "db"))
+    with PolicyStore.from_settings(broken) as second:
+        assert second.load_project(broken) is False
+        assert second.triple_count() == count
+        with pytest.raises(StoreLoadError, match="zz-bad.ttl"):
+            second.load_project(broken, reload=True)
+        # A failed load leaves the on-disk store empty rather than half loaded.
+        assert second.is_empty()
+
+    with PolicyStore.from_settings(settings) as third:
+        assert third.load_project(settings) is True
+        assert third.triple_count() == count
+
+
+def test_query_timeout_is_a_domain_error(store: PolicyStore) -> None:
+    store.timeout = -1.0  # already past the deadline at the first row
+    with pytest.raises(QueryTimeout, match="timeout"):
+        store.select("SELECT * WHERE { ?s ?p ?o }")
+
+
+def test_a_fact_stated_by_two_sources_counts_once(tmp_path: Path) -> None:
+    """The default graph is a set union: two sources stating one triple do not double COUNTs."""
+    trig = tmp_path / "two.trig"
+    trig.write_text(
+        "<https://ex.org/g1> { <https://ex.org/d> <https://ex.org/p> <https://ex.org/o> . }\n"
+        "<https://ex.org/g2> { <https://ex.org/d> <https://ex.org/p> <https://ex.org/o> . }\n",
+        encoding="utf-8",
+    )
+    settings = Settings(root=tmp_path, ontology_dir=tmp_path / "none", data_dir=tmp_path)
+    with PolicyStore.from_settings(settings) as store:
+        store.load_project(settings)
+        assert store.select_python("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }") == [{"n": 1}]
+        assert store.triple_count() == 1
+        assert store.quad_count() == 3
+        graphs = store.select_python("SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { ?s ?p ?o } }")
+        assert graphs == [{"n": 2}]
