@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test validate reason bench clean
+.PHONY: install run test validate reason bench clean vendor
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,3 +29,12 @@ reason: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# Front-end libraries are vendored (committed) so the pages work offline with no CDN;
+# `make vendor` refreshes them from npm (web/package.json, web/package-lock.json).
+vendor:
+	cd web && npm ci --no-audit --no-fund
+	cp web/node_modules/cytoscape/dist/cytoscape.min.js app/static/vendor/
+	cp web/node_modules/cytoscape/LICENSE app/static/vendor/cytoscape.LICENSE
+	cp web/node_modules/@zazuko/yasgui/build/yasgui.min.js web/node_modules/@zazuko/yasgui/build/yasgui.min.css app/static/vendor/
+	printf "@zazuko/yasgui %s, MIT licence (package.json of the npm package)\n" "$$(node -p "require('./web/node_modules/@zazuko/yasgui/package.json').version")" > app/static/vendor/yasgui.LICENSE
