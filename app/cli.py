@@ -1,4 +1,5 @@
-"""The ``policykg`` command line: serve the API, run named queries, lineage, stats, validation, reasoning.
+"""The ``policykg`` command line: serve the API, run named queries, lineage, stats, validation, reasoning,
+and ask who is responsible (``who``, ``duties``, ``targets``, ``eval-search``).
 
 Exit codes:
   0  success (validation conforms, ontology consistent, violation query returned no rows)
@@ -13,21 +14,25 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import click
 import typer
 
 from app import __version__
 from app.config import Settings
+from app.dataset import DumpFormat
 from app.errors import PolicyKGError
+from app.export import ExportFormat
 from app.namespaces import compact
 from app.store import PolicyStore, QueryResult
+
+_R = TypeVar("_R")
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -162,7 +167,11 @@ def _root(
     ctx: typer.Context,
     store: Annotated[
         str | None,
-        typer.Option("--store", help="On-disk store directory (default: in memory). Env: POLICYKG_STORE."),
+        typer.Option(
+            "--store",
+            help="On-disk store directory, or the URL of a remote SPARQL query endpoint (default: in memory). "
+            "Env: POLICYKG_STORE.",
+        ),
     ] = None,
     reload_data: Annotated[
         bool,
@@ -184,7 +193,7 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Interface to bind (default from POLICYKG_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from POLICYKG_PORT).")] = None,
-    store: Annotated[str | None, typer.Option("--store", help="On-disk store directory.")] = None,
+    store: Annotated[str | None, typer.Option("--store", help="On-disk store directory or remote SPARQL endpoint URL.")] = None,
 ) -> None:
     """Serve the HTTP API (uvicorn)."""
     with _guard():
@@ -318,13 +327,150 @@ def lineage(
                 typer.echo(show(item))
 
 
-def _finding_dict(finding: Any) -> dict[str, Any]:
-    # Read by attribute so any Finding shape from app.validation prints without a to_json().
-    out: dict[str, Any] = {}
-    for key in ("severity", "rule", "message", "focus", "focus_label", "focus_notation"):
-        value = getattr(finding, key, None)
-        out[key] = value if value is None or isinstance(value, str | int | float | bool) else str(value)
-    return out
+def _with_index(ctx: typer.Context, answer: Callable[[PolicyStore, Any], _R]) -> _R:
+    """Open the store, index it, and compute ``answer(store, index)`` before closing the store."""
+    from app.search import SearchIndex
+
+    store = _open(ctx, _settings(ctx))
+    try:
+        return answer(store, SearchIndex.build(store))
+    finally:
+        store.close()
+
+
+def _short(text: str | None, width: int) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command()
+def who(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="What to look for, any accents or abbreviations.")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many results.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the shape of /api/responsible).")] = False,
+) -> None:
+    """Who is responsible for TEXT: agency, role, task, document and its chain up to the national root."""
+    with _guard():
+        from app.responsibility import who as answer_who
+
+        answer = _with_index(ctx, lambda store, index: answer_who(index, store, text, limit))
+        if as_json:
+            _emit_json(asdict(answer))
+            return
+        rows = [
+            [
+                str(n),
+                _short(r.agency.label, 45),
+                r.role,
+                _short(r.task.label, 60),
+                " ← ".join(s.notation or _short(s.label, 20) for s in r.lineage) or "",
+            ]
+            for n, r in enumerate(answer.results, start=1)
+        ]
+        typer.echo(_table(["#", "agency", "role", "task", "document chain"], rows))
+        typer.echo(f"({len(rows)} result{'s' if len(rows) != 1 else ''})", err=True)
+
+
+@app.command()
+def duties(
+    ctx: typer.Context,
+    agency: Annotated[str, typer.Argument(metavar="AGENCY", help="Name, abbreviation or IRI: 'Sở KH&CN Quảng Trị'.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the shape of /api/duties).")] = False,
+) -> None:
+    """The tasks of AGENCY by document and task group, with its role in each."""
+    with _guard():
+        from app.responsibility import duties as agency_duties
+        from app.responsibility import resolve_agency
+
+        result = _with_index(ctx, lambda store, index: agency_duties(index, resolve_agency(index, agency)))
+        if as_json:
+            _emit_json({**asdict(result), "task_count": result.task_count})
+            return
+        typer.echo(f"{result.agency.label} <{result.agency.iri}>: {result.task_count} tasks")
+        for block in result.documents:
+            doc = block.document
+            typer.echo(f"\n{(doc.notation or doc.label) if doc else '(no document)'}")
+            for group in block.groups:
+                if group.group is not None:
+                    typer.echo(f"  {group.ordinal or ''}. {_short(group.group.label, 90)}")
+                for task in group.tasks:
+                    typer.echo(f"    [{task.role}] {_short(task.label, 100)}")
+        if result.drafted:
+            typer.echo("\nDrafts:")
+            for doc in result.drafted:
+                typer.echo(f"  {doc.notation or ''} {_short(doc.label, 100)}".rstrip())
+
+
+@app.command()
+def targets(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="Words of the indicator: 'kinh te so', 'GRDP'.")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many indicators.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the shape of /api/indicators).")] = False,
+) -> None:
+    """Indicators matching TEXT with every target set for them: value, year, place and document."""
+    with _guard():
+        from app.indicators import find_indicators
+
+        found = _with_index(ctx, lambda store, index: find_indicators(index, store, text, limit))
+        if as_json:
+            _emit_json({"query": text, "indicators": [asdict(i) for i in found]})
+            return
+        for indicator in found:
+            typer.echo(f"{indicator.label} <{indicator.iri}>")
+            rows = [
+                [
+                    str(t.year or ""),
+                    f"{t.comparator or ''} {'' if t.value is None else f'{t.value:g}'} {t.unit or ''}".strip(),
+                    t.jurisdiction.label if t.jurisdiction else "",
+                    (t.document.notation or _short(t.document.label, 50)) if t.document else "",
+                ]
+                for t in indicator.targets
+            ]
+            typer.echo(_table(["year", "target", "place", "document"], rows) + "\n")
+        if not found:
+            typer.echo("(no indicator matches)", err=True)
+
+
+@app.command("eval-search")
+def eval_search(
+    ctx: typer.Context,
+    questions: Annotated[
+        Path | None, typer.Option(help="Questions file (default: eval/questions.json of the project).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Ask the evaluation questions and print hit@1 and hit@3 of 'who is responsible'."""
+    with _guard():
+        from app.evaluation import evaluate, load_questions
+
+        settings = _settings(ctx)
+        cases = load_questions(questions or settings.root / "eval" / "questions.json")
+        report = _with_index(ctx, lambda store, index: evaluate(index, store, cases))
+        if as_json:
+            _emit_json(
+                {
+                    "questions": len(report.outcomes),
+                    "hit_at_1": report.hit_at(1),
+                    "hit_at_3": report.hit_at(3),
+                    "passed_within": report.passed,
+                    "by_form": report.by_form(),
+                    "misses": [
+                        {"q": o.question.q, "agency": o.question.agency, "rank": o.rank}
+                        for o in report.outcomes
+                        if o.rank != 1
+                    ],
+                }
+            )
+            return
+        for o in report.outcomes:
+            if o.rank != 1:
+                typer.echo(f"rank {o.rank or '-'}: {o.question.q}  (expects {compact(o.question.agency)})")
+        typer.echo(
+            f"{len(report.outcomes)} questions: hit@1 {report.hit_at(1):.1%}, hit@3 {report.hit_at(3):.1%}, "
+            f"{report.passed} within their own limit ({report.seconds * 1000:.0f} ms)"
+        )
 
 
 @app.command()
@@ -334,10 +480,8 @@ def validate(
 ) -> None:
     """Check the data against the SHACL shapes and violation queries; exit 1 when it does not conform."""
     with _guard():
-        try:
-            from app.validation import validate as run_validation
-        except ImportError as exc:
-            _fail(f"validation is not available: {exc}")
+        from app.validation import validate as run_validation
+
         settings = _settings(ctx)
         store = _open(ctx, settings)
         try:
@@ -347,20 +491,9 @@ def validate(
         if fmt is ReportFormat.turtle:
             typer.echo(report.to_turtle())
         elif fmt is ReportFormat.json:
-            payload = report.to_json() if hasattr(report, "to_json") else None
-            if payload is None:
-                payload = {"conforms": report.conforms, "findings": [_finding_dict(f) for f in report.findings]}
-            typer.echo(payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, indent=2))
+            typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         else:
-            for f in report.findings:
-                d = _finding_dict(f)
-                what = d["focus_notation"] or d["focus_label"] or (compact(d["focus"]) if d["focus"] else "")
-                typer.echo(f"{d['severity']:<9} {d['rule']}  {what}: {d['message']}")
-            counts: dict[str, int] = {}
-            for f in report.findings:
-                counts[str(f.severity)] = counts.get(str(f.severity), 0) + 1
-            tally = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no findings"
-            typer.echo(f"{'conforms' if report.conforms else 'does not conform'} ({tally})")
+            typer.echo(report.to_text(), nl=False)
         if not report.conforms:
             raise typer.Exit(EXIT_FINDINGS)
 
@@ -369,10 +502,8 @@ def validate(
 def reason(ctx: typer.Context) -> None:
     """Check the ontology and data for logical consistency; exit 1 when inconsistent."""
     with _guard():
-        try:
-            from app.reasoning import check_consistency
-        except ImportError as exc:
-            _fail(f"reasoning is not available: {exc}")
+        from app.reasoning import check_consistency
+
         settings = _settings(ctx)
         store = _open(ctx, settings)
         try:
@@ -385,6 +516,122 @@ def reason(ctx: typer.Context) -> None:
             typer.echo(f"  unsatisfiable: {compact(cls)}")
         if not result.consistent:
             raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def dump(
+    ctx: typer.Context,
+    fmt: Annotated[
+        DumpFormat, typer.Option("--format", "-f", help="trig and nq keep the named graphs; ttl is the union graph.")
+    ] = DumpFormat.trig,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")] = None,
+) -> None:
+    """Write the whole dataset: TriG or N-Quads (one named graph per source article) or Turtle (union)."""
+    with _guard():
+        from app.dataset import write_dump
+
+        store = _open(ctx, _settings(ctx))
+        try:
+            if out is None:
+                stdout = typer.get_binary_stream("stdout")
+                write_dump(store, fmt, stdout)
+                stdout.flush()
+                return
+            # Written beside the target and renamed, so a failed dump never leaves a truncated file.
+            partial = out.with_name(out.name + ".part")
+            try:
+                with partial.open("wb") as handle:
+                    written = write_dump(store, fmt, handle)
+                partial.replace(out)
+            finally:
+                partial.unlink(missing_ok=True)
+            typer.echo(f"wrote {written} bytes ({fmt.value}) to {out}", err=True)
+        finally:
+            store.close()
+
+
+class LineageDirection(StrEnum):
+    """Which way ``policykg export --root`` follows a lineage."""
+
+    both = "both"
+    up = "up"
+    down = "down"
+
+
+@app.command("export")
+def export_graph(
+    ctx: typer.Context,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = ExportFormat.graphml,
+    root: Annotated[str | None, typer.Option(help="Lineage of this document: notation (190-KH/TU) or IRI.")] = None,
+    issuer: Annotated[str | None, typer.Option(help="Issuer of --root when its number repeats.")] = None,
+    direction: Annotated[LineageDirection, typer.Option(help="Lineage direction from --root.")] = LineageDirection.both,
+    depth: Annotated[int, typer.Option(min=0, max=10, help="Lineage levels from --root.")] = 10,
+    province: Annotated[str | None, typer.Option("--province", "--area", help="One area: IRI, key or name.")] = None,
+    agency: Annotated[str | None, typer.Option(help="One agency's duties: IRI, key or name.")] = None,
+    indicator: Annotated[str | None, typer.Option(help="One indicator's targets: IRI, key or name.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")] = None,
+) -> None:
+    """Export the whole graph, or one selection, for Gephi, Cytoscape, yEd, Graphviz, Mermaid or RDF tools.
+
+    csv writes a zip holding nodes.csv and edges.csv.
+    """
+    with _guard():
+        from app.export import Selection, export
+
+        selection = Selection(
+            root=root, issuer=issuer, direction=direction.value, depth=depth,
+            province=province, agency=agency, indicator=indicator,
+        )
+        store = _open(ctx, _settings(ctx))
+        try:
+            result = export(store, selection, fmt)
+        finally:
+            store.close()
+        if out is None:
+            stdout = typer.get_binary_stream("stdout")
+            stdout.write(result.body)
+            stdout.flush()
+        else:
+            out.write_bytes(result.body)
+        typer.echo(f"{result.nodes} nodes, {result.edges} edges ({fmt.value})" + (f" to {out}" if out else ""), err=True)
+
+
+@app.command()
+def analytics(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the shape of /api/analytics).")] = False,
+) -> None:
+    """Agencies by duties, documents by fan-out, chains that stop before a national document, components."""
+    with _guard():
+        from app.analytics import analyse
+
+        store = _open(ctx, _settings(ctx))
+        try:
+            result = analyse(store)
+        finally:
+            store.close()
+        if as_json:
+            _emit_json({**asdict(result), "component_count": result.component_count})
+            return
+
+        def name(doc: Any) -> str:
+            return doc.notation or _short(doc.label, 50)
+
+        typer.echo(f"{result.nodes} nodes, {result.edges} edges\n\nDuties per agency:")
+        rows = [[_short(a.label, 55), str(a.total), *(str(a.roles.get(r, 0)) for r in result.roles)] for a in result.agencies]
+        typer.echo(_table(["agency", "total", *result.roles], rows))
+        typer.echo("\nDocuments carried out by others (fan-out):")
+        typer.echo(_table(["document", "direct", "transitive"],
+                          [[name(f.document), str(f.direct), str(f.transitive)] for f in result.documents]))
+        typer.echo("\nChains that stop before a national document:")
+        for stop in result.chain_stops:
+            below = ", ".join(name(b) for b in stop.below) or "nothing below"
+            typer.echo(f"  {name(stop.document)} ({stop.document.level or '?'}): {below}")
+        typer.echo("Documents that reach no national document: " + (", ".join(name(d) for d in result.unanchored) or "none"))
+        sizes = ", ".join(str(c.size) for c in result.components)
+        typer.echo(f"\n{result.component_count} weakly connected components, sizes {sizes}")
+        for component in result.components[1:]:
+            typer.echo(f"  {component.size}: {'; '.join(component.hubs)}")
 
 
 def main() -> None:

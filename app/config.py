@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,13 +24,48 @@ class Settings(BaseSettings):
     shapes_dir: Path = Field(default=Path("shapes"), description="SHACL shapes.")
     queries_dir: Path = Field(default=Path("queries"), description="Named SPARQL queries.")
     store: str | None = Field(
-        default=None, description="None for an in-memory store, else a directory for an on-disk store."
+        default=None,
+        description=(
+            "None for an in-memory store, a directory for an on-disk store, or the http(s) URL of a "
+            "remote SPARQL 1.1 query endpoint."
+        ),
     )
     host: str = "127.0.0.1"
     port: int = 8000
     update_token: str | None = None
     query_timeout: float = Field(default=30.0, gt=0)
     max_results: int = Field(default=10000, gt=0)
+    query_url: str | None = Field(
+        default=None, description="Query endpoint of a remote store (default: the store URL)."
+    )
+    update_url: str | None = Field(
+        default=None,
+        description="Update endpoint of a remote store (default: the query URL, with a final /query made /update).",
+    )
+    graph_store_url: str | None = Field(
+        default=None,
+        description=(
+            "Graph Store Protocol endpoint used to load a remote store (default: a final /query made /store; "
+            "without one the data is loaded with INSERT DATA)."
+        ),
+    )
+    allowed_remote: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description=(
+            "IRI prefixes that SERVICE, LOAD, FROM and the protocol's graph parameters may name although they "
+            "are not graphs of the store; comma- or space-separated in the environment."
+        ),
+    )
+    max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest SPARQL request body accepted.")
+    query_workers: int = Field(default=2, gt=0, description="Processes that run /sparql queries.")
+
+    @field_validator("allowed_remote", mode="before")
+    @classmethod
+    def _split_allowed(cls, value: object) -> object:
+        """Read a comma- or space-separated list from the environment."""
+        if isinstance(value, str):
+            return tuple(part for part in re.split(r"[\s,]+", value) if part)
+        return value
 
     @model_validator(mode="after")
     def _resolve_dirs(self) -> Settings:
@@ -43,8 +80,13 @@ class Settings(BaseSettings):
 
     @property
     def store_path(self) -> Path | None:
-        """The on-disk store directory, or None for an in-memory store."""
-        return Path(self.store).expanduser() if self.store else None
+        """The on-disk store directory, or None for an in-memory or remote store."""
+        return Path(self.store).expanduser() if self.store and not self.store_is_remote else None
+
+    @property
+    def store_is_remote(self) -> bool:
+        """True when ``store`` is the URL of a remote SPARQL endpoint."""
+        return bool(self.store) and re.match(r"(?i)https?://", self.store or "") is not None
 
 
 @lru_cache(maxsize=1)

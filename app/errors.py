@@ -38,6 +38,34 @@ class QueryTimeout(QueryError):
     """A query ran longer than the configured timeout."""
 
 
+class QueryRefused(QueryError):
+    """A query or update would reach outside the store (SERVICE, LOAD, FROM, ...) to a place not allowed."""
+
+
+class ServiceBusy(StoreError):
+    """Every query worker stayed busy until the request's deadline."""
+
+
+class ProtocolError(PolicyKGError):
+    """A SPARQL protocol request is malformed (missing or repeated parameters, bad encoding)."""
+
+
+class UnsupportedMediaType(ProtocolError):
+    """A request body has a media type the endpoint does not take."""
+
+
+class NotAcceptable(ProtocolError):
+    """No result format the client accepts fits the query."""
+
+
+class PayloadTooLarge(ProtocolError):
+    """A request body is larger than the configured limit."""
+
+
+class UpdateForbidden(PolicyKGError):
+    """Updates are disabled, or the request lacks the right bearer token."""
+
+
 class ParameterError(QueryError):
     """A named-query parameter is unknown, missing or malformed."""
 
@@ -109,3 +137,49 @@ class UnknownDocument(DocumentError):
             "; did you mean: " + "; ".join(s.describe() for s in suggestions) if suggestions else ""
         )
         super().__init__(f"no document matches {query!r}{hint}")
+
+
+class UnknownResource(PolicyKGError):
+    """No triple of the graph has this IRI as subject or object (linked-data dereferencing)."""
+
+    def __init__(self, iri: str, suggestions: list[str]) -> None:
+        self.iri = iri
+        self.suggestions = suggestions
+        hint = "; did you mean: " + ", ".join(f"<{s}>" for s in suggestions) if suggestions else ""
+        super().__init__(f"no resource <{iri}> in the graph{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyRef:
+    """An agency as shown to a user choosing between candidates."""
+
+    iri: str
+    label: str
+
+    def describe(self) -> str:
+        """One-line human description: label and IRI."""
+        return f"{self.label} <{self.iri}>"
+
+
+class AgencyError(PolicyKGError):
+    """An agency reference (name, abbreviation or IRI) could not be resolved to exactly one agency."""
+
+
+class AmbiguousAgency(AgencyError):
+    """The text names several agencies (``Sở KH&CN`` exists in every province)."""
+
+    def __init__(self, query: str, candidates: list[AgencyRef]) -> None:
+        self.query = query
+        self.candidates = candidates
+        listed = "; ".join(c.describe() for c in candidates)
+        super().__init__(f"{query!r} names {len(candidates)} agencies, add the province or give an IRI: {listed}")
+
+
+class UnknownAgency(AgencyError):
+    """No agency has this name, abbreviation or IRI."""
+
+    def __init__(self, query: str, suggestions: list[AgencyRef]) -> None:
+        self.query = query
+        self.suggestions = suggestions
+        hint = "; did you mean: " + "; ".join(s.describe() for s in suggestions) + "?" if suggestions else ""
+        super().__init__(f"no agency matches {query!r}{hint}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
@@ -17,8 +19,9 @@ import pyoxigraph as ox
 
 from app.errors import AmbiguousDocument, DocumentRef, UnknownDocument
 from app.namespaces import POL, POLID, expand
+from app.search import clean_query
 from app.store import PolicyStore, term_text
-from app.text import fold, nfc, slug
+from app.text import fold, slug
 
 Direction = TypingLiteral["up", "down"]
 Relation = TypingLiteral["implements", "basedOn"]
@@ -29,17 +32,19 @@ _RELATION_RANK: dict[Relation, int] = {"implements": 0, "basedOn": 1}
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _VALUES_CHUNK = 500
 
+# One branch per relation rather than VALUES ?rel: with several ?src values Oxigraph joins two
+# VALUES tables and scans the edges, ten times slower for ten documents and worse as they grow.
 _EDGES_UP = """
 SELECT DISTINCT ?src ?rel ?dst WHERE {
-  VALUES ?rel { pol:implements pol:basedOn }
   %s
-  ?src ?rel ?dst .
+  { ?src pol:implements ?dst . BIND(pol:implements AS ?rel) }
+  UNION { ?src pol:basedOn ?dst . BIND(pol:basedOn AS ?rel) }
 }"""
 _EDGES_DOWN = """
 SELECT DISTINCT ?src ?rel ?dst WHERE {
-  VALUES ?rel { pol:implements pol:basedOn }
   %s
-  ?dst ?rel ?src .
+  { ?dst pol:implements ?src . BIND(pol:implements AS ?rel) }
+  UNION { ?dst pol:basedOn ?src . BIND(pol:basedOn AS ?rel) }
 }"""
 # Long format (one row per fact) keeps the result linear in the facts, where one OPTIONAL per
 # property would multiply labels by titles by types.
@@ -202,44 +207,75 @@ def _facts(store: PolicyStore, iris: Sequence[str] | None) -> dict[str, _Facts]:
     return facts
 
 
-def _walk(store: PolicyStore, start: str, direction: Direction, max_depth: int) -> list[LineageItem]:
+def _walk_many(
+    store: PolicyStore, starts: Sequence[str], direction: Direction, max_depth: int
+) -> dict[str, list[LineageItem]]:
+    """Each start's documents in ``direction``, each at its shortest depth from that start.
+
+    All starts are walked together: one edge query per level (in VALUES chunks) and one facts
+    query at the end, however many starts there are.
+    """
     template = _EDGES_UP if direction == "up" else _EDGES_DOWN
-    reached: dict[str, tuple[int, Relation, str]] = {}
-    seen = {start}
-    frontier = [start]
+    edges: dict[str, list[tuple[Relation, str]]] = {}
+    reached: dict[str, dict[str, tuple[int, Relation, str]]] = {start: {} for start in starts}
+    seen = {start: {start} for start in starts}
+    frontier = {start: [start] for start in starts}
     depth = 0
-    while frontier and depth < max_depth:
+    while any(frontier.values()) and depth < max_depth:
         depth += 1
-        found: dict[str, tuple[Relation, str]] = {}
-        for chunk in _chunks(frontier):
+        todo = sorted({node for nodes in frontier.values() for node in nodes} - edges.keys())
+        for node in todo:
+            edges[node] = []
+        for chunk in _chunks(todo):
             for row in store.select(template % _values(chunk, "src")):
                 src, rel, dst = row["src"], row["rel"], row["dst"]
-                if not isinstance(dst, ox.NamedNode) or src is None or rel is None or dst.value in seen:
-                    continue
-                relation = _RELATIONS[term_text(rel)]
-                origin = term_text(src)
-                best = found.get(dst.value)
-                if best is None or (_RELATION_RANK[relation], origin) < (_RELATION_RANK[best[0]], best[1]):
-                    found[dst.value] = (relation, origin)
-        for iri, (relation, via) in found.items():
-            reached[iri] = (depth, relation, via)
-        seen.update(found)
-        frontier = sorted(found)
-    facts = _facts(store, sorted(reached))
-    items = [
-        facts.get(iri, _Facts(iri)).item(depth, relation, via) for iri, (depth, relation, via) in reached.items()
-    ]
-    return sorted(items, key=lambda i: (i.depth, i.notation or "", i.iri))
+                if isinstance(dst, ox.NamedNode) and src is not None and rel is not None:
+                    edges[term_text(src)].append((_RELATIONS[term_text(rel)], dst.value))
+        for start in starts:
+            found: dict[str, tuple[Relation, str]] = {}
+            for origin in frontier[start]:
+                for relation, target in edges[origin]:
+                    if target in seen[start]:
+                        continue
+                    best = found.get(target)
+                    if best is None or (_RELATION_RANK[relation], origin) < (_RELATION_RANK[best[0]], best[1]):
+                        found[target] = (relation, origin)
+            for iri, (relation, via) in found.items():
+                reached[start][iri] = (depth, relation, via)
+            seen[start].update(found)
+            frontier[start] = sorted(found)
+    facts = _facts(store, sorted({iri for found in reached.values() for iri in found}))
+    return {
+        start: sorted(
+            (facts.get(iri, _Facts(iri)).item(d, relation, via) for iri, (d, relation, via) in found.items()),
+            key=lambda i: (i.depth, i.notation or "", i.iri),
+        )
+        for start, found in reached.items()
+    }
 
 
 def ancestors(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> list[LineageItem]:
     """Documents ``doc_iri`` implements or is based on, transitively, each at its shortest depth."""
-    return _walk(store, doc_iri, "up", max_depth)
+    return _walk_many(store, [doc_iri], "up", max_depth)[doc_iri]
 
 
 def descendants(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> list[LineageItem]:
     """Documents that implement or are based on ``doc_iri``, transitively, each at its shortest depth."""
-    return _walk(store, doc_iri, "down", max_depth)
+    return _walk_many(store, [doc_iri], "down", max_depth)[doc_iri]
+
+
+def chains_up(store: PolicyStore, doc_iris: Sequence[str], max_depth: int = 20) -> dict[str, list[LineageItem]]:
+    """For each document, itself (depth 0) then its ancestors by depth: the chain up to the roots.
+
+    Computed for all documents at once (a few queries in all), for answers that show the chain
+    of several documents.
+    """
+    starts = list(dict.fromkeys(doc_iris))
+    if not starts:
+        return {}
+    up = _walk_many(store, starts, "up", max_depth)
+    own = _facts(store, starts)
+    return {start: [own.get(start, _Facts(start)).item(0), *up[start]] for start in starts}
 
 
 def describe_document(store: PolicyStore, doc_iri: str) -> LineageItem:
@@ -294,22 +330,25 @@ def resolve_document(store: PolicyStore, notation_or_iri: str, issuer: str | Non
     """The IRI of the one document a notation (optionally with an issuer) or an IRI names.
 
     Raises AmbiguousDocument with the candidates when several documents share the notation,
-    and UnknownDocument with close matches when none matches.
+    UnknownDocument with close matches when none matches, and ParameterError when the
+    reference is blank or too long.
     """
-    query = nfc(notation_or_iri).strip()
-    issuer = nfc(issuer).strip() if issuer else None
+    # Blank, over-long or control-character input is refused (ParameterError) before any lookup.
+    query = clean_query(notation_or_iri, name="document")
+    issuer = clean_query(issuer, name="issuer") if issuer else None
     iri = _looks_like_iri(query)
+    numbers = _numbers(store)
     if iri is not None:
         if store.ask(_EXISTS, {"d": ox.NamedNode(iri)}):
             return iri
-        documents = _facts(store, None)
         # Compare what follows the shared polid: namespace, else every IRI looks alike.
-        tails = {_tail(d): d for d in documents}
+        tails = {_tail(d): d for iris in numbers.values() for d in iris}
         close = difflib.get_close_matches(_tail(iri), list(tails), n=5, cutoff=0.6)
-        raise UnknownDocument(query, [documents[tails[c]].ref() for c in close])
-    documents = _facts(store, None)
+        found = _facts(store, [tails[c] for c in close]) if close else {}
+        raise UnknownDocument(query, [found.get(tails[c], _Facts(tails[c])).ref() for c in close])
     key = slug(query)
-    same_number = [d for d in documents.values() if any(slug(n) == key for n in d.notations)] if key else []
+    documents = _facts(store, numbers.get(key, [])) if key in numbers else {}
+    same_number = [documents[d] for d in numbers.get(key, []) if d in documents]
     candidates = [d for d in same_number if issuer is None or _issuer_matches(d, issuer)]
     candidates.sort(key=lambda d: (d.issuer_label or d.issuer or "", d.iri))
     if len(candidates) == 1:
@@ -319,10 +358,32 @@ def resolve_document(store: PolicyStore, notation_or_iri: str, issuer: str | Non
     if same_number:
         # The number exists but not for that issuer: those documents are the best suggestions.
         raise UnknownDocument(query if issuer is None else f"{query} ({issuer})", [d.ref() for d in same_number])
-    by_slug: dict[str, list[_Facts]] = {}
-    for d in documents.values():
-        for n in d.notations:
-            by_slug.setdefault(slug(n), []).append(d)
-    close = difflib.get_close_matches(key, list(by_slug), n=5, cutoff=0.6) if key else []
-    suggestions = [d.ref() for c in close for d in by_slug[c]][:10]
-    raise UnknownDocument(query, suggestions)
+    close = difflib.get_close_matches(key, list(numbers), n=5, cutoff=0.6) if key else []
+    near = [d for c in close for d in numbers[c]][:10]
+    found = _facts(store, near) if near else {}
+    raise UnknownDocument(query, [found.get(d, _Facts(d)).ref() for d in near])
+
+
+# The documents under each number (slug of the notation), per store and per load of its data:
+# resolving a number then reads the facts of its few documents, not of every document.
+_NUMBERS: weakref.WeakKeyDictionary[PolicyStore, tuple[int, dict[str, list[str]]]] = weakref.WeakKeyDictionary()
+_NUMBERS_LOCK = threading.Lock()
+_NOTATIONS = "SELECT DISTINCT ?d ?anyNotation WHERE {" + _ALL_DOCUMENTS + "}"
+
+
+def _numbers(store: PolicyStore) -> dict[str, list[str]]:
+    generation = getattr(store, "generation", 0)
+    with _NUMBERS_LOCK:
+        cached = _NUMBERS.get(store)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    table: dict[str, list[str]] = {}
+    for row in store.select(_NOTATIONS):
+        d, notation = row["d"], row["anyNotation"]
+        if isinstance(d, ox.NamedNode) and notation is not None:
+            iris = table.setdefault(slug(term_text(notation)), [])
+            if d.value not in iris:
+                iris.append(d.value)
+    with _NUMBERS_LOCK:
+        _NUMBERS[store] = (generation, table)
+    return table

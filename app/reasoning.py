@@ -45,6 +45,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from app.namespaces import compact
+from app.store import rdflib_graph_of
+from app.validation import load_ontology
 
 __all__ = [
     "CONVERSIONS",
@@ -256,16 +258,7 @@ def check_consistency(store: Any, settings: Any = None, *, ontology_dir: Path | 
 
         settings = get_settings()
     ontology_dir = Path(ontology_dir or settings.ontology_dir)
-    if isinstance(store, rdflib.Graph):
-        data = store
-    elif hasattr(store, "to_rdflib_graph"):
-        data = store.to_rdflib_graph()
-    else:
-        raise TypeError(f"cannot reason over a {type(store).__name__}: expected a PolicyStore or an rdflib.Graph")
-    ontology = rdflib.Graph()
-    for path in sorted(ontology_dir.rglob("*.ttl")):
-        ontology.parse(path, format="turtle")
-    return check_consistency_graph(data, ontology)
+    return check_consistency_graph(rdflib_graph_of(store), load_ontology(ontology_dir))
 
 
 # ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
 from app.namespaces import PREFIXES, compact, expand
+from app.store import rdflib_graph_of
 
 SHAPES_NS = "https://w3id.org/policykg/shapes#"
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -329,14 +330,8 @@ def validate(
     queries_dir = Path(queries_dir or settings.queries_dir)
     ontology_dir = Path(ontology_dir or settings.ontology_dir)
 
-    if isinstance(store, rdflib.Graph):
-        data = store
-    elif hasattr(store, "to_rdflib_graph"):
-        data = store.to_rdflib_graph()
-    else:
-        raise TypeError(f"cannot validate a {type(store).__name__}: expected a PolicyStore or an rdflib.Graph")
     return validate_graph(
-        data,
+        rdflib_graph_of(store),
         load_shapes(shapes_dir),
         violation_query_paths(queries_dir),
         ont_graph=load_ontology(ontology_dir),

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from app.config import Settings
+from app.search import SearchIndex
 from app.store import PolicyStore
-from tests.project import PROJECT
+from tests.project import PROJECT, ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -32,3 +33,23 @@ def store(settings: Settings) -> Iterator[PolicyStore]:
     with PolicyStore.from_settings(settings) as opened:
         opened.load_project(settings)
         yield opened
+
+
+@pytest.fixture(scope="session")
+def shipped_settings() -> Settings:
+    """Settings of the real project (ontology/, data/, shapes/, queries/), in memory."""
+    return Settings(root=ROOT, store=None)
+
+
+@pytest.fixture(scope="session")
+def shipped_store(shipped_settings: Settings) -> Iterator[PolicyStore]:
+    """The shipped ontology and data loaded once for the session; tests must not modify it."""
+    with PolicyStore.from_settings(shipped_settings) as opened:
+        opened.load_project(shipped_settings)
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def shipped_index(shipped_store: PolicyStore) -> SearchIndex:
+    """The search index of the shipped data."""
+    return SearchIndex.build(shipped_store)

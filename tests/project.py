@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = FIXTURES / "project"
 POLID = "https://w3id.org/policykg/id/"

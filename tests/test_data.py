@@ -286,3 +286,22 @@ def test_shipped_data_is_consistent_under_hermit(shipped: PolicyStore) -> None:
     result = check_consistency(shipped, Settings(root=ROOT, store=None))
     assert result.consistent, result.message
     assert result.individuals > 100
+
+
+def test_cpov_participations_mirror_the_direct_role_properties(shipped: PolicyStore) -> None:
+    """The derived CPOV form states exactly the (task, agency, role) triples curators wrote directly."""
+    direct = shipped.select_python(
+        PREFIXES + """SELECT DISTINCT ?task ?agency ?role { ?r pol:roleProperty ?p ; skos:notation ?role .
+                      ?task a pol:Task ; ?p ?agency }"""
+    )
+    qualified = shipped.select_python(
+        PREFIXES + """SELECT DISTINCT ?task ?agency ?role { ?task pol:hasResponsibility ?x .
+                      ?x a pol:Responsibility ; pol:agent ?agency ; pol:role/skos:notation ?role }"""
+    )
+    as_set = lambda rows: {(r["task"], r["agency"], r["role"]) for r in rows}  # noqa: E731
+    assert len(direct) > 30
+    assert as_set(direct) == as_set(qualified)
+    unsourced = shipped.select_python(
+        PREFIXES + "SELECT ?x { ?x a pol:Responsibility FILTER NOT EXISTS { ?x pol:source ?s } }"
+    )
+    assert unsourced == []

@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from app.errors import AmbiguousDocument, UnknownDocument
-from app.lineage import ancestors, descendants, describe_document, lineage, resolve_document
+from app.lineage import ancestors, chains_up, descendants, describe_document, lineage, resolve_document
 from app.store import PolicyStore
 from tests.project import DOC_12, DOC_45, DOC_52, DOC_CY1, DOC_CY2, DOC_HT_190, DOC_QT_190
 
@@ -114,3 +114,14 @@ def test_nothing_close(store: PolicyStore) -> None:
     with pytest.raises(UnknownDocument) as info:
         resolve_document(store, "zzzzzzzzzz")
     assert info.value.suggestions == []
+
+
+def test_chains_up_equal_each_documents_own_walk(store: PolicyStore) -> None:
+    """The batch walk gives every document the chain its own walk gives (itself, then ancestors)."""
+    documents = [DOC_12, DOC_45, DOC_QT_190, DOC_52, DOC_CY1]
+    chains = chains_up(store, documents)
+    assert list(chains) == documents
+    for doc in documents:
+        assert chains[doc] == [describe_document(store, doc), *ancestors(store, doc)]
+    assert [i.depth for i in chains[DOC_12]] == [0, 1, 2, 2]
+    assert chains_up(store, []) == {}

@@ -73,6 +73,16 @@ def test_ask_and_construct(store: PolicyStore) -> None:
     assert graph.namespace_manager.store.namespace("pol") is not None
 
 
+def test_construct_triples_are_pyoxigraph_terms(store: PolicyStore) -> None:
+    query = "CONSTRUCT { ?d pol:implements ?up } WHERE { ?d pol:implements ?up }"
+    triples = store.construct_triples(query, {"d": ox.NamedNode(DOC_45)})
+    assert all(isinstance(t, ox.Triple) for t in triples)
+    assert {t.subject.value for t in triples} == {DOC_45}
+    assert len(store.construct_triples(query)) == len(store.construct(query)) == 4
+    with pytest.raises(QueryError, match="expected a CONSTRUCT"):
+        store.construct_triples("ASK { ?s ?p ?o }")
+
+
 def test_query_syntax_error_carries_pyoxigraph_message(store: PolicyStore) -> None:
     with pytest.raises(QuerySyntaxError, match="error at"):
         store.select("SELECT * WHERE { ?s ?p }")
@@ -188,3 +198,13 @@ def test_a_fact_stated_by_two_sources_counts_once(tmp_path: Path) -> None:
         assert store.quad_count() == 3
         graphs = store.select_python("SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { ?s ?p ?o } }")
         assert graphs == [{"n": 2}]
+
+
+def test_a_failing_rule_names_its_file(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "broken.ru").write_text("INSERT { ?s ?p } WHERE { ?s ?p ?o }", encoding="utf-8")
+    with PolicyStore.open() as store:
+        with pytest.raises(StoreLoadError, match="broken.ru"):
+            store.apply_rules(rules)
+        assert store.apply_rules(tmp_path / "absent") == 0

@@ -12,17 +12,25 @@ from app import __version__
 from app.catalog import load_catalog
 from app.config import Settings, get_settings
 from app.errors import (
+    AmbiguousAgency,
     AmbiguousDocument,
     CatalogError,
     DocumentRef,
+    NotAcceptable,
     ParameterError,
+    PayloadTooLarge,
     PolicyKGError,
     QueryError,
+    QueryRefused,
     QueryTimeout,
     StoreError,
+    UnknownAgency,
     UnknownDocument,
     UnknownQuery,
+    UnsupportedMediaType,
+    UpdateForbidden,
 )
+from app.search import SearchIndex
 from app.store import PolicyStore
 
 __all__ = ["create_app"]
@@ -45,6 +53,8 @@ def create_app(settings: Settings | None = None, *, store: PolicyStore | None = 
                 active.load_project(settings)
             app.state.store = active
             app.state.catalog = load_catalog(settings.queries_dir)
+            # Built with the store so the first question is fast; rebuilt when the store reloads.
+            app.state.search = SearchIndex.build(active)
             yield
         finally:
             if owned:
@@ -64,6 +74,25 @@ def create_app(settings: Settings | None = None, *, store: PolicyStore | None = 
 
     for module in (health, queries, lineage, stats):
         app.include_router(module.router)
+    from app.api.routers import dumps, ontology, resources, void
+
+    for module in (resources, ontology, dumps, void):
+        app.include_router(module.router)
+    from fastapi.staticfiles import StaticFiles
+
+    from app.api.routers import analytics, explorer, export
+
+    for module in (export, analytics, explorer):
+        app.include_router(module.router)
+    # The explorer's files and the vendored libraries (cytoscape.js …), served locally: no CDN.
+    app.mount("/static", StaticFiles(directory=explorer.STATIC_DIR), name="static")
+    from app.api.routers import duties, indicators, quality, responsible
+
+    for module in (responsible, duties, indicators, quality):
+        app.include_router(module.router)
+    from app.api.routers import sparql
+
+    app.include_router(sparql.router)
     return app
 
 
@@ -93,11 +122,26 @@ def _install_exception_handlers(app: FastAPI) -> None:
             status_code=404, content={"detail": str(exc), "suggestions": [_ref(s) for s in exc.suggestions]}
         )
 
+    @app.exception_handler(AmbiguousAgency)
+    async def ambiguous_agency(_: Request, exc: AmbiguousAgency) -> JSONResponse:
+        candidates = [{"iri": c.iri, "label": c.label} for c in exc.candidates]
+        return JSONResponse(status_code=409, content={"detail": str(exc), "candidates": candidates})
+
+    @app.exception_handler(UnknownAgency)
+    async def unknown_agency(_: Request, exc: UnknownAgency) -> JSONResponse:
+        suggestions = [{"iri": s.iri, "label": s.label} for s in exc.suggestions]
+        return JSONResponse(status_code=404, content={"detail": str(exc), "suggestions": suggestions})
+
     @app.exception_handler(UnknownQuery)
     async def unknown_query(_: Request, exc: UnknownQuery) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(exc), "available": exc.available})
 
     status_by_type: list[tuple[type[PolicyKGError], int]] = [
+        (QueryRefused, 403),
+        (UpdateForbidden, 403),
+        (NotAcceptable, 406),
+        (PayloadTooLarge, 413),
+        (UnsupportedMediaType, 415),
         (ParameterError, 422),
         (QueryTimeout, 504),
         (QueryError, 400),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
 from app.catalog import NamedQuery
 from app.config import Settings
+from app.quality import QualityCache, QualityReport
+from app.search import SearchIndex
 from app.store import PolicyStore
 
 
@@ -26,6 +29,33 @@ def get_catalog(request: Request) -> dict[str, NamedQuery]:
     return cast(dict[str, NamedQuery], request.app.state.catalog)
 
 
+_STATE_LOCK = threading.Lock()
+
+
+def get_search(request: Request) -> SearchIndex:
+    """The search index built at startup, rebuilt first if the store was reloaded since."""
+    store = get_store(request)
+    generation = getattr(store, "generation", 0)
+    index: SearchIndex | None = getattr(request.app.state, "search", None)
+    if index is None or index.generation != generation:
+        with _STATE_LOCK:  # one rebuild, however many requests arrive meanwhile
+            index = getattr(request.app.state, "search", None)
+            if index is None or index.generation != generation:
+                index = request.app.state.search = SearchIndex.build(store)
+    return index
+
+
+def get_quality(request: Request) -> QualityReport:
+    """The quality report of the loaded store, computed on first use and kept until a reload."""
+    with _STATE_LOCK:  # one cache per app, however many first requests arrive together
+        cache: QualityCache | None = getattr(request.app.state, "quality", None)
+        if cache is None:
+            cache = request.app.state.quality = QualityCache()
+    return cache.get(get_store(request), get_settings_dep(request))
+
+
 StoreDep = Annotated[PolicyStore, Depends(get_store)]
+SearchDep = Annotated[SearchIndex, Depends(get_search)]
+QualityDep = Annotated[QualityReport, Depends(get_quality)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 CatalogDep = Annotated[dict[str, NamedQuery], Depends(get_catalog)]

@@ -9,10 +9,23 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.config import Settings
+from tests.api.backends import (  # noqa: F401 - fixtures running API tests on each store backend
+    backend_client,
+    backend_settings,
+    fresh_remote_url,
+    remote_store_url,
+)
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     """A client whose app has loaded tests/fixtures/project into an in-memory store."""
     with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def shipped_client(shipped_settings: Settings) -> Iterator[TestClient]:
+    """A client whose app has loaded the shipped ontology and data (once for the session)."""
+    with TestClient(create_app(shipped_settings)) as test_client:
         yield test_client

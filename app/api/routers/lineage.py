@@ -62,18 +62,7 @@ class NotFoundResponse(BaseModel):
 
 
 def _entry(item: LineageItem) -> LineageEntry:
-    return LineageEntry(
-        iri=item.iri,
-        notation=item.notation,
-        label=item.label,
-        type=item.type,
-        issuer=item.issuer,
-        issuer_label=item.issuer_label,
-        date=item.date,
-        depth=item.depth,
-        relation=item.relation,
-        via=item.via,
-    )
+    return LineageEntry.model_validate(item, from_attributes=True)
 
 
 @router.get(

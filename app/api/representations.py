@@ -1,0 +1,146 @@
+"""Representations of linked-data resources: media types, content negotiation, RDF responses.
+
+A client chooses with ``Accept`` (q-values honoured, the most specific matching range wins) or
+with ``?format=`` (which overrides Accept, for links and for clients that cannot set headers).
+A request the server cannot satisfy is a 406 that lists what it can give. Every negotiated
+response carries ``Vary: Accept`` so caches keep one copy per representation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapi import HTTPException, Response
+from pydantic import BaseModel
+
+from app.namespaces import PREFIXES
+
+if TYPE_CHECKING:
+    import rdflib
+
+VARY = {"Vary": "Accept"}
+
+
+class ErrorBody(BaseModel):
+    """A 4xx answer: what was wrong with the request (a 406 lists the formats on offer)."""
+
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Representation:
+    """A format a resource can be served in."""
+
+    key: str
+    media_type: str
+    label: str
+    # Other ``?format=`` names and other media types clients use for the same format.
+    names: tuple[str, ...] = ()
+    media_aliases: tuple[str, ...] = ()
+    rdflib_format: str | None = None
+    charset: bool = True
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header value."""
+        return f"{self.media_type}; charset=utf-8" if self.charset else self.media_type
+
+
+HTML = Representation("html", "text/html", "HTML", media_aliases=("application/xhtml+xml",))
+TURTLE = Representation("ttl", "text/turtle", "Turtle", ("turtle",), ("application/x-turtle",), "turtle")
+JSON_LD = Representation(
+    "jsonld", "application/ld+json", "JSON-LD", ("json-ld", "json"), ("application/json",), "json-ld", charset=False
+)
+RDF_XML = Representation(
+    "rdf", "application/rdf+xml", "RDF/XML", ("xml", "rdfxml", "owl"), ("application/xml", "text/xml"), "xml"
+)
+N_TRIPLES = Representation("nt", "application/n-triples", "N-Triples", ("ntriples",), (), "nt")
+TRIG = Representation("trig", "application/trig", "TriG", (), ("application/x-trig",))
+N_QUADS = Representation("nq", "application/n-quads", "N-Quads", ("nquads",), ("text/x-nquads",))
+
+#: The RDF graph formats every resource offers besides HTML.
+RDF_GRAPH_FORMATS: tuple[Representation, ...] = (TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
+
+
+def _ranges(accept: str) -> list[tuple[str, str, float]]:
+    """``(type, subtype, q)`` of each media range in an Accept header; malformed ones are dropped."""
+    ranges: list[tuple[str, str, float]] = []
+    for item in accept.split(","):
+        parts = [p.strip() for p in item.split(";")]
+        kind, sep, sub = parts[0].lower().partition("/")
+        if not sep or not kind or not sub:
+            continue
+        q = 1.0
+        for param in parts[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        ranges.append((kind, sub, max(0.0, min(q, 1.0))))
+    return ranges
+
+
+def _quality(rep: Representation, ranges: list[tuple[str, str, float]]) -> float:
+    """The q a client gives ``rep``: the q of the most specific range matching any of its media types."""
+    best: tuple[int, float] = (-1, 0.0)
+    for media in (rep.media_type, *rep.media_aliases):
+        kind, _, sub = media.partition("/")
+        for r_kind, r_sub, q in ranges:
+            if (r_kind, r_sub) == (kind, sub):
+                specificity = 2
+            elif (r_kind, r_sub) == (kind, "*"):
+                specificity = 1
+            elif (r_kind, r_sub) == ("*", "*"):
+                specificity = 0
+            else:
+                continue
+            if specificity > best[0]:
+                best = (specificity, q)
+    return best[1]
+
+
+def supported(offers: Sequence[Representation]) -> str:
+    """``ttl (text/turtle), ...``: the formats on offer, for error messages."""
+    return ", ".join(f"{r.key} ({r.media_type})" for r in offers)
+
+
+def negotiate(offers: Sequence[Representation], accept: str | None, fmt: str | None = None) -> Representation:
+    """Pick a representation: ``fmt`` by name if given, else the best Accept match (first offer on ties).
+
+    Raises a 406 HTTPException naming what is on offer when nothing fits.
+    """
+    if fmt is not None:
+        wanted = fmt.strip().lower()
+        for rep in offers:
+            if wanted in (rep.key, *rep.names) or wanted in (rep.media_type, *rep.media_aliases):
+                return rep
+        raise HTTPException(406, detail=f"unsupported format {fmt!r}; available: {supported(offers)}", headers=VARY)
+    if not accept or not accept.strip():
+        return offers[0]
+    ranges = _ranges(accept)
+    scored = [(_quality(rep, ranges), -i, rep) for i, rep in enumerate(offers)]
+    q, _, rep = max(scored, key=lambda item: (item[0], item[1]))
+    if q <= 0:
+        raise HTTPException(406, detail=f"cannot serve any of {accept!r}; available: {supported(offers)}", headers=VARY)
+    return rep
+
+
+def serialize_graph(graph: rdflib.Graph, rep: Representation) -> bytes:
+    """``graph`` in an RDF graph format, with the project prefixes."""
+    if rep.rdflib_format is None:
+        raise ValueError(f"{rep.label} is not an RDF graph format")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    if rep.rdflib_format == "json-ld":
+        # A prefix context keeps JSON-LD readable; it travels in the document, so parsers need nothing else.
+        return graph.serialize(format="json-ld", context=dict(PREFIXES), auto_compact=True, encoding="utf-8")
+    return graph.serialize(format=rep.rdflib_format, encoding="utf-8")
+
+
+def rdf_response(graph: rdflib.Graph, rep: Representation, status_code: int = 200) -> Response:
+    """An HTTP response carrying ``graph`` in ``rep``, with ``Vary: Accept``."""
+    return Response(serialize_graph(graph, rep), status_code=status_code, media_type=rep.content_type, headers=VARY)

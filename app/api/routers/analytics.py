@@ -1,0 +1,77 @@
+"""Graph analytics: duties per agency, fan-out of documents, broken chains, components."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from app.analytics import analyse
+from app.api.deps import StoreDep
+
+router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+
+
+class _FromAttributes(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class DocumentModel(_FromAttributes):
+    """A document: IRI, number as written, Vietnamese label, level of its jurisdiction."""
+
+    iri: str
+    notation: str | None
+    label: str
+    level: str | None
+
+
+class AgencyDutiesModel(_FromAttributes):
+    """Duties of an agency: in total, distinct tasks, and per role (lead, coordinate, advise, assigned)."""
+
+    iri: str
+    label: str
+    total: int
+    tasks: int
+    roles: dict[str, int]
+
+
+class FanOutModel(_FromAttributes):
+    """Documents carrying this one out: directly, and directly or through others."""
+
+    document: DocumentModel
+    direct: int
+    transitive: int
+
+
+class ChainStopModel(_FromAttributes):
+    """A non-national document that carries out nothing recorded, with the documents below it."""
+
+    document: DocumentModel
+    below: list[DocumentModel]
+
+
+class ComponentModel(_FromAttributes):
+    """A weakly connected component: size, documents, best-linked members."""
+
+    size: int
+    documents: list[DocumentModel]
+    hubs: list[str]
+
+
+class AnalyticsModel(_FromAttributes):
+    """Graph analytics over the whole graph."""
+
+    nodes: int
+    edges: int
+    roles: list[str]
+    agencies: list[AgencyDutiesModel]
+    documents: list[FanOutModel]
+    chain_stops: list[ChainStopModel]
+    unanchored: list[DocumentModel]
+    component_count: int
+    components: list[ComponentModel]
+
+
+@router.get("", response_model=AnalyticsModel, summary="Graph analytics")
+def analytics(store: StoreDep) -> AnalyticsModel:
+    """Agencies by duties, documents by fan-out, chains that stop before a national document, components."""
+    return AnalyticsModel.model_validate(analyse(store))

@@ -1,0 +1,65 @@
+"""Whole-dataset dumps: /dump (negotiated) and /download/policykg.{trig,nq,ttl}, streamed.
+
+TriG and N-Quads keep the named graph of every source article; Turtle is the union default graph.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi.responses import StreamingResponse
+
+from app.api.deps import StoreDep
+from app.api.representations import N_QUADS, TRIG, TURTLE, VARY, ErrorBody, negotiate
+from app.dataset import DUMPS, DumpFormat, dump_chunks
+from app.store import PolicyStore
+
+OFFERS = (TRIG, N_QUADS, TURTLE)
+_CONTENT: dict[str, dict[str, object]] = {rep.media_type: {} for rep in OFFERS}
+
+dump_router = APIRouter(prefix="/dump", tags=["dumps"])
+download_router = APIRouter(prefix="/download", tags=["dumps"])
+router = APIRouter()
+
+
+def _stream(store: PolicyStore, fmt: DumpFormat, vary: bool) -> StreamingResponse:
+    spec = DUMPS[fmt]
+    headers = {"Content-Disposition": f'attachment; filename="{spec.filename}"', **(VARY if vary else {})}
+    media_type = spec.media_type if fmt is DumpFormat.nq else f"{spec.media_type}; charset=utf-8"
+    return StreamingResponse(dump_chunks(store, fmt), media_type=media_type, headers=headers)
+
+
+@dump_router.get(
+    "",
+    summary="Dump the whole dataset",
+    response_class=StreamingResponse,
+    responses={200: {"content": _CONTENT}, 406: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+)
+def dump(
+    store: StoreDep,
+    fmt: Annotated[str | None, Query(alias="format", description="Overrides Accept: trig, nq or ttl.")] = None,
+    accept: Annotated[str | None, Header(description="application/trig, application/n-quads or text/turtle")] = None,
+) -> StreamingResponse:
+    """The dataset as TriG (default) or N-Quads with its named graphs, or Turtle of the union graph."""
+    rep = negotiate(OFFERS, accept, fmt)
+    return _stream(store, DumpFormat(rep.key), vary=True)
+
+
+@download_router.get(
+    "/{filename}",
+    summary="Download a dump file",
+    response_class=StreamingResponse,
+    responses={200: {"content": _CONTENT}, 404: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+)
+def download(filename: str, store: StoreDep) -> StreamingResponse:
+    """``policykg.trig``, ``policykg.nq`` (named graphs kept) or ``policykg.ttl`` (union default graph)."""
+    for fmt, spec in DUMPS.items():
+        if spec.filename == filename:
+            return _stream(store, fmt, vary=False)
+    available = ", ".join(spec.filename for spec in DUMPS.values())
+    raise HTTPException(404, detail=f"no dump named {filename!r}; available: {available}")
+
+
+router.include_router(dump_router)
+router.include_router(download_router)

@@ -1,0 +1,105 @@
+"""An agency's duties: its tasks by document and task group, with its role in each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from app.api.deps import SearchDep
+from app.api.routers.responsible import (
+    ROLES_DOC,
+    AgencyOut,
+    AttributeModel,
+    DocumentOut,
+)
+from app.responsibility import duties, resolve_agency
+from app.search import MAX_QUERY_CHARS
+
+router = APIRouter(prefix="/api/duties", tags=["responsibility"])
+
+
+class DutyTaskOut(AttributeModel):
+    """A task of the agency."""
+
+    iri: str
+    label: str
+    role: str
+
+
+class GroupOut(AttributeModel):
+    """A task group."""
+
+    iri: str
+    label: str
+
+
+class DutyGroupOut(AttributeModel):
+    """The agency's tasks in one task group; `group` null for tasks listed outside any group."""
+
+    group: GroupOut | None
+    ordinal: int | None
+    tasks: list[DutyTaskOut]
+
+
+class DutyDocumentOut(AttributeModel):
+    """The agency's tasks under one document."""
+
+    document: DocumentOut | None
+    groups: list[DutyGroupOut]
+
+
+class DutiesResponse(AttributeModel):
+    """Every duty of the agency, and the documents it drafts."""
+
+    agency: AgencyOut
+    task_count: int
+    documents: list[DutyDocumentOut]
+    drafted: list[DocumentOut]
+
+
+class AgencyCandidate(BaseModel):
+    """An agency offered when the name is ambiguous or unknown."""
+
+    iri: str
+    label: str
+
+
+class AmbiguousAgencyResponse(BaseModel):
+    """The name fits several agencies: pick one by IRI or add the province."""
+
+    detail: str
+    candidates: list[AgencyCandidate]
+
+
+class UnknownAgencyResponse(BaseModel):
+    """No agency has this name; the closest names follow."""
+
+    detail: str
+    suggestions: list[AgencyCandidate]
+
+
+@router.get(
+    "",
+    response_model=DutiesResponse,
+    summary="Duties of an agency",
+    description=f"Tasks of the agency by document and task group. Roles: {ROLES_DOC}",
+    responses={409: {"model": AmbiguousAgencyResponse}, 404: {"model": UnknownAgencyResponse}},
+)
+def get_duties(
+    index: SearchDep,
+    agency: Annotated[
+        str,
+        Query(
+            description=(
+                "An agency IRI, name or abbreviation, any accents: `Sở KH&CN Quảng Trị`, `so khcn quang tri`; "
+                f"at most {MAX_QUERY_CHARS} characters"
+            ),
+            examples=["Sở KH&CN Quảng Trị"],
+        ),
+    ],
+) -> DutiesResponse:
+    """Resolve `agency` (409 with candidates when several fit, 404 with suggestions when none) and list its duties."""
+    result = duties(index, resolve_agency(index, agency))
+    return DutiesResponse.model_validate(result, from_attributes=True)

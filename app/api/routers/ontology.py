@@ -1,0 +1,50 @@
+"""The ontology document https://w3id.org/policykg/ontology, served at /ontology.
+
+Browsers get documentation generated on each request from the ontology graph of the store
+(never a committed HTML file); RDF clients get the graph as Turtle, JSON-LD, RDF/XML or N-Triples.
+Term IRIs ``pol:Term`` end in ``#Term``, the id of that term's section on the page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from app.api.deps import StoreDep
+from app.api.html import render
+from app.api.representations import HTML, RDF_GRAPH_FORMATS, ErrorBody, negotiate, rdf_response
+from app.ontology import document_ontology, ontology_graph
+
+router = APIRouter(prefix="/ontology", tags=["linked data"])
+
+OFFERS = (HTML, *RDF_GRAPH_FORMATS)
+
+
+@router.get(
+    "",
+    summary="The policykg ontology",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Documentation (HTML) or the ontology graph (RDF)",
+            "content": {"text/html": {}, **{rep.media_type: {} for rep in RDF_GRAPH_FORMATS}},
+        },
+        406: {"model": ErrorBody, "description": "None of the accepted types can be served"},
+    },
+)
+def get_ontology(
+    request: Request,
+    store: StoreDep,
+    fmt: Annotated[
+        str | None, Query(alias="format", description="Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")
+    ] = None,
+    accept: Annotated[str | None, Header(description="text/html, text/turtle, application/rdf+xml, …")] = None,
+) -> Response:
+    """The OWL ontology with its SKOS schemes: HTML documentation or RDF, by Accept or ``?format=``."""
+    rep = negotiate(OFFERS, accept, fmt)
+    if rep is HTML:
+        return render(
+            request, "linked-data/ontology.html", {"o": document_ontology(store), "formats": RDF_GRAPH_FORMATS}
+        )
+    return rdf_response(ontology_graph(store), rep)

@@ -1,0 +1,95 @@
+"""Linked data: every IRI under https://w3id.org/policykg/id/ dereferences here, at /id/….
+
+A browser gets an HTML page, an RDF client the resource's concise bounded description in the
+format it asks for. An unknown IRI is a 404 (HTML or JSON, as asked) with close matches.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app.api.deps import StoreDep
+from app.api.html import local_href, render
+from app.api.representations import HTML, RDF_GRAPH_FORMATS, VARY, ErrorBody, negotiate, rdf_response
+from app.describe import concise_description, describe, suggestions
+from app.errors import UnknownResource
+from app.namespaces import POLID
+from app.text import nfc
+
+router = APIRouter(prefix="/id", tags=["linked data"])
+
+OFFERS = (HTML, *RDF_GRAPH_FORMATS)
+# A hub (a unit, a status) can have thousands of incoming links; the page shows this many, the RDF all.
+INCOMING_ON_PAGE = 500
+_RDF_CONTENT: dict[str, dict[str, object]] = {rep.media_type: {} for rep in RDF_GRAPH_FORMATS}
+
+
+class SuggestedResource(BaseModel):
+    """A resource close to the one asked for."""
+
+    iri: str
+    href: str
+    label: str | None
+    notation: str | None
+
+
+class ResourceNotFound(BaseModel):
+    """No triple has the IRI as subject or object; close matches follow."""
+
+    detail: str
+    iri: str
+    suggestions: list[SuggestedResource]
+
+
+FormatQuery = Annotated[
+    str | None,
+    Query(
+        alias="format",
+        description="Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.",
+        examples=["ttl"],
+    ),
+]
+AcceptHeader = Annotated[str | None, Header(description="text/html, text/turtle, application/ld+json, …")]
+
+
+@router.get(
+    "/{path:path}",
+    summary="Dereference a resource IRI",
+    response_class=Response,
+    responses={
+        200: {"description": "The resource as HTML or RDF", "content": {"text/html": {}, **_RDF_CONTENT}},
+        404: {"model": ResourceNotFound, "description": "Unknown IRI, with close matches"},
+        406: {"model": ErrorBody, "description": "None of the accepted types can be served"},
+    },
+)
+def get_resource(
+    path: str, request: Request, store: StoreDep, fmt: FormatQuery = None, accept: AcceptHeader = None
+) -> Response:
+    """The resource ``https://w3id.org/policykg/id/{path}``: HTML, Turtle, JSON-LD, RDF/XML or N-Triples."""
+    rep = negotiate(OFFERS, accept, fmt)
+    iri = str(POLID) + nfc(path)
+    try:
+        if rep is HTML:
+            return render(
+                request,
+                "linked-data/resource.html",
+                {"d": describe(store, iri), "formats": RDF_GRAPH_FORMATS, "incoming_limit": INCOMING_ON_PAGE},
+            )
+        return rdf_response(concise_description(store, iri), rep)
+    except UnknownResource as exc:
+        found = suggestions(store, exc.suggestions)
+        if rep is HTML:
+            return render(request, "linked-data/not-found.html", {"iri": iri, "suggestions": found}, 404)
+        body = ResourceNotFound(
+            detail=str(exc),
+            iri=iri,
+            suggestions=[
+                SuggestedResource(iri=s.iri, href=local_href(s.iri) or s.iri, label=s.label, notation=s.notation)
+                for s in found
+            ],
+        )
+        return JSONResponse(body.model_dump(), status_code=404, headers=VARY)

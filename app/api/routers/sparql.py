@@ -1,0 +1,163 @@
+"""``/sparql``: the SPARQL 1.1 Protocol endpoint, its service description and its query page.
+
+This router only translates HTTP: it reads the body (bounded), hands the raw request to
+``app.protocol``, and the service (``app.endpoint``) checks, runs and serialises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import CatalogDep, SettingsDep
+from app.api.html import render
+from app.endpoint import SparqlEndpoint
+from app.errors import PayloadTooLarge
+from app.protocol import (
+    FORM,
+    QUERY_TYPE,
+    UPDATE_TYPE,
+    accepts_html,
+    negotiate,
+    parse_request,
+)
+from app.query_page import examples
+from app.results import Serialized
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Runs inside the app's lifespan, after the store is open: start the query service."""
+    endpoint = SparqlEndpoint(app.state.store, app.state.settings)
+    app.state.sparql = endpoint
+    try:
+        yield
+    finally:
+        endpoint.close()
+
+
+router = APIRouter(prefix="/sparql", tags=["sparql"], lifespan=_lifespan)
+
+
+def get_endpoint(request: Request) -> SparqlEndpoint:
+    """The SPARQL service started with the app."""
+    return cast(SparqlEndpoint, request.app.state.sparql)
+
+
+EndpointDep = Annotated[SparqlEndpoint, Depends(get_endpoint)]
+
+_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-SPARQL-MaxRows"}
+_TEXT = {"schema": {"type": "string"}}
+_PARAMETERS = [
+    {"name": "query", "in": "query", "schema": {"type": "string"},
+     "description": "A SPARQL 1.1 query (GET). Without it, GET returns the service description, or "
+                    "the query page when the client prefers text/html."},
+    {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "Graphs whose merge is the default graph (repeatable)."},
+    {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
+     "description": "Named graphs of the dataset (repeatable)."},
+    {"name": "format", "in": "query", "schema": {"type": "string"},
+     "description": "json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml, trig, n3 "
+                    "(CONSTRUCT/DESCRIBE). Overrides Accept."},
+]
+_BODY = {
+    "required": True,
+    "content": {
+        FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}, "update": {"type": "string"}}}},
+        QUERY_TYPE: _TEXT,
+        UPDATE_TYPE: _TEXT,
+    },
+}
+_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "Query results (SPARQL JSON/XML/CSV/TSV) or an RDF graph, as negotiated.",
+          "content": {"application/sparql-results+json": {}, "text/turtle": {}, "text/html": {}}},
+    204: {"description": "The update was applied."},
+    400: {"description": "Malformed request or query (the parser's message and position)."},
+    403: {"description": "Update without the right bearer token, or a SERVICE/LOAD/FROM outside the store."},
+    406: {"description": "No acceptable format for this kind of result."},
+    413: {"description": "Request body larger than POLICYKG_MAX_BODY_BYTES."},
+    415: {"description": "POST with a media type other than form, sparql-query or sparql-update."},
+    503: {"description": "Every query worker is busy, or the store is unreachable."},
+    504: {"description": "The query ran past POLICYKG_QUERY_TIMEOUT and was stopped."},
+}
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body has {declared} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the request body passes the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _endpoint_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + router.prefix
+
+
+def _response(result: Serialized) -> Response:
+    headers = {"Vary": "Accept", **_CORS}
+    if result.truncated:
+        # Virtuoso's header for the same thing, so clients that know it can warn.
+        headers["X-SPARQL-MaxRows"] = str(result.limit)
+    return Response(result.body, media_type=result.media_type, headers=headers)
+
+
+@router.get("", summary="SPARQL 1.1 query, service description or query page", responses=_RESPONSES,
+            openapi_extra={"parameters": _PARAMETERS})
+@router.post("", summary="SPARQL 1.1 query or update", responses=_RESPONSES,
+             openapi_extra={"parameters": _PARAMETERS, "requestBody": _BODY})
+@router.api_route("/", methods=["GET", "POST"], include_in_schema=False)
+async def sparql(request: Request, endpoint: EndpointDep, settings: SettingsDep, catalog: CatalogDep) -> Response:
+    """Answer a query (GET, POST form, POST direct) or an update (POST, with the bearer token).
+
+    Without a query, GET returns the SPARQL Service Description, or the query page for a browser.
+    """
+    body = await _read_body(request, settings.max_body_bytes) if request.method == "POST" else b""
+    sparql_request = parse_request(request.method, request.url.query, request.headers.get("content-type"), body)
+    accept = request.headers.get("accept")
+    url = _endpoint_url(request)
+    if sparql_request.operation == "update":
+        await run_in_threadpool(endpoint.update, sparql_request, request.headers.get("authorization"), url)
+        return Response(status_code=204, headers=_CORS)
+    if sparql_request.operation == "query":
+        return _response(await run_in_threadpool(endpoint.query, sparql_request, accept, url))
+    if not sparql_request.formats and accepts_html(accept):
+        offered = examples(catalog)
+        return render(request, "sparql/query.html", {
+            "endpoint": url,
+            "examples": offered,
+            "timeout": f"{settings.query_timeout:g}",
+            "max_results": settings.max_results,
+            "yasgui_js": request.url_for("static", path="vendor/yasgui.min.js"),
+            "yasgui_css": request.url_for("static", path="vendor/yasgui.min.css"),
+            "config": {
+                "endpoint": url,
+                "examples": [{"name": e.name, "title": e.title, "text": e.text} for e in offered],
+            },
+        })
+    fmt = negotiate("graph", accept, sparql_request.formats)
+    return _response(await run_in_threadpool(endpoint.description, fmt, url))
+
+
+@router.options("", include_in_schema=False)
+@router.options("/", include_in_schema=False)
+def preflight() -> Response:
+    """CORS preflight, so query pages on other sites (another YASGUI) can use the endpoint."""
+    return Response(status_code=204, headers={
+        **_CORS,
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type",
+        "Access-Control-Max-Age": "86400",
+    })
+

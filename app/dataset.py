@@ -1,0 +1,273 @@
+"""The dataset as a whole: dumps of every named graph, and its VoID description.
+
+Dumps are written graph by graph in batches, so a large store streams in constant memory. The
+quad dumps (TriG, N-Quads) hold the named graphs only: the default graph is the union of them,
+materialised when the store loads, so it would repeat every triple; the Turtle dump is that union.
+VoID counts come from SPARQL over the store, never from a cached or hand-written number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import IO, TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from app.namespaces import DCTERMS, GRAPH_BASE, POL, POLID, PREFIXES, RDF, XSD
+from app.store import PolicyStore
+
+if TYPE_CHECKING:
+    import rdflib
+
+VOID = "http://rdfs.org/ns/void#"
+#: Where the VoID document lives under the w3id base; the dataset is its ``#dataset``.
+DATASET_IRI = "https://w3id.org/policykg/void#dataset"
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+_BATCH = 20_000
+_SOURCE_GRAPHS = GRAPH_BASE + "source/"
+
+_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+_DISTINCT = """
+SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects) (COUNT(DISTINCT ?p) AS ?properties)
+WHERE { ?s ?p ?o }"""
+_ENTITIES = (
+    "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o . FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(polid:))) }"
+)
+_CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class"
+_PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
+_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+class DumpFormat(StrEnum):
+    """Formats of the whole-dataset dump."""
+
+    trig = "trig"
+    nq = "nq"
+    ttl = "ttl"
+
+
+@dataclass(frozen=True, slots=True)
+class Dump:
+    """How one dump format is written and named."""
+
+    format: DumpFormat
+    media_type: str
+    filename: str
+    rdf_format: ox.RdfFormat
+    quads: bool
+
+
+DUMPS: dict[DumpFormat, Dump] = {
+    DumpFormat.trig: Dump(DumpFormat.trig, "application/trig", "policykg.trig", ox.RdfFormat.TRIG, True),
+    DumpFormat.nq: Dump(DumpFormat.nq, "application/n-quads", "policykg.nq", ox.RdfFormat.N_QUADS, True),
+    DumpFormat.ttl: Dump(DumpFormat.ttl, "text/turtle", "policykg.ttl", ox.RdfFormat.TURTLE, False),
+}
+
+
+def _batches(items: Iterable[ox.Quad], size: int = _BATCH) -> Iterator[list[ox.Quad]]:
+    batch: list[ox.Quad] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _prefix_header() -> bytes:
+    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()).encode("utf-8")
+
+
+def _without_prefixes(chunk: bytes) -> bytes:
+    """A batch serialised with prefixes, minus its @prefix lines (the dump states them once, first).
+
+    pyoxigraph writes every given prefix, one per line, before the first statement.
+    """
+    lines = chunk.split(b"\n", len(PREFIXES))
+    if len(lines) <= len(PREFIXES) or not all(line.startswith(b"@prefix ") for line in lines[: len(PREFIXES)]):
+        raise RuntimeError("unexpected serialiser output: the @prefix block is not where it should be")
+    return lines[len(PREFIXES)]
+
+
+def dump_chunks(store: PolicyStore, fmt: DumpFormat, batch_size: int = _BATCH) -> Iterator[bytes]:
+    """The dataset in ``fmt``, as successive byte chunks (one per batch of quads).
+
+    Raises StoreError at once, before any chunk, when the store is a remote engine (dumps read the
+    embedded store directly), so an HTTP response can still say so instead of breaking mid-stream.
+    """
+    return _chunks(store.raw, DUMPS[fmt], batch_size)
+
+
+def _chunks(raw: ox.Store, spec: Dump, batch_size: int) -> Iterator[bytes]:
+    prefixed = spec.format is not DumpFormat.nq
+    if prefixed:
+        yield _prefix_header()
+    if spec.quads:
+        sources: Iterable[Iterable[ox.Quad]] = (
+            raw.quads_for_pattern(None, None, None, graph) for graph in sorted(raw.named_graphs(), key=str)
+        )
+    else:
+        sources = [raw.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+    for quads in sources:
+        for batch in _batches(quads, batch_size):
+            items = batch if spec.quads else [q.triple for q in batch]
+            # A named graph may span batches: TriG allows a graph block to be repeated, and the
+            # blocks are merged when read; blank-node labels are the store's, so they stay shared.
+            data = ox.serialize(items, format=spec.rdf_format, prefixes=PREFIXES if prefixed else None) or b""
+            yield _without_prefixes(data) if prefixed else data
+
+
+def write_dump(store: PolicyStore, fmt: DumpFormat, out: IO[bytes]) -> int:
+    """Write the dataset in ``fmt`` to ``out``; return the number of bytes written."""
+    written = 0
+    for chunk in dump_chunks(store, fmt):
+        out.write(chunk)
+        written += len(chunk)
+    return written
+
+
+def _int(value: object) -> int:
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def _count(store: PolicyStore, query: str) -> int:
+    rows = store.select_python(query)
+    return _int(rows[0].get("n")) if rows else 0
+
+
+def named_graph_quads(store: PolicyStore) -> int:
+    """Quads in the named graphs: what a TriG or N-Quads dump holds."""
+    return _count(store, _QUADS)
+
+
+@dataclass(frozen=True, slots=True)
+class Subset:
+    """A named graph of the dataset: one source article, the reference frame, or the ontology."""
+
+    graph: str
+    triples: int
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetStatistics:
+    """What VoID says about the dataset, counted over the union default graph."""
+
+    triples: int
+    distinct_subjects: int
+    distinct_objects: int
+    properties: int
+    entities: int
+    classes: dict[str, int] = field(default_factory=dict)
+    property_triples: dict[str, int] = field(default_factory=dict)
+    subsets: tuple[Subset, ...] = ()
+
+
+def dataset_statistics(store: PolicyStore) -> DatasetStatistics:
+    """Count triples, distinct subjects/objects, class and property partitions and graphs by SPARQL."""
+    distinct = store.select_python(_DISTINCT)[0]
+    records = {
+        str(row["s"])
+        for row in store.select_python("SELECT ?s WHERE { ?s a pol:SourceArticle }")
+        if isinstance(row["s"], str)
+    }
+    subsets = []
+    for row in store.select_python(_GRAPHS):
+        graph = str(row["g"])
+        # polg:source/X holds what the article whose record is polid:source/X states (CONVENTIONS.md).
+        record = (
+            str(POLID) + "source/" + graph.removeprefix(_SOURCE_GRAPHS) if graph.startswith(_SOURCE_GRAPHS) else None
+        )
+        subsets.append(Subset(graph=graph, triples=_int(row["n"]), source=record if record in records else None))
+    return DatasetStatistics(
+        triples=_count(store, _TRIPLES),
+        distinct_subjects=_int(distinct["subjects"]),
+        distinct_objects=_int(distinct["objects"]),
+        properties=_int(distinct["properties"]),
+        entities=_count(store, _ENTITIES),
+        classes={str(r["class"]): _int(r["n"]) for r in store.select_python(_CLASSES)},
+        property_triples={str(r["p"]): _int(r["n"]) for r in store.select_python(_PROPERTIES)},
+        subsets=tuple(subsets),
+    )
+
+
+def void_description(store: PolicyStore, base_url: str) -> rdflib.Graph:
+    """The VoID description of the dataset; endpoint and dump URLs are absolute under ``base_url``."""
+    import rdflib
+    from rdflib import BNode, Literal, URIRef
+
+    stats = dataset_statistics(store)
+    void = rdflib.Namespace(VOID)
+    dcterms = rdflib.Namespace(str(DCTERMS))
+    base = base_url.rstrip("/")
+    g = rdflib.Graph()
+    g.bind("void", VOID)
+    for prefix, namespace in PREFIXES.items():
+        g.bind(prefix, namespace, override=True)
+    ds = URIRef(DATASET_IRI)
+
+    def count(value: int) -> Literal:
+        return Literal(value, datatype=URIRef(str(XSD.integer)))
+
+    g.add((ds, URIRef(str(RDF.type)), void.Dataset))
+    g.add((ds, dcterms.title, Literal("policykg: đồ thị tri thức chính sách công Việt Nam", lang="vi")))
+    g.add((ds, dcterms.title, Literal("policykg: a knowledge graph of Vietnamese public policy", lang="en")))
+    g.add(
+        (
+            ds,
+            dcterms.description,
+            Literal(
+                "Vietnamese policy documents from national resolutions to provincial plans, their objectives, "
+                "task groups, tasks and numeric targets, and which agency leads, coordinates or advises on each "
+                "task; every fact sits in the named graph of the source article that states it.",
+                lang="en",
+            ),
+        )
+    )
+    g.add(
+        (
+            ds,
+            dcterms.description,
+            Literal(
+                "Văn bản chính sách của Việt Nam từ nghị quyết trung ương đến kế hoạch cấp tỉnh, mục tiêu, nhóm "
+                "nhiệm vụ, nhiệm vụ, chỉ tiêu và cơ quan chủ trì, phối hợp, tham mưu; mỗi dữ kiện nằm trong đồ thị "
+                "có tên của bài viết nguồn.",
+                lang="vi",
+            ),
+        )
+    )
+    g.add((ds, dcterms.license, URIRef(LICENSE)))
+    g.add((ds, void.sparqlEndpoint, URIRef(base + "/sparql")))
+    for spec in DUMPS.values():
+        g.add((ds, void.dataDump, URIRef(f"{base}/download/{spec.filename}")))
+    g.add((ds, void.uriSpace, Literal(str(POLID))))
+    g.add((ds, void.vocabulary, URIRef(str(POL))))
+    g.add((ds, void.triples, count(stats.triples)))
+    g.add((ds, void.entities, count(stats.entities)))
+    g.add((ds, void.distinctSubjects, count(stats.distinct_subjects)))
+    g.add((ds, void.distinctObjects, count(stats.distinct_objects)))
+    g.add((ds, void.properties, count(stats.properties)))
+    g.add((ds, void.classes, count(len(stats.classes))))
+    for class_iri, n in stats.classes.items():
+        part = BNode()
+        g.add((ds, void.classPartition, part))
+        g.add((part, void["class"], URIRef(class_iri)))
+        g.add((part, void.entities, count(n)))
+    for property_iri, n in stats.property_triples.items():
+        part = BNode()
+        g.add((ds, void.propertyPartition, part))
+        g.add((part, void.property, URIRef(property_iri)))
+        g.add((part, void.triples, count(n)))
+    for subset in stats.subsets:
+        # The subset is named by its graph IRI, so a client can go from VoID to GRAPH <…> { } directly.
+        node = URIRef(subset.graph)
+        g.add((ds, void.subset, node))
+        g.add((node, URIRef(str(RDF.type)), void.Dataset))
+        g.add((node, void.triples, count(subset.triples)))
+        if subset.source is not None:
+            g.add((node, dcterms.source, URIRef(subset.source)))
+    return g

@@ -1,0 +1,258 @@
+"""Run SPARQL queries in worker processes that can be killed at a deadline.
+
+Neither pyoxigraph nor rdflib can interrupt a running query from Python, so a CPU-bound query
+would hold its thread until it ends. Each query of the public endpoint runs instead in a forked
+process holding the store: an in-memory store is shared copy-on-write by ``fork``; an on-disk
+store is opened read-only in the worker; a remote engine gets its own HTTP connections. At the
+deadline the parent kills the worker (SIGKILL) and answers with ``QueryTimeout``; a fresh worker is
+forked for the next query. The worker also arms ``SIGALRM`` with its default action (terminate) a
+little after the deadline, so it dies even if the parent has gone.
+
+Workers see the data as it was when they were forked, so ``recycle()`` replaces them after an
+update, and ``paused()`` keeps forks from happening while the parent writes the store.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Generic, TypeVar
+
+from app.backends import Backend
+from app.errors import PolicyKGError, QueryError, QueryTimeout, ServiceBusy, StoreError
+
+__all__ = ["WorkerPool"]
+
+Job = TypeVar("Job")
+Result = TypeVar("Result")
+
+# Seconds past the deadline after which a worker's own alarm kills it (the parent normally has).
+_GRACE = 5.0
+_CONTEXT = multiprocessing.get_context("fork")
+
+
+def _serve(
+    conn: Connection,
+    parent_pid: int,
+    make_backend: Callable[[], Backend],
+    handler: Callable[[Backend, Job], Result],
+) -> None:
+    """The worker's loop: open the backend, say ready, then answer jobs until the parent goes."""
+    # The parent's handlers (uvicorn's) would make SIGTERM a no-op here; Ctrl-C is the parent's to handle.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    # Drop every descriptor inherited from the parent but our pipe (and stdio): a copy held here
+    # would keep the parent's pipes open after it closes them (another worker's pipe would never
+    # see EOF; a browser driver waiting for EOF on its stdin would never exit).
+    keep = conn.fileno()
+    os.closerange(3, keep)
+    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+    try:
+        backend = make_backend()
+        # Touch the store now: a lock inherited from a thread that was writing when we forked
+        # shows up here, within the start timeout, instead of under a user's query.
+        backend.is_empty()
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            while not conn.poll(1.0):
+                if os.getppid() != parent_pid:
+                    return  # the parent died without closing our pipe
+            job, budget = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent closed the pipe
+        signal.setitimer(signal.ITIMER_REAL, budget + _GRACE)
+        try:
+            reply: tuple[str, object] = ("ok", handler(backend, job))
+        except PolicyKGError as exc:
+            reply = ("error", exc)
+        except Exception as exc:  # noqa: BLE001 - any failure becomes one clear error for the client
+            reply = ("error", QueryError(f"internal error in the query worker ({type(exc).__name__}): {exc}"))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # noqa: BLE001 - e.g. an exception that does not pickle
+            conn.send(("error", QueryError(f"the query worker could not send its answer: {exc}")))
+
+
+@dataclass(eq=False, slots=True)
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    generation: int
+    pid: int
+
+
+class WorkerPool(Generic[Job, Result]):
+    """Up to ``size`` forked processes, each running ``handler(backend, job)`` one job at a time."""
+
+    def __init__(
+        self,
+        make_backend: Callable[[], Backend],
+        handler: Callable[[Backend, Job], Result],
+        size: int,
+        *,
+        start_timeout: float = 10.0,
+    ) -> None:
+        self._make_backend = make_backend
+        self._handler = handler
+        self._size = size
+        self._start_timeout = start_timeout
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._live: set[_Worker] = set()
+        self._slots = 0  # live workers plus those being forked
+        self._lock = threading.Lock()
+        self._fork_lock = threading.Lock()
+        self._generation = 0
+        self._closed = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _spawn(self) -> _Worker:
+        """Fork a worker and wait for it to say it is ready."""
+        with self._fork_lock:
+            parent, child = _CONTEXT.Pipe()
+            process = _CONTEXT.Process(
+                target=_serve,
+                args=(child, os.getpid(), self._make_backend, self._handler),
+                daemon=True,
+                name="policykg-query",
+            )
+            process.start()
+        child.close()
+        try:
+            if not parent.poll(self._start_timeout):
+                raise StoreError(f"a query worker did not start within {self._start_timeout:g} s")
+            status, info = parent.recv()
+        except (EOFError, OSError) as exc:
+            self._stop(process, parent)
+            raise StoreError("a query worker exited while starting") from exc
+        except StoreError:
+            self._stop(process, parent)
+            raise
+        if status != "ready":
+            self._stop(process, parent)
+            raise StoreError(f"a query worker could not open the store: {info}")
+        return _Worker(process, parent, self._generation, int(info))
+
+    @staticmethod
+    def _stop(process: multiprocessing.process.BaseProcess, conn: Connection) -> None:
+        if process.is_alive():
+            process.kill()
+        process.join(timeout=5)
+        conn.close()
+
+    def _discard(self, worker: _Worker) -> None:
+        """Kill a worker and forget it; the next query forks a replacement."""
+        with self._lock:
+            if worker in self._live:
+                self._live.discard(worker)
+                self._slots -= 1
+        self._stop(worker.process, worker.conn)
+
+    def _acquire(self, deadline: float) -> _Worker:
+        while True:
+            if self._closed:
+                raise StoreError("the query service is shutting down")
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                with self._lock:
+                    can_spawn = self._slots < self._size
+                    self._slots += can_spawn
+                if can_spawn:
+                    try:
+                        worker = self._spawn()
+                    except BaseException:
+                        with self._lock:
+                            self._slots -= 1
+                        raise
+                    with self._lock:
+                        self._live.add(worker)
+                    return worker
+                try:
+                    worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise ServiceBusy(
+                        f"all {self._size} query workers stayed busy; try again in a moment"
+                    ) from None
+            if worker.generation == self._generation and worker.process.is_alive():
+                return worker
+            self._discard(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        if self._closed or worker.generation != self._generation:
+            self._discard(worker)
+        else:
+            self._idle.put(worker)
+
+    def recycle(self) -> None:
+        """Replace every worker, so the next queries see the store as it is now."""
+        with self._lock:
+            self._generation += 1
+        while True:
+            try:
+                self._discard(self._idle.get_nowait())
+            except queue.Empty:
+                return
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold back forks while the caller writes the store (a fork mid-write could copy a held lock)."""
+        with self._fork_lock:
+            yield
+
+    def close(self) -> None:
+        """Kill every worker."""
+        self._closed = True
+        with self._lock:
+            workers = list(self._live)
+            self._live.clear()
+            self._slots = 0
+        for worker in workers:
+            self._stop(worker.process, worker.conn)
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers."""
+        with self._lock:
+            return sorted(w.pid for w in self._live)
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, job: Job, timeout: float) -> Result:
+        """Run ``job`` in a worker; kill it and raise QueryTimeout if it is not done in ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        worker: _Worker | None = self._acquire(deadline)
+        assert worker is not None
+        try:
+            remaining = max(0.0, deadline - time.monotonic())
+            worker.conn.send((job, remaining))
+            if not worker.conn.poll(remaining):
+                self._discard(worker)
+                worker = None
+                raise QueryTimeout(f"the query ran longer than the {timeout:g} s limit and was stopped")
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            if worker is not None:
+                self._discard(worker)
+                worker = None
+            raise QueryError("the query worker died while answering (out of memory?); it has been replaced") from exc
+        finally:
+            if worker is not None:
+                self._release(worker)
+        if status == "error":
+            raise payload  # type: ignore[misc]  # a PolicyKGError sent by the worker
+        return payload  # type: ignore[no-any-return]

@@ -1,0 +1,177 @@
+"""The explorer page at / on the shipped data, in headless chromium (tests/browser.py).
+
+Every request the page makes is routed through the test: one to a host other than 127.0.0.1
+is aborted and recorded, and the tests assert there were none (the page must work offline).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api import create_app
+from app.config import Settings
+from tests.browser import browser_page, screenshot_path
+from tests.live import serve
+
+STATIC = Path(__file__).resolve().parents[2] / "app" / "static" / "explorer"
+SO_KHCN = "Sở Khoa học và Công nghệ tỉnh Quảng Trị"
+# True once cytoscape has painted something: some pixel of one of its canvases is not transparent.
+CANVAS_PAINTED = """() => [...document.querySelectorAll('#graph-canvas canvas')].some((c) => {
+  if (!c.width || !c.height) return false;
+  const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+  return false;
+})"""
+NOTATIONS = "window.cy.nodes().map((n) => n.data('notation')).filter(Boolean)"
+
+
+@pytest.fixture(scope="module")
+def base_url(shipped_settings: Settings) -> Iterator[str]:
+    """A real uvicorn server over the shipped data, for the module."""
+    with serve(create_app(shipped_settings)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless chromium for the module (each test gets its own context)."""
+    with browser_page() as first:
+        yield first.context.browser
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A fresh chromium page whose requests off 127.0.0.1 are aborted and listed."""
+    outside: list[str] = []
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    try:
+        opened = context.new_page()
+
+        def guard(route: Any) -> None:
+            if urlparse(route.request.url).hostname != "127.0.0.1":
+                outside.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        opened.route("**/*", guard)
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        yield opened, outside
+    finally:
+        context.close()
+    assert errors == [], errors
+
+
+def test_page_and_its_assets_are_local(shipped_client: TestClient) -> None:
+    response = shipped_client.get("/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    references = re.findall(r'(?:src|href)="([^"]*)"', response.text)
+    assert references and all(ref.startswith(("/", "data:")) for ref in references), references
+    for ref in references:
+        if ref.startswith("/static/"):
+            assert shipped_client.get(ref).status_code == 200, ref
+    script = (STATIC / "explorer.js").read_text(encoding="utf-8")
+    # The only absolute URLs in the script are identifiers, never fetched: the IRI namespace it
+    # turns into local /id/ paths and the SVG namespace of the SVG download.
+    assert set(re.findall(r"https?://[^\s\"'`]+", script)) == {
+        "https://w3id.org/policykg/id/",
+        "http://www.w3.org/2000/svg",
+    }
+
+
+def test_search_cards_then_lineage_graph(base_url: str, page: tuple[Any, list[str]]) -> None:
+    tab, outside = page
+    tab.goto(base_url + "/")
+    tab.fill("#q", "trung tâm đổi mới sáng tạo")
+    tab.click("#search button[type=submit]")
+    card = tab.locator(".card", has_text=SO_KHCN).first
+    card.wait_for(timeout=15000)
+    text = card.inner_text()
+    # Role in Vietnamese and English, the task, the chain up to the national resolution, a source.
+    assert re.search(r"(Tham mưu · Advise|Được giao thực hiện · Carry out|Chủ trì · Lead|Phối hợp · Coordinate)", text)
+    assert "trung tâm đổi mới sáng tạo" in text.lower()
+    assert "52-NQ/TW" in text and "190-KH/TU" in text
+    assert card.locator(".meta a").count() >= 1
+    card.locator("button.open").click()
+    tab.wait_for_function("document.body.dataset.graphReady", timeout=15000)
+    tab.wait_for_function(CANVAS_PAINTED, timeout=15000)
+    notations = tab.evaluate(NOTATIONS)
+    assert "190-KH/TU" in notations and "52-NQ/TW" in notations
+    agencies = tab.evaluate("window.cy.nodes('[kind = \"agency\"]').map((n) => n.data('label'))")
+    assert SO_KHCN in agencies
+    # National at the top, departments at the bottom.
+    y = tab.evaluate(
+        """(department) => {
+          const ys = (nodes) => nodes.map((n) => n.position('y'));
+          return {
+            national: Math.min(...ys(window.cy.nodes('[notation = "52-NQ/TW"]'))),
+            plan: Math.min(...ys(window.cy.nodes('[notation = "190-KH/TU"]'))),
+            department: Math.max(...ys(window.cy.nodes('[kind = "agency"]').filter((n) => n.data('label') === department))),
+          };
+        }""",
+        SO_KHCN,
+    )
+    assert y["national"] < y["plan"] < y["department"]
+    assert "root=" in tab.url
+    tab.screenshot(path=str(screenshot_path("explorer-search-lineage.png")), full_page=True)
+    assert outside == []
+
+
+def test_root_in_the_url_downloads_and_language(base_url: str, page: tuple[Any, list[str]]) -> None:
+    tab, outside = page
+    tab.goto(base_url + "/?root=190-KH/TU&direction=up")
+    tab.wait_for_function("document.body.dataset.graphReady", timeout=15000)
+    tab.wait_for_function(CANVAS_PAINTED, timeout=15000)
+    assert sorted(tab.evaluate(NOTATIONS)) == ["190-KH/TU", "52-NQ/TW"]
+    assert "Dòng văn bản của 190-KH/TU" in tab.inner_text("#message")
+
+    with tab.expect_download() as png:
+        tab.click("#png")
+    assert png.value.suggested_filename == "policykg-190-kh-tu-up-10.png"
+    picture = Path(png.value.path()).read_bytes()
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n") and len(picture) > 10_000  # not a blank image
+    with tab.expect_download() as svg:
+        tab.click("#svg")
+    document = ET.fromstring(Path(svg.value.path()).read_text(encoding="utf-8"))
+    texts = " ".join(t for t in document.itertext())
+    assert "190-KH/TU" in texts and "52-NQ/TW" in texts and "Tỉnh ủy Quảng Trị" in texts
+    assert len(document.findall(".//{http://www.w3.org/2000/svg}g")) == tab.evaluate("window.cy.elements().length")
+
+    tab.select_option("#export-format", "gexf")
+    href = tab.get_attribute("#export-link", "href")
+    assert href.startswith("/api/export?format=gexf&root=https%3A%2F%2Fw3id.org%2Fpolicykg%2Fid%2Fdoc%2Ftu-quang-tri")
+    assert "direction=up" in href and "depth=10" in href
+
+    edge_labels = "window.cy.edges('[relation = \"implements\"]').map((e) => e.data('display'))"
+    assert tab.evaluate(edge_labels) == ["thực hiện"]
+    tab.click("#lang-toggle")
+    assert tab.evaluate(edge_labels) == ["implements"]
+    assert "Lineage of 190-KH/TU" in tab.inner_text("#message")
+    tab.screenshot(path=str(screenshot_path("explorer-root-english.png")))
+    assert outside == []
+
+
+def test_too_large_and_unknown_selections_show_a_message(base_url: str, page: tuple[Any, list[str]]) -> None:
+    tab, outside = page
+    tab.goto(base_url + "/?root=190-KH/TU&max=30")
+    tab.wait_for_selector("#message.error", timeout=15000)
+    assert "quá lớn" in tab.inner_text("#message") and "more than the limit of 30" in tab.inner_text("#message")
+    # A narrower view of the same root is one click away: upwards (11 nodes + 11 edges) fits.
+    tab.click("#message.error button:has-text('Chỉ xem chiều lên')")
+    tab.wait_for_function("document.body.dataset.graphReady", timeout=15000)
+    assert sorted(tab.evaluate(NOTATIONS)) == ["190-KH/TU", "52-NQ/TW"]
+    tab.goto(base_url + "/?root=190-KH/TX")
+    tab.wait_for_selector("#message.error button", timeout=15000)
+    tab.click("#message.error button")
+    tab.wait_for_function("document.body.dataset.graphReady", timeout=15000)
+    assert "190-KH/TU" in tab.evaluate(NOTATIONS)
+    assert outside == []

@@ -1,0 +1,141 @@
+"""GET /api/export and GET /api/analytics on the shipped data: formats, headers, and every 4xx."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import networkx as nx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.export import ExportFormat
+from tests.project import POLID
+
+DOC_190 = POLID + "doc/tu-quang-tri/2020/190-kh-tu"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media_type", "extension"),
+    [
+        ("graphml", "application/graphml+xml", "graphml"),
+        ("gexf", "application/gexf+xml", "gexf"),
+        ("cytoscape", "application/json", "cyjs"),
+        ("nodelink", "application/json", "json"),
+        ("dot", "text/vnd.graphviz; charset=utf-8", "dot"),
+        ("mermaid", "text/plain; charset=utf-8", "mmd"),
+        ("jsonld", "application/ld+json", "jsonld"),
+        ("turtle", "text/turtle; charset=utf-8", "ttl"),
+        ("trig", "application/trig", "trig"),
+        ("csv", "application/zip", "csv.zip"),
+    ],
+)
+def test_each_format_downloads_with_its_media_type(
+    shipped_client: TestClient, fmt: str, media_type: str, extension: str
+) -> None:
+    response = shipped_client.get("/api/export", params={"format": fmt, "root": "190-KH/TU", "direction": "up"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == media_type
+    disposition = response.headers["content-disposition"]
+    assert disposition == f'attachment; filename="policykg-lineage-tu-quang-tri-2020-190-kh-tu-up-10.{extension}"'
+    assert response.headers["x-graph-root"] == DOC_190
+    assert (response.headers["x-graph-nodes"], response.headers["x-graph-edges"]) == ("11", "11")
+
+
+def test_cytoscape_json_is_what_the_explorer_draws(shipped_client: TestClient) -> None:
+    response = shipped_client.get("/api/export", params={"format": "cytoscape", "root": "190-KH/TU"})
+    data = response.json()
+    notations = {n["data"].get("notation") for n in data["elements"]["nodes"]}
+    assert {"190-KH/TU", "52-NQ/TW", "3917/UBND"} <= notations
+    graph = nx.cytoscape_graph(data)
+    assert graph.number_of_nodes() == int(response.headers["x-graph-nodes"])
+    assert graph.number_of_edges() == int(response.headers["x-graph-edges"])
+
+
+def test_whole_graph_csv_zip(shipped_client: TestClient) -> None:
+    response = shipped_client.get("/api/export", params={"format": "csv"})
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        nodes = archive.read("nodes.csv").decode("utf-8").splitlines()
+        edges = archive.read("edges.csv").decode("utf-8").splitlines()
+    assert len(nodes) - 1 == int(response.headers["x-graph-nodes"])
+    assert len(edges) - 1 == int(response.headers["x-graph-edges"])
+    assert nodes[0].startswith("id,kind,type,label,label_en,notation,date,issuer,jurisdiction")
+    assert any("Sở Khoa học và Công nghệ tỉnh Quảng Trị" in line for line in nodes)
+
+
+def test_selectors_by_name(shipped_client: TestClient) -> None:
+    for params in ({"agency": "Sở KH&CN Quảng Trị"}, {"area": "Quảng Trị"}, {"indicator": "mobile-5g-coverage"}):
+        response = shipped_client.get("/api/export", params={"format": "nodelink", **params})
+        assert response.status_code == 200, (params, response.text)
+        assert json.loads(response.content)["nodes"]
+
+
+def test_accept_header_picks_the_format(shipped_client: TestClient) -> None:
+    gexf = shipped_client.get("/api/export", params={"root": "52-NQ/TW"}, headers={"Accept": "text/turtle;q=0.5, application/gexf+xml"})
+    assert gexf.headers["content-type"] == "application/gexf+xml"
+    default = shipped_client.get("/api/export", params={"root": "52-NQ/TW"}, headers={"Accept": "*/*"})
+    assert default.headers["content-disposition"].endswith('.json"') and "nodes" in default.json()
+
+
+def test_unknown_format_is_422_listing_the_formats(shipped_client: TestClient) -> None:
+    response = shipped_client.get("/api/export", params={"format": "svg"})
+    assert response.status_code == 422
+    message = json.dumps(response.json())
+    assert all(f"'{fmt.value}'" in message for fmt in ExportFormat)
+
+
+def test_unacceptable_accept_is_406_listing_the_formats(shipped_client: TestClient) -> None:
+    response = shipped_client.get("/api/export", headers={"Accept": "text/html"})
+    assert response.status_code == 406
+    body = response.json()
+    assert "text/html" in body["detail"] and body["formats"]["gexf"] == "application/gexf+xml"
+    assert set(body["formats"]) == {fmt.value for fmt in ExportFormat}
+
+
+def test_unknown_root_is_404_with_close_matches(shipped_client: TestClient) -> None:
+    response = shipped_client.get("/api/export", params={"format": "dot", "root": "190-KH/TX"})
+    assert response.status_code == 404
+    assert DOC_190 in [s["iri"] for s in response.json()["suggestions"]]
+
+
+def test_unknown_and_ambiguous_agency(shipped_client: TestClient) -> None:
+    unknown = shipped_client.get("/api/export", params={"agency": "Sở Khoa học tỉnh Nghệ An"})
+    assert unknown.status_code == 404 and "no agency matches" in unknown.json()["detail"]
+    ambiguous = shipped_client.get("/api/export", params={"agency": "so-khcn"})
+    assert ambiguous.status_code == 409
+    assert len(ambiguous.json()["candidates"]) == 2
+
+
+@pytest.mark.parametrize("depth", ["-1", "11", "deep"])
+def test_depth_outside_0_to_10_is_422(shipped_client: TestClient, depth: str) -> None:
+    response = shipped_client.get("/api/export", params={"root": "52-NQ/TW", "depth": depth})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "depth"]
+
+
+def test_two_selectors_and_bad_direction_are_422(shipped_client: TestClient) -> None:
+    both = shipped_client.get("/api/export", params={"root": "52-NQ/TW", "agency": "Sở KH&CN Quảng Trị"})
+    assert both.status_code == 422 and "one selector at a time" in both.json()["detail"]
+    sideways = shipped_client.get("/api/export", params={"root": "52-NQ/TW", "direction": "sideways"})
+    assert sideways.status_code == 422
+
+
+def test_too_large_selection_is_413(shipped_client: TestClient) -> None:
+    response = shipped_client.get("/api/export", params={"format": "cytoscape", "max_elements": 100})
+    assert response.status_code == 413
+    body = response.json()
+    assert body["limit"] == 100 and body["elements"] > 100
+    assert "narrow it" in body["detail"]
+
+
+def test_analytics(shipped_client: TestClient) -> None:
+    response = shipped_client.get("/api/analytics")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["agencies"][0]["label"] == "Sở Khoa học và Công nghệ tỉnh Quảng Trị"
+    assert body["agencies"][0]["roles"] == {"advise": 4, "assigned": 17, "coordinate": 2, "lead": 5}
+    assert body["documents"][0]["document"]["notation"] == "52-NQ/TW"
+    assert "02-NQ/TW" in [s["document"]["notation"] for s in body["chain_stops"]]
+    assert body["component_count"] == len(body["components"])
+    assert sum(c["size"] for c in body["components"]) == body["nodes"]
