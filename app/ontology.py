@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 
-from app.labels import Label, Labelled, best_label, english_label, sort_labels
+from app.labels import Label, Labelled, sort_labels
 from app.namespaces import DCTERMS, ONTOLOGY_GRAPH, OWL, POL, RDF, RDFS, SKOS
 from app.store import PolicyStore
 
@@ -97,12 +97,12 @@ class ConceptScheme(Labelled):
 
 
 @dataclass(frozen=True, slots=True)
-class OntologyDocument:
-    """The ontology header, its terms by kind, and the concept schemes."""
+class OntologyDocument(Labelled):
+    """The ontology header (its ``labels`` are its dcterms:title), its terms by kind, and the concept schemes."""
 
     iri: str
     namespace: str
-    titles: tuple[Label, ...]
+    labels: tuple[Label, ...]
     descriptions: tuple[Label, ...]
     version: str | None
     version_iri: str | None
@@ -119,16 +119,6 @@ class OntologyDocument:
     def terms(self) -> tuple[OntologyTerm, ...]:
         """Every documented ``pol:`` term."""
         return self.classes + self.object_properties + self.datatype_properties + self.annotation_properties
-
-    @property
-    def title(self) -> str | None:
-        """The Vietnamese title."""
-        return best_label(self.titles)
-
-    @property
-    def english(self) -> str | None:
-        """The English title."""
-        return english_label(self.titles)
 
 
 def ontology_graph(store: PolicyStore) -> rdflib.Graph:
@@ -277,7 +267,7 @@ class _Reader:
         return OntologyDocument(
             iri=ONTOLOGY_GRAPH,
             namespace=str(POL),
-            titles=self._texts(node, str(DCTERMS.title)),
+            labels=self._texts(node, str(DCTERMS.title)),
             descriptions=self._texts(node, str(DCTERMS.description)),
             version=versions[0].text if versions else None,
             version_iri=version_iris[0] if version_iris else None,
