@@ -103,7 +103,7 @@ def _formats(kind: FormatKind) -> tuple[ResultFormat, ...]:
     return SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
 
 
-def _accept_ranges(accept: str) -> list[tuple[str, str, float]]:
+def accept_ranges(accept: str) -> list[tuple[str, str, float]]:
     """``type/subtype`` ranges of an Accept header with their q values; malformed entries are skipped."""
     ranges = []
     for item in accept.split(","):
@@ -123,8 +123,11 @@ def _accept_ranges(accept: str) -> list[tuple[str, str, float]]:
     return ranges
 
 
-def _quality(ranges: list[tuple[str, str, float]], media_type: str) -> float:
-    """The q an Accept header gives ``media_type``: its most specific matching range decides."""
+def accept_match(ranges: list[tuple[str, str, float]], media_type: str) -> tuple[int, float]:
+    """``(specificity, q)`` of the most specific range matching ``media_type``; (-1, 0.0) when none does.
+
+    Specificity is 2 for ``type/sub``, 1 for ``type/*``, 0 for ``*/*``.
+    """
     kind, _, sub = media_type.partition("/")
     best: tuple[int, float] = (-1, 0.0)
     for r_type, r_sub, q in ranges:
@@ -137,7 +140,12 @@ def _quality(ranges: list[tuple[str, str, float]], media_type: str) -> float:
         else:
             continue
         best = max(best, (specificity, q))
-    return best[1]
+    return best
+
+
+def accept_quality(ranges: list[tuple[str, str, float]], media_type: str) -> float:
+    """The q an Accept header gives ``media_type``: its most specific matching range decides."""
+    return accept_match(ranges, media_type)[1]
 
 
 def negotiate(kind: FormatKind, accept: str | None, formats: Sequence[str] = ()) -> ResultFormat:
@@ -156,15 +164,15 @@ def negotiate(kind: FormatKind, accept: str | None, formats: Sequence[str] = ())
         raise NotAcceptable(f"format {formats[0]!r} is not available for {what}; use one of: {names}")
     if not accept or not accept.strip():
         return available[0]
-    ranges = _accept_ranges(accept)
+    ranges = accept_ranges(accept)
     # max() keeps the first of equal q values, so ties go to the server's order of preference.
-    scored = max(available, key=lambda f: max(_quality(ranges, m) for m in f.accepted))
-    if max(_quality(ranges, m) for m in scored.accepted) > 0:
+    scored = max(available, key=lambda f: max(accept_quality(ranges, m) for m in f.accepted))
+    if max(accept_quality(ranges, m) for m in scored.accepted) > 0:
         return scored
     # Clients that send one Accept header for every query (rdflib's SPARQLStore asks only for
     # JSON results, CONSTRUCT included) get this kind's default; they read the Content-Type.
     other = GRAPH_FORMATS if kind == "solutions" else SOLUTION_FORMATS
-    if any(_quality(ranges, m) > 0 for f in other for m in f.accepted):
+    if any(accept_quality(ranges, m) > 0 for f in other for m in f.accepted):
         return available[0]
     media = ", ".join(f.media_type for f in available)
     raise NotAcceptable(f"none of the accepted media types ({accept.strip()}) can carry {what}; offered: {media}")
@@ -174,11 +182,11 @@ def accepts_html(accept: str | None) -> bool:
     """True when ``Accept`` prefers an HTML page over every RDF format (a browser, not a client)."""
     if not accept:
         return False
-    ranges = _accept_ranges(accept)
-    html = max(_quality(ranges, "text/html"), _quality(ranges, "application/xhtml+xml"))
+    ranges = accept_ranges(accept)
+    html = max(accept_quality(ranges, "text/html"), accept_quality(ranges, "application/xhtml+xml"))
     # Only an explicit html range counts: a bare */* is a program that takes anything.
     explicit = any(r[:2] in (("text", "html"), ("application", "xhtml+xml")) for r in ranges)
-    rdf = max(_quality(ranges, m) for f in GRAPH_FORMATS for m in f.accepted)
+    rdf = max(accept_quality(ranges, m) for f in GRAPH_FORMATS for m in f.accepted)
     return explicit and html > 0 and html >= rdf
 
 

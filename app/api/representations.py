@@ -16,6 +16,7 @@ from fastapi import HTTPException, Response
 from pydantic import BaseModel
 
 from app.namespaces import PREFIXES
+from app.protocol import accept_match, accept_ranges
 
 if TYPE_CHECKING:
     import rdflib
@@ -64,42 +65,13 @@ N_QUADS = Representation("nq", "application/n-quads", "N-Quads", ("nquads",), ("
 RDF_GRAPH_FORMATS: tuple[Representation, ...] = (TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
 
 
-def _ranges(accept: str) -> list[tuple[str, str, float]]:
-    """``(type, subtype, q)`` of each media range in an Accept header; malformed ones are dropped."""
-    ranges: list[tuple[str, str, float]] = []
-    for item in accept.split(","):
-        parts = [p.strip() for p in item.split(";")]
-        kind, sep, sub = parts[0].lower().partition("/")
-        if not sep or not kind or not sub:
-            continue
-        q = 1.0
-        for param in parts[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        ranges.append((kind, sub, max(0.0, min(q, 1.0))))
-    return ranges
-
-
 def _quality(rep: Representation, ranges: list[tuple[str, str, float]]) -> float:
     """The q a client gives ``rep``: the q of the most specific range matching any of its media types."""
     best: tuple[int, float] = (-1, 0.0)
     for media in (rep.media_type, *rep.media_aliases):
-        kind, _, sub = media.partition("/")
-        for r_kind, r_sub, q in ranges:
-            if (r_kind, r_sub) == (kind, sub):
-                specificity = 2
-            elif (r_kind, r_sub) == (kind, "*"):
-                specificity = 1
-            elif (r_kind, r_sub) == ("*", "*"):
-                specificity = 0
-            else:
-                continue
-            if specificity > best[0]:
-                best = (specificity, q)
+        match = accept_match(ranges, media)
+        if match[0] > best[0]:
+            best = match
     return best[1]
 
 
@@ -121,7 +93,7 @@ def negotiate(offers: Sequence[Representation], accept: str | None, fmt: str | N
         raise HTTPException(406, detail=f"unsupported format {fmt!r}; available: {supported(offers)}", headers=VARY)
     if not accept or not accept.strip():
         return offers[0]
-    ranges = _ranges(accept)
+    ranges = accept_ranges(accept)
     scored = [(_quality(rep, ranges), -i, rep) for i, rep in enumerate(offers)]
     q, _, rep = max(scored, key=lambda item: (item[0], item[1]))
     if q <= 0:
