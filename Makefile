@@ -27,6 +27,11 @@ validate: install
 reason: install
 	$(VENV)/bin/policykg reason
 
+# The endpoint benchmark against Oxigraph's server and rdflib-endpoint (README, Benchmarks).
+bench: install
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) bench/sparql_endpoint.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
 

@@ -28,11 +28,21 @@ __all__ = [
     "QueryAnswer",
     "RemoteBackend",
     "remote_urls",
+    "union_update",
 ]
 
 Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
-_UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+def union_update(*, rebuild: bool = False, graph: str | None = None) -> str:
+    """The SPARQL update that copies named-graph triples (of ``graph`` alone if given) into the default graph.
+
+    ``rebuild`` empties the default graph first, so what left the named graphs leaves it too.
+    """
+    source = f"<{graph}>" if graph is not None else "?g"
+    copy = f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {source} {{ ?s ?p ?o }} }}"
+    return f"CLEAR DEFAULT ; {copy}" if rebuild else copy
+
 _ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 _QUAD_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 _ANY_QUAD = "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
@@ -88,12 +98,12 @@ class Backend(Protocol):
         """Add RDF data; triples go to ``graph`` (None: the default graph), quads keep their graph."""
         ...
 
-    def materialise_union(self) -> None:
-        """Copy every named-graph triple into the default graph."""
-        ...
-
     def quads(self) -> Iterator[ox.Quad]:
         """Every quad, the default graph's included."""
+        ...
+
+    def graph_quads(self, graph: str | None) -> Iterator[ox.Quad]:
+        """The quads of one named graph (``graph`` None: of the default graph)."""
         ...
 
     def dump_nquads(self) -> bytes:
@@ -185,13 +195,14 @@ class EmbeddedBackend:
         """Load ``data`` in one transaction, so a bad file never leaves half of itself behind."""
         self.store.load(input=data, format=fmt, to_graph=ox.NamedNode(graph) if graph is not None else None)
 
-    def materialise_union(self) -> None:
-        """Copy the named-graph triples into the default graph, inside the engine."""
-        self.store.update(_UNION)
-
     def quads(self) -> Iterator[ox.Quad]:
         """Every quad of the store."""
         return iter(self.store)
+
+    def graph_quads(self, graph: str | None) -> Iterator[ox.Quad]:
+        """The quads of one graph, read lazily from the store."""
+        name = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
+        return self.store.quads_for_pattern(None, None, None, name)
 
     def dump_nquads(self) -> bytes:
         """The store as N-Quads."""
@@ -356,9 +367,7 @@ class RemoteBackend:
         """Parse locally (errors keep their line and column), then send each graph's triples."""
         by_graph: dict[str | None, list[ox.Triple]] = {}
         for quad in ox.parse(data, fmt):
-            name = graph if graph is not None else (
-                quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else None
-            )
+            name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else graph
             by_graph.setdefault(name, []).append(quad.triple)
         for name, triples in by_graph.items():
             self._send(name, triples)
@@ -378,10 +387,6 @@ class RemoteBackend:
         inner = f"GRAPH {ox.NamedNode(graph)} {{ {block} }}" if graph is not None else block
         self._post(self.update_url, data={"update": f"INSERT DATA {{ {inner} }}"})
 
-    def materialise_union(self) -> None:
-        """Copy the named-graph triples into the default graph, inside the engine."""
-        self.update(_UNION)
-
     def _rows(self, text: str) -> Iterable[ox.QuerySolution]:
         answer = self.query(text)
         if not isinstance(answer, ox.QuerySolutions):
@@ -393,6 +398,14 @@ class RemoteBackend:
         for row in self._rows(_ALL_QUADS):
             graph = row["g"]
             yield ox.Quad(row["s"], row["p"], row["o"], graph if graph is not None else ox.DefaultGraph())  # type: ignore[arg-type]
+
+    def graph_quads(self, graph: str | None) -> Iterator[ox.Quad]:
+        """The quads of one graph, fetched with one SELECT (its answer is read whole)."""
+        name = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
+        # str() of a NamedNode is its IRI in SPARQL syntax, checked by pyoxigraph.
+        pattern = f"GRAPH {name} {{ ?s ?p ?o }}" if graph is not None else "?s ?p ?o"
+        for row in self._rows(f"SELECT ?s ?p ?o WHERE {{ {pattern} }}"):
+            yield ox.Quad(row["s"], row["p"], row["o"], name)  # type: ignore[arg-type]
 
     def dump_nquads(self) -> bytes:
         """Every quad as N-Quads."""

@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING
 import pyoxigraph as ox
 
 from app.namespaces import DCTERMS, GRAPH_BASE, POL, POLID, PREFIXES, RDF, XSD
+from app.backends import Backend
 from app.store import PolicyStore
 
 if TYPE_CHECKING:
@@ -96,22 +97,21 @@ def _without_prefixes(chunk: bytes) -> bytes:
 def dump_chunks(store: PolicyStore, fmt: DumpFormat, batch_size: int = _BATCH) -> Iterator[bytes]:
     """The dataset in ``fmt``, as successive byte chunks (one per batch of quads).
 
-    Raises StoreError at once, before any chunk, when the store is a remote engine (dumps read the
-    embedded store directly), so an HTTP response can still say so instead of breaking mid-stream.
+    The graphs are listed before the first chunk, so an unreachable remote engine is a StoreError
+    an HTTP response can still report, instead of a stream broken in the middle. An embedded store
+    is read lazily; a remote engine answers one SELECT per graph.
     """
-    return _chunks(store.raw, DUMPS[fmt], batch_size)
+    backend = store.backend
+    spec = DUMPS[fmt]
+    graphs: list[str | None] = [*sorted(backend.named_graphs())] if spec.quads else [None]
+    return _chunks(backend, graphs, spec, batch_size)
 
 
-def _chunks(raw: ox.Store, spec: Dump, batch_size: int) -> Iterator[bytes]:
+def _chunks(backend: Backend, graphs: list[str | None], spec: Dump, batch_size: int) -> Iterator[bytes]:
     prefixed = spec.format is not DumpFormat.nq
     if prefixed:
         yield _prefix_header()
-    if spec.quads:
-        sources: Iterable[Iterable[ox.Quad]] = (
-            raw.quads_for_pattern(None, None, None, graph) for graph in sorted(raw.named_graphs(), key=str)
-        )
-    else:
-        sources = [raw.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+    sources: Iterable[Iterable[ox.Quad]] = (backend.graph_quads(graph) for graph in graphs)
     for quads in sources:
         for batch in _batches(quads, batch_size):
             items = batch if spec.quads else [q.triple for q in batch]

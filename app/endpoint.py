@@ -1,9 +1,12 @@
 """The public SPARQL endpoint as a service: check, run and serialise queries and updates.
 
 Queries run in killable worker processes (``app.worker``) with the safety check (``app.safety``)
-and the serialisation (``app.results``) inside the worker too, so parsing a huge or pathological
-query is bounded by the same time limit as running it. Updates need the configured bearer token
-and run in this process, on the store the rest of the API reads; workers are then recycled.
+and the serialisation (``app.results``, in pyoxigraph's writers) inside the worker too: only the
+finished bytes cross the pipe, and parsing a huge or pathological query is bounded by the same
+time limit as running it. Updates need the configured bearer token,
+write named graphs only (the default graph is their union, rebuilt after each update with the
+derived graph) and run in this process, on the store the rest of the API reads; workers are
+then recycled.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from app.backends import Backend, Dataset
+from app.backends import Backend, Dataset, QueryAnswer
 from app.config import Settings
 from app.errors import NotAcceptable, ProtocolError, UpdateForbidden
 from app.protocol import (
@@ -24,7 +27,7 @@ from app.protocol import (
     negotiate,
 )
 from app.results import Serialized, serialize_answer, serialize_graph
-from app.safety import AllowList, check, dataset_references, references
+from app.safety import AllowList, check, check_named_graph_writes, dataset_references, references
 from app.store import PolicyStore
 from app.worker import WorkerPool
 
@@ -55,8 +58,11 @@ def answer_query(backend: Backend, job: QueryJob) -> Serialized:
     found = dataset_references(job.dataset, update=False)
     found += references(job.text, update=False, base_iri=job.base_iri)
     check(found, job.allowed, lambda: set(backend.named_graphs()))
-    answer = backend.query(job.text, base_iri=job.base_iri, dataset=job.dataset or None)
-    return serialize_answer(answer, job.accept, job.formats, job.max_results)
+
+    def run() -> QueryAnswer:
+        return backend.query(job.text, base_iri=job.base_iri, dataset=job.dataset or None)
+
+    return serialize_answer(run, job.accept, job.formats, job.max_results)
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -82,14 +88,13 @@ class SparqlEndpoint:
         """Process ids of the live query workers."""
         return self._pool.pids()
 
-    def query(self, request: SparqlRequest, accept: str | None, base_iri: str) -> Serialized:
-        """Answer a query within ``query_timeout`` seconds (QueryTimeout past it)."""
+    def _job(self, request: SparqlRequest, accept: str | None, base_iri: str) -> QueryJob:
         # Refuse before running anything when no result form at all could be sent back.
         try:
             negotiate("solutions", accept, request.formats)
         except NotAcceptable:
             negotiate("graph", accept, request.formats)
-        job = QueryJob(
+        return QueryJob(
             text=request.text or "",
             dataset=request.dataset,
             base_iri=base_iri,
@@ -98,7 +103,14 @@ class SparqlEndpoint:
             max_results=self.settings.max_results,
             allowed=self.allowed,
         )
-        return self._pool.run(job, self.settings.query_timeout)
+
+    def query(self, request: SparqlRequest, accept: str | None, base_iri: str) -> Serialized:
+        """Answer a query within ``query_timeout`` seconds (QueryTimeout past it)."""
+        return self._pool.run(self._job(request, accept, base_iri), self.settings.query_timeout)
+
+    async def query_async(self, request: SparqlRequest, accept: str | None, base_iri: str) -> Serialized:
+        """``query`` for an event loop: the loop waits for the worker, no thread is held."""
+        return await self._pool.run_async(self._job(request, accept, base_iri), self.settings.query_timeout)
 
     def authorise(self, authorization: str | None) -> None:
         """Raise UpdateForbidden unless updates are enabled and the bearer token matches."""
@@ -120,6 +132,7 @@ class SparqlEndpoint:
             )
         check(dataset_references(request.using, update=True) + found, self.allowed,
               lambda: set(self.store.graph_names()))
+        check_named_graph_writes(text)
         with self._pool.paused():
             self.store.update(text, base_iri=base_iri, using=request.using or None)
         if self.store.backend.kind != "remote":

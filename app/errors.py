@@ -42,6 +42,10 @@ class QueryRefused(QueryError):
     """A query or update would reach outside the store (SERVICE, LOAD, FROM, ...) to a place not allowed."""
 
 
+class DefaultGraphWrite(QueryError):
+    """An update would write the default graph, which is the union of the named graphs (read-only)."""
+
+
 class ServiceBusy(StoreError):
     """Every query worker stayed busy until the request's deadline."""
 

@@ -22,6 +22,8 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 
 ONTOLOGY_GRAPH = "https://w3id.org/policykg/ontology"
 GRAPH_BASE = str(POLG)
+#: Where the rules of ontology/rules/*.ru write (rebuilt after every load and update).
+DERIVED_GRAPH = str(POLG) + "derived"
 
 PREFIXES: dict[str, str] = {
     "pol": str(POL),

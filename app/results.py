@@ -1,17 +1,20 @@
 """Serialise query answers in a negotiated format, stopping at the result-size limit.
 
-pyoxigraph serialises a whole ``QuerySolutions`` iterator and cannot be told to stop, so the rows
-are read here up to the limit, written as SPARQL JSON, and converted by pyoxigraph's own writers
-to XML, CSV or TSV when those were asked for.
+Solutions are written by pyoxigraph's own serialisers (Rust, several times faster than building
+the document here) into a sink that counts rows as the bytes arrive and stops the engine once
+there are more than the limit: pyoxigraph cannot be told to stop after N rows, but each format
+makes row boundaries countable outside its quoted strings (a line in TSV and CSV, ``<result>`` in
+XML, ``},{`` between binding objects in JSON). Only then is the query run a second time and read
+here row by row up to the limit, so a truncated answer is still a whole, valid document.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import pyoxigraph as ox
 
@@ -43,7 +46,7 @@ _GRAPH_FORMATS = {
 
 @dataclass(frozen=True, slots=True)
 class Serialized:
-    """A serialised answer: bytes, their media type, how many rows/triples and whether it was cut."""
+    """A serialised answer: bytes, their media type, how many rows/triples (None: not counted), whether it was cut."""
 
     body: bytes
     media_type: str
@@ -109,29 +112,199 @@ def serialize_graph(triples: Iterable[ox.Triple], fmt: ResultFormat) -> bytes:
     return ox.serialize(data, format=rdf_format, prefixes=PREFIXES) or b""
 
 
+class RowCounter(Protocol):
+    """Counts the rows of a results document from its bytes, fed in the order they are written."""
+
+    def feed(self, chunk: bytes) -> int:
+        """Take the next chunk; return how many rows have begun so far (or an upper bound of it)."""
+        ...
+
+
+class _OutsideQuotes:
+    """The text of a document outside its double-quoted strings, chunk by chunk.
+
+    JSON escapes with backslashes (``\\"`` is a quote inside a string); CSV doubles the quote,
+    which toggles in and out of the string and so needs no special case.
+    """
+
+    def __init__(self, *, backslash_escapes: bool) -> None:
+        self._backslashes = backslash_escapes
+        self._inside = False
+        self._escaped = False  # the previous chunk ended with a backslash that escapes our first byte
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Return the part of ``chunk`` that lies outside strings."""
+        if not chunk:
+            return b""
+        if self._backslashes:
+            if self._escaped:
+                chunk = chunk[1:]
+                self._escaped = False
+            if b"\\" in chunk:
+                # Backslashes occur only inside strings; an odd run at the end escapes the next byte.
+                if (len(chunk) - len(chunk.rstrip(b"\\"))) % 2:
+                    chunk = chunk[:-1]
+                    self._escaped = True
+                chunk = chunk.replace(b"\\\\", b"").replace(b'\\"', b"")
+        parts = chunk.split(b'"')
+        outside = parts[1::2] if self._inside else parts[0::2]
+        if len(parts) % 2 == 0:
+            self._inside = not self._inside
+        return b"".join(outside)
+
+
+class JsonRows:
+    """Rows of SPARQL JSON results as pyoxigraph writes them (no whitespace between tokens).
+
+    Outside strings, the bindings array opens with ``[{`` when it has a row, and rows are
+    separated by ``},{``, which nothing else produces (terms in a row are separated by ``},"name":{``).
+    Not ``exact``, strings are not skipped: a literal holding ``},{`` counts too, so the count is
+    an upper bound, read at the speed of ``bytes.count``.
+    """
+
+    def __init__(self, *, exact: bool = True) -> None:
+        self._text = _OutsideQuotes(backslash_escapes=True) if exact else None
+        self._tail = b""
+        self._separators = 0
+        self._first = False
+
+    def feed(self, chunk: bytes) -> int:
+        """See ``RowCounter.feed``."""
+        data = self._tail + (self._text.feed(chunk) if self._text else chunk)
+        self._separators += data.count(b"},{")
+        self._first = self._first or b"[{" in data
+        self._tail = data[-2:]  # shorter than "},{", so no separator is counted twice
+        return self._separators + self._first
+
+
+class TagRows:
+    """Rows of SPARQL XML results: one ``<result>`` each (``<`` is escaped in text, absent from IRIs)."""
+
+    _TAG = b"<result>"
+
+    def __init__(self, *, exact: bool = True) -> None:  # always exact: counting tags is cheap
+        self._tail = b""
+        self._rows = 0
+
+    def feed(self, chunk: bytes) -> int:
+        """See ``RowCounter.feed``."""
+        data = self._tail + chunk
+        self._rows += data.count(self._TAG)
+        self._tail = data[-(len(self._TAG) - 1):]
+        return self._rows
+
+
+class LineRows:
+    """Rows of TSV (values escape tabs and newlines) or CSV (newlines only inside quoted values).
+
+    Not ``exact``, CSV's quoted newlines count too: an upper bound.
+    """
+
+    def __init__(self, *, quoted: bool, exact: bool = True) -> None:
+        self._text = _OutsideQuotes(backslash_escapes=False) if quoted and exact else None
+        self._lines = 0
+
+    def feed(self, chunk: bytes) -> int:
+        """See ``RowCounter.feed``; the first line is the header."""
+        self._lines += (self._text.feed(chunk) if self._text else chunk).count(b"\n")
+        return max(0, self._lines - 1)
+
+
+#: Row counters by format name, called with ``exact=``.
+ROW_COUNTERS: dict[str, Callable[..., RowCounter]] = {
+    "json": JsonRows,
+    "xml": TagRows,
+    "tsv": lambda exact=True: LineRows(quoted=False, exact=exact),
+    "csv": lambda exact=True: LineRows(quoted=True, exact=exact),
+}
+
+
+class _OverLimit(Exception):
+    """Raised inside pyoxigraph's serialiser to stop it: the answer has more rows than allowed."""
+
+
+class _LimitedSink:
+    """A binary file for pyoxigraph's serialisers that keeps what they write up to ``limit`` rows.
+
+    Rows are bounded from above cheaply; only once that bound passes the limit are the bytes so
+    far, and all that follow, counted exactly (which skips quoted strings, several times slower).
+    """
+
+    def __init__(self, fmt: str, limit: int) -> None:
+        self.chunks: list[bytes] = []
+        self.rows = 0
+        self._make = ROW_COUNTERS[fmt]
+        self._counter = self._make(exact=False)
+        self._exact = False
+        self._limit = limit
+
+    def write(self, chunk: bytes) -> int:
+        """Keep ``chunk``, or stop the serialiser once the rows pass the limit."""
+        self.rows = self._counter.feed(chunk)
+        if self.rows > self._limit and not self._exact:
+            self._counter, self._exact = self._make(exact=True), True
+            for kept in self.chunks:
+                self._counter.feed(kept)
+            self.rows = self._counter.feed(chunk)
+        if self.rows > self._limit:
+            raise _OverLimit
+        self.chunks.append(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        """Nothing is buffered here."""
+
+
+def _engine_serialize(solutions: ox.QuerySolutions, fmt: ResultFormat, limit: int) -> Serialized | None:
+    """Serialise all of ``solutions`` in Rust, or return None when they have more than ``limit`` rows."""
+    sink = _LimitedSink(fmt.name, limit)
+    try:
+        solutions.serialize(sink, format=_SOLUTION_FORMATS[fmt.name])  # type: ignore[arg-type]  # a write()r
+    except _OverLimit:
+        return None
+    except (RuntimeError, ValueError, SyntaxError) as exc:
+        raise QueryError(f"query failed: {exc}") from exc
+    except OSError as exc:
+        raise StoreError(f"store error while querying: {exc}") from exc
+    # Rows are known exactly only when the cheap bound passed the limit: not counted here.
+    return Serialized(b"".join(sink.chunks), fmt.media_type, None, False, limit)
+
+
+def _truncated(solutions: ox.QuerySolutions, fmt: ResultFormat, limit: int) -> Serialized:
+    """The first ``limit`` rows of ``solutions``, read here and written as a whole document."""
+    variables = [v.value for v in solutions.variables]
+    rows, truncated = _take(solutions, limit)
+    document = {
+        "head": {"vars": variables},
+        "results": {
+            "bindings": [{name: term_json(row[name]) for name in variables if row[name] is not None} for row in rows]
+        },
+    }
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if fmt.name != "json":
+        body = ox.parse_query_results(body, ox.QueryResultsFormat.JSON).serialize(
+            format=_SOLUTION_FORMATS[fmt.name]
+        ) or b""
+    return Serialized(body, fmt.media_type, len(rows), truncated, limit)
+
+
 def serialize_answer(
-    answer: QueryAnswer, accept: str | None, formats: tuple[str, ...], max_results: int
+    run: Callable[[], QueryAnswer], accept: str | None, formats: tuple[str, ...], max_results: int
 ) -> Serialized:
-    """Negotiate a format for ``answer`` and serialise at most ``max_results`` rows or triples."""
+    """Run the query with ``run``, negotiate a format, serialise at most ``max_results`` rows or triples.
+
+    An answer over the limit runs the query a second time to write its first ``max_results`` rows.
+    """
+    answer = run()
     fmt = negotiate(answer_kind(answer), accept, formats)
     if isinstance(answer, ox.QueryBoolean):
         return Serialized(answer.serialize(format=_SOLUTION_FORMATS[fmt.name]) or b"", fmt.media_type)
     if isinstance(answer, ox.QuerySolutions):
-        variables = [v.value for v in answer.variables]
-        rows, truncated = _take(answer, max_results)
-        document = {
-            "head": {"vars": variables},
-            "results": {
-                "bindings": [
-                    {name: term_json(row[name]) for name in variables if row[name] is not None} for row in rows
-                ]
-            },
-        }
-        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        if fmt.name != "json":
-            body = ox.parse_query_results(body, ox.QueryResultsFormat.JSON).serialize(
-                format=_SOLUTION_FORMATS[fmt.name]
-            ) or b""
-        return Serialized(body, fmt.media_type, len(rows), truncated, max_results)
+        whole = _engine_serialize(answer, fmt, max_results)
+        if whole is not None:
+            return whole
+        again = run()
+        assert isinstance(again, ox.QuerySolutions)
+        return _truncated(again, fmt, max_results)
     triples, truncated = _take(answer, max_results)
     return Serialized(serialize_graph(triples, fmt), fmt.media_type, len(triples), truncated, max_results)

@@ -20,9 +20,17 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from app.backends import Dataset
-from app.errors import QueryRefused, QuerySyntaxError
+from app.errors import DefaultGraphWrite, QueryRefused, QuerySyntaxError
 
-__all__ = ["AllowList", "Reference", "check", "dataset_references", "references"]
+__all__ = [
+    "AllowList",
+    "Reference",
+    "check",
+    "check_named_graph_writes",
+    "dataset_references",
+    "default_graph_writes",
+    "references",
+]
 
 ReferenceKind = Literal[
     "SERVICE", "LOAD", "FROM", "FROM NAMED", "USING", "USING NAMED", "WITH",
@@ -160,6 +168,52 @@ def references(text: str, *, update: bool, base_iri: str | None) -> list[Referen
         prologue = translatePrologue(parsed[0], base_iri)  # type: ignore[index]
         found += _walk(parsed[1], _resolver(prologue))  # type: ignore[index]
     return found
+
+
+def _default_triples(quads: object) -> bool:
+    """True when an update's quad block has triples outside any ``GRAPH`` (they go to the default graph)."""
+    return isinstance(quads, dict) and bool(dict.get(quads, "triples"))
+
+
+def default_graph_writes(text: str) -> list[str]:
+    """The operations of an update that would write the default graph, as a user would name them.
+
+    On this endpoint the default graph is the union of the named graphs (one per source), rebuilt
+    after every update, so a triple must be written to a named graph: its source. ``CLEAR ALL`` and
+    ``DROP ALL`` are fine (they empty the named graphs too); ``COPY DEFAULT TO <g>`` only reads it.
+    """
+    parsed = _parse(text, update=True)
+    found: list[str] = []
+    for request in parsed.request:  # type: ignore[attr-defined]
+        name = request.name
+        if name in ("InsertData", "DeleteData", "DeleteWhere"):
+            if _default_triples(dict.get(request, "quads")):
+                found.append({"InsertData": "INSERT DATA", "DeleteData": "DELETE DATA"}.get(name, "DELETE WHERE"))
+        elif name == "Modify" and "withClause" not in request:
+            for clause, label in (("delete", "DELETE"), ("insert", "INSERT")):
+                part = dict.get(request, clause)
+                if part is not None and _default_triples(dict.get(part, "quads")):
+                    found.append(f"{label} {{ … }} without GRAPH or WITH")
+        elif name in ("Clear", "Drop") and dict.get(request, "graphiri") == "DEFAULT":
+            found.append(f"{name.upper()} DEFAULT")
+        elif name == "Load" and "graphiri" not in request:
+            found.append("LOAD without INTO GRAPH")
+        elif name in ("Add", "Move", "Copy"):
+            source, target = dict.get(request, "graph")  # type: ignore[misc]
+            if target == "DEFAULT" or (name == "Move" and source == "DEFAULT"):
+                found.append(f"{name.upper()} … DEFAULT")
+    return found
+
+
+def check_named_graph_writes(text: str) -> None:
+    """Raise DefaultGraphWrite when an update would write the default graph."""
+    found = default_graph_writes(text)
+    if found:
+        raise DefaultGraphWrite(
+            "the default graph of this endpoint is the union of the named graphs (one per source) and "
+            "cannot be written; write into a named graph with GRAPH <…> { … } or WITH <…> "
+            f"(refused: {', '.join(dict.fromkeys(found))})"
+        )
 
 
 def dataset_references(dataset: Dataset, *, update: bool) -> list[Reference]:

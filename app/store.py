@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import pyoxigraph as ox
 
-from app.backends import Backend, Dataset, EmbeddedBackend, GraphAnswer, RemoteBackend
+from app.backends import Backend, Dataset, EmbeddedBackend, GraphAnswer, RemoteBackend, union_update
 from app.errors import ParameterError, QueryError, QuerySyntaxError, QueryTimeout, StoreError, StoreLoadError
-from app.namespaces import GRAPH_BASE, ONTOLOGY_GRAPH, PREFIXES
+from app.namespaces import DERIVED_GRAPH, GRAPH_BASE, ONTOLOGY_GRAPH, PREFIXES
 
 if TYPE_CHECKING:
     import rdflib
@@ -137,6 +137,8 @@ class PolicyStore:
         # Bumped by every load and clear made through this class, so caches built from the
         # data (the search index, the quality report) know when to rebuild.
         self.generation = 0
+        #: SPARQL Update rules (``*.ru``) run after every load and update; set by ``load_project``.
+        self.rules_dir: Path | None = None
 
     # ------------------------------------------------------------------ opening and loading
 
@@ -233,30 +235,31 @@ class PolicyStore:
         self.generation += 1
 
     @staticmethod
-    def graph_for_file(path: Path, ontology_dir: Path | None = None) -> str | None:
-        """The named graph a triples file is loaded into, or None for quad formats (own graphs)."""
-        if path.suffix.lower() in _QUAD_FORMATS:
-            return None
+    def graph_for_file(path: Path, ontology_dir: Path | None = None) -> str:
+        """The named graph a file's triples go into (in TriG or N-Quads: those outside any GRAPH block).
+
+        Nothing is loaded into the default graph: it is the union of the named graphs, rebuilt
+        after each load and update, and every triple keeps a graph naming its source.
+        """
         if ontology_dir is not None and path.resolve().is_relative_to(ontology_dir.resolve()):
             return ONTOLOGY_GRAPH
         return GRAPH_BASE + path.stem
 
     def load_file(self, path: Path, *, graph: str | None = None) -> None:
-        """Load one RDF file; triples go to ``graph`` (default: by file name), quads keep theirs."""
+        """Load one RDF file; triples go to ``graph`` (default: by file name), quads keep their graph."""
         path = Path(path)
         suffix = path.suffix.lower()
         fmt = _TRIPLE_FORMATS.get(suffix) or _QUAD_FORMATS.get(suffix)
         if fmt is None:
             raise StoreLoadError(path, f"unsupported file type {suffix!r}")
-        if graph is None and suffix in _TRIPLE_FORMATS:
+        if graph is None:
             graph = self.graph_for_file(path)
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise StoreLoadError(path, f"cannot read: {exc.strerror or exc}") from exc
-        to_graph = graph if graph is not None and suffix in _TRIPLE_FORMATS else None
         try:
-            self.backend.load(data, fmt, to_graph)
+            self.backend.load(data, fmt, graph)
         except SyntaxError as exc:
             message = _POSITION_PREFIX.sub("", exc.msg or str(exc))
             raise StoreLoadError(path, message, exc.lineno, exc.offset) from exc
@@ -287,47 +290,43 @@ class PolicyStore:
 
     def load_project(self, settings: Settings, *, reload: bool = False) -> bool:
         """Load the ontology and data of the project; return False when a persistent store was kept as is."""
+        self.rules_dir = settings.ontology_dir / "rules"
         if self.persistent and not reload and not self.is_empty():
             return False
         if reload:
             self.clear()
         try:
             self.load_files(self.project_files(settings), ontology_dir=settings.ontology_dir)
+            self.derive()
         except StoreLoadError:
             if self.persistent:
                 # A half-loaded persistent store would otherwise look loaded on the next start.
                 self.clear()
             raise
-        self._materialise_union()
-        # Rules read the union default graph and write their own named graph, which then joins the union.
-        if self.apply_rules(settings.ontology_dir / "rules"):
-            self._materialise_union()
         self.backend.flush()
         return True
 
-    def apply_rules(self, rules_dir: Path) -> int:
-        """Run the SPARQL Update rules (``*.ru``) that derive data, in name order; return how many ran.
-
-        Derived statements (the CPOV participations of ``cpov-participation.ru``) are rebuilt on every
-        load from what curators wrote, so they cannot drift from it.
-        """
-        paths = sorted(Path(rules_dir).glob("*.ru")) if Path(rules_dir).is_dir() else []
-        for path in paths:
-            try:
-                self.update(path.read_text(encoding="utf-8"))
-            except (OSError, QueryError) as exc:
-                raise StoreLoadError(path, f"rule failed: {exc}") from exc
-        return len(paths)
-
-    def _materialise_union(self) -> None:
-        """Copy every named-graph triple into the default graph, once.
+    def derive(self) -> None:
+        """Rebuild what is derived from the named graphs: the union default graph and the rules' graph.
 
         Oxigraph's ``use_default_graph_as_union`` is a bag: a fact stated by two source articles
         would match twice and COUNTs would overcount. A real union default graph (a set, as Fuseki's
         unionDefaultGraph) keeps SPARQL answers right while each source keeps its named graph.
+        Rules (``ontology/rules/*.ru``, in name order) read that union and write their own named
+        graph, which then joins it. All of it is one SPARQL update request, run inside the engine:
+        no round trip per triple, and one transaction in Oxigraph (embedded or server), so a reader
+        on a disk store or another replica never sees the default graph emptied or half rebuilt.
         """
-        # Done inside the engine (one SPARQL update), so a remote store needs no round trip per triple.
-        self.backend.materialise_union()
+        steps = []
+        # Without rules (a store used without its project) the derived graph is left as it is.
+        rules = read_rules(self.rules_dir) if self.rules_dir is not None else Rules({}, [])
+        if self.rules_dir is not None:
+            steps.append(f"DROP SILENT GRAPH <{DERIVED_GRAPH}>")
+        steps.append(union_update(rebuild=True))
+        if rules.operations:
+            steps += [*rules.operations, union_update(graph=DERIVED_GRAPH)]
+        # Line breaks around ';' so a rule ending in a comment cannot swallow the separator.
+        self.backend.update(rules.prologue + "\n;\n".join(steps))
         self.generation += 1
 
     # ------------------------------------------------------------------ querying
@@ -341,10 +340,13 @@ class PolicyStore:
             raise self._query_error(exc) from exc
 
     def update(self, text: str, *, base_iri: str | None = None, using: Dataset | None = None) -> None:
-        """Run a SPARQL update (``using``: the protocol's using-graph-uri / using-named-graph-uri)."""
+        """Run a SPARQL update on the named graphs, then rebuild the union and the derived graph.
+
+        ``using``: the protocol's using-graph-uri / using-named-graph-uri.
+        """
         self.backend.update(text, base_iri=base_iri, using=using)
+        self.derive()
         self.backend.flush()
-        self.generation += 1
 
     def _run(self, query: str, bindings: Mapping[str, Term] | None) -> tuple[object, frozenset[str]]:
         """Run ``query``; return its result and the variables added to its projection (to hide)."""
@@ -495,6 +497,55 @@ class PolicyStore:
 
 
 _SELECT_MODIFIER = re.compile(r"\s+(DISTINCT|REDUCED)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The SPARQL Update rules of a project: their PREFIX declarations merged, and their operations."""
+
+    prefixes: dict[str, str]
+    operations: list[str]
+
+    @property
+    def prologue(self) -> str:
+        """The merged PREFIX lines, to open the request the operations are sent in."""
+        return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in self.prefixes.items())
+
+
+# A rule's leading comments and PREFIX declarations. They are moved to the front of the
+# derivation request: Oxigraph does not accept a prologue after ';' in an update sequence.
+_PROLOGUE_ITEM = re.compile(r"\s*(?:#[^\n]*|PREFIX\s+(?P<name>[^\s:]*):\s*<(?P<iri>[^>]*)>|(?P<base>BASE\b))", re.IGNORECASE)
+
+
+def read_rules(rules_dir: Path) -> Rules:
+    """The rules (``*.ru``) of ``rules_dir`` in name order, each checked on its own.
+
+    Each runs once on an empty in-memory store first, so a broken rule is reported with its file
+    and position (StoreLoadError) before anything is written.
+    """
+    paths = sorted(Path(rules_dir).glob("*.ru")) if Path(rules_dir).is_dir() else []
+    rules = Rules({}, [])
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+            ox.Store().update(text)
+        except OSError as exc:
+            raise StoreLoadError(path, f"cannot read the rule: {exc.strerror or exc}") from exc
+        except (SyntaxError, RuntimeError, ValueError) as exc:
+            raise StoreLoadError(path, f"rule failed: {exc}") from exc
+        position = 0
+        while (item := _PROLOGUE_ITEM.match(text, position)) is not None:
+            if item["base"]:
+                raise StoreLoadError(path, "a rule cannot declare BASE (it would apply to every rule); write full IRIs")
+            if item["iri"] is not None:
+                known = rules.prefixes.setdefault(item["name"], item["iri"])
+                if known != item["iri"]:
+                    raise StoreLoadError(
+                        path, f"prefix {item['name']}: is <{item['iri']}> here but <{known}> in an earlier rule"
+                    )
+            position = item.end()
+        rules.operations.append(text[position:].rstrip().removesuffix(";"))
+    return rules
 
 
 def _add_to_projection(query: str, variable: str) -> str | None:

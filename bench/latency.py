@@ -24,7 +24,6 @@ import os
 import random
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from app.config import Settings
 from app.search import SearchIndex
 from app.store import PolicyStore
 from app.text import fold
+from tests.live import free_port
 
 TARGET_P50_MS, TARGET_P99_MS = 20.0, 100.0
 
@@ -114,12 +114,6 @@ def timed(
         errors += response.status_code != 200
         slowest = sorted([*slowest, (elapsed, params, len(response.content))], key=lambda x: -x[0])[:3]
     return times, errors, slowest
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def main() -> None:

@@ -11,9 +11,12 @@ and ``rdflib`` (rdflib-endpoint) by default; ``ours-disk`` and ``oxigraph-mem`` 
 process with its own JSON serialiser, the engine without any server around it.
 
 Each server runs alone (one at a time: the machine has 2 cores) in its own process on loopback,
-loaded with the same triples in its default graph: ours loads the project files and materialises
-the union default graph; Oxigraph (``oxigraph load`` + ``oxigraph serve``) and rdflib-endpoint
-(an rdflib Graph) get that union as N-Triples. Every request is a W3C-protocol GET
+loaded with the same dataset: ours loads the project files (one named graph per source) and
+materialises their union as the default graph; Oxigraph (``oxigraph load`` + ``oxigraph serve``)
+and rdflib-endpoint (an rdflib Dataset) get all of those quads as N-Quads. With
+``--peer-data union`` they get the default graph alone (N-Triples): half the quads, which favours
+them, since an in-memory Oxigraph store scans the named-graph quads too when it matches a pattern
+in the default graph. Every request is a W3C-protocol GET
 ``?query=…`` with ``Accept: application/sparql-results+json``; each answer is checked (status
 200, row count equal across servers). Requests are sequential and bounded: ``--requests`` per
 server and query after ``--warmup``, stopped early past ``--budget`` seconds. Every server is
@@ -30,7 +33,6 @@ import math
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,6 +53,8 @@ sys.path.insert(0, str(ROOT))
 from app.config import Settings
 from app.namespaces import ONTOLOGY_GRAPH, POLID
 from app.store import PolicyStore
+from tests.live import free_port
+from tests.oxigraph_server import oxigraph_binary
 
 PREFIXES = """PREFIX pol: <https://w3id.org/policykg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -84,6 +88,7 @@ QUERIES: dict[str, str] = {
 SERVERS = ("ours", "ours-disk", "oxigraph", "oxigraph-mem", "embedded", "rdflib")
 DEFAULT_SERVERS = ("ours", "oxigraph", "rdflib")
 JSON_RESULTS = "application/sparql-results+json"
+_MEDIA_TYPES = {".nq": "application/n-quads", ".nt": "application/n-triples"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +109,12 @@ class Measurement:
 # ---------------------------------------------------------------------------- data
 
 
-def build_project(work: Path, scale: int) -> tuple[Settings, Path, int]:
-    """A project in ``work`` with ``scale`` renamed copies of the data graphs; return it, the union file, triples."""
+def build_project(work: Path, scale: int, peer_data: str) -> tuple[Settings, Path, int, int]:
+    """A project in ``work`` with ``scale`` renamed copies of the data graphs.
+
+    Return it, the file the other servers load (``peer_data``: every quad, or the default graph),
+    the triples of the default graph and the quads of the dataset.
+    """
     settings = Settings(root=ROOT, store=None)
     with PolicyStore.from_settings(settings) as source:
         source.load_project(settings)
@@ -120,13 +129,17 @@ def build_project(work: Path, scale: int) -> tuple[Settings, Path, int]:
         quads = [_renamed(q, copy, defined) for q in data]
         ox.serialize(quads, str(work / "data" / f"copy-{copy:04d}.trig"), format=ox.RdfFormat.TRIG)
     project = Settings(root=work, store=None, queries_dir=ROOT / "queries")
-    union = work / "union.nt"
     with PolicyStore.from_settings(project) as store:
         store.load_project(project)
-        triples = store.triple_count()
-        defaults = store.raw.quads_for_pattern(None, None, None, ox.DefaultGraph())
-        ox.serialize((q.triple for q in defaults), str(union), format=ox.RdfFormat.N_TRIPLES)
-    return project, union, triples
+        triples, quads = store.triple_count(), len(store.raw)
+        if peer_data == "union":
+            peer = work / "union.nt"
+            defaults = store.raw.quads_for_pattern(None, None, None, ox.DefaultGraph())
+            ox.serialize((q.triple for q in defaults), str(peer), format=ox.RdfFormat.N_TRIPLES)
+        else:
+            peer = work / "dataset.nq"
+            store.raw.dump(str(peer), format=ox.RdfFormat.N_QUADS)
+    return project, peer, triples, quads
 
 
 def _renamed(quad: ox.Quad, copy: int, defined: set[str]) -> ox.Quad:
@@ -145,13 +158,6 @@ def _renamed(quad: ox.Quad, copy: int, defined: set[str]) -> ox.Quad:
 
 
 # ---------------------------------------------------------------------------- servers
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -206,7 +212,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def server(name: str, project: Settings, union: Path, work: Path, lifetime: int, startup: float) -> Iterator[str]:
+def server(name: str, project: Settings, peer: Path, work: Path, lifetime: int, startup: float) -> Iterator[str]:
     """Run server ``name`` on the benchmark data; yield its query URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -218,42 +224,44 @@ def server(name: str, project: Settings, union: Path, work: Path, lifetime: int,
         env["PYTHONPATH"] = str(ROOT)
         command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
         url = f"{base}/sparql"
+    elif name in ("oxigraph", "oxigraph-mem") and oxigraph_binary() is None:
+        raise RuntimeError("the oxigraph server binary is missing (pip install -e '.[test]')")
     elif name == "oxigraph":
         location = work / "oxigraph"
         if not location.exists():
-            load = ["oxigraph", "load", "--location", str(location), "--file", str(union)]
+            load = [str(oxigraph_binary()), "load", "--location", str(location), "--file", str(peer)]
             subprocess.run(load, check=True, capture_output=True, timeout=lifetime)
-        command = ["oxigraph", "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+        command = [str(oxigraph_binary()), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
         url = f"{base}/query"
     elif name == "oxigraph-mem":
         # No --location: an in-memory store, like ours by default; the data goes in over /store.
-        command = ["oxigraph", "serve", "--bind", f"127.0.0.1:{port}"]
+        command = [str(oxigraph_binary()), "serve", "--bind", f"127.0.0.1:{port}"]
         url = f"{base}/query"
     elif name == "rdflib":
-        command = [sys.executable, str(Path(__file__).resolve()), "--serve-rdflib", str(union), str(port)]
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve-rdflib", str(peer), str(port)]
         url = f"{base}/sparql"
     else:
         raise ValueError(f"unknown server {name!r}; choose from {', '.join(SERVERS)}")
     with running(command, env, url, lifetime, startup):
         if name == "oxigraph-mem":
             loaded = httpx.post(
-                f"{base}/store?default",
-                content=union.read_bytes(),
-                headers={"Content-Type": "application/n-triples"},
+                f"{base}/store" + ("?default" if peer.suffix == ".nt" else ""),
+                content=peer.read_bytes(),
+                headers={"Content-Type": _MEDIA_TYPES[peer.suffix]},
                 timeout=lifetime,
             )
             loaded.raise_for_status()
         yield url
 
 
-def serve_rdflib(union: Path, port: int) -> None:
-    """Serve ``union`` with rdflib-endpoint (run in the child process)."""
+def serve_rdflib(peer: Path, port: int) -> None:
+    """Serve ``peer`` with rdflib-endpoint (run in the child process); its default graph is the file's."""
     import rdflib
     import uvicorn
     from rdflib_endpoint import SparqlEndpoint
 
-    graph = rdflib.Graph()
-    graph.parse(str(union), format="nt")
+    graph = rdflib.Dataset()
+    graph.parse(str(peer), format="nquads" if peer.suffix == ".nq" else "nt")
     app = SparqlEndpoint(graph=graph, path="/sparql", public_url=f"http://127.0.0.1:{port}/sparql", cors_enabled=False)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
@@ -281,10 +289,10 @@ def http_calls(url: str, budget: float) -> Iterator[Call]:
 
 
 @contextmanager
-def embedded_calls(union: Path) -> Iterator[Call]:
+def embedded_calls(peer: Path) -> Iterator[Call]:
     """pyoxigraph in this process with its own JSON serialiser: the engine with no server around it."""
     store = ox.Store()
-    store.load(path=str(union), format=ox.RdfFormat.N_TRIPLES)
+    store.load(path=str(peer), format=ox.RdfFormat.N_QUADS if peer.suffix == ".nq" else ox.RdfFormat.N_TRIPLES)
 
     def call(text: str) -> tuple[int, bytes]:
         results = store.query(text)
@@ -379,6 +387,12 @@ def main() -> None:
     )
     parser.add_argument("--budget", type=float, default=120, help="seconds per server and query at most")
     parser.add_argument("--json", type=Path, help="also write the measurements here")
+    parser.add_argument(
+        "--peer-data",
+        choices=("dataset", "union"),
+        default="dataset",
+        help="what the other servers load: every quad of ours (default) or the default graph alone",
+    )
     parser.add_argument("--serve-rdflib", nargs=2, metavar=("FILE", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_rdflib:
@@ -392,9 +406,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="policykg-bench-") as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
-        project, union, triples = build_project(work, max(1, args.scale))
+        project, peer, triples, quads = build_project(work, max(1, args.scale), args.peer_data)
         print(
-            f"data: {triples} triples in the default graph (scale {args.scale}), built in "
+            f"data: {triples} triples in the default graph, {quads} quads in all (scale {args.scale}); "
+            f"the other servers load {peer.name}; built in "
             f"{time.perf_counter() - t0:.1f} s; {requests} requests per query, {args.warmup} warm-up",
             flush=True,
         )
@@ -403,10 +418,10 @@ def main() -> None:
             try:
                 with ExitStack() as stack:
                     if name == "embedded":
-                        call = stack.enter_context(embedded_calls(union))
+                        call = stack.enter_context(embedded_calls(peer))
                         where = "in this process"
                     else:
-                        where = stack.enter_context(server(name, project, union, work, lifetime, startup=300))
+                        where = stack.enter_context(server(name, project, peer, work, lifetime, startup=300))
                         call = stack.enter_context(http_calls(where, args.budget))
                     print(f"{name}: up in {time.perf_counter() - t0:.1f} s, {where}", flush=True)
                     for query, text in QUERIES.items():
@@ -422,6 +437,8 @@ def main() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "triples": triples,
+            "quads": quads,
+            "peer_data": args.peer_data,
             "scale": args.scale,
             "requests": requests,
             "results": [asdict(m) for m in results],

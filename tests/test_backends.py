@@ -14,6 +14,7 @@ from app.backends import (
     GraphAnswer,
     RemoteBackend,
     remote_urls,
+    union_update,
 )
 from app.config import Settings
 from app.errors import QueryError, QuerySyntaxError, StoreError
@@ -96,13 +97,33 @@ def test_update_with_protocol_using_graphs(backend: EmbeddedBackend | RemoteBack
 
 def test_union_materialisation_counts_each_triple_once(backend: EmbeddedBackend | RemoteBackend) -> None:
     backend.load(f"<{G2}> {{ <{EX}a> <{EX}p> \"one\" . }}".encode(), ox.RdfFormat.TRIG, None)  # stated twice
-    backend.materialise_union()
+    backend.update(union_update())
     count = backend.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert next(iter(count))["n"].value == "2"  # type: ignore[index, union-attr, call-overload]
     assert sorted(backend.named_graphs()) == [G1, G2]
     assert backend.quad_count() == 5
     assert len(list(backend.quads())) == 5
     assert b"\"two\"" in backend.dump_nquads()
+
+
+def test_union_rebuild_drops_what_left_the_named_graphs(backend: EmbeddedBackend | RemoteBackend) -> None:
+    """``rebuild`` empties the default graph first; ``graph`` copies one graph's triples only."""
+    backend.update(union_update())
+    backend.update(f"DROP GRAPH <{G2}>")
+    backend.update(union_update(rebuild=True))
+    after = {s["o"].value for s in backend.query("SELECT ?o WHERE { ?s ?p ?o }")}  # type: ignore[index, union-attr]
+    backend.load(f"<{EX}b> <{EX}p> \"three\" .".encode(), ox.RdfFormat.N_TRIPLES, G2)
+    backend.update(union_update(graph=G2))
+    more = {s["o"].value for s in backend.query("SELECT ?o WHERE { ?s ?p ?o }")}  # type: ignore[index, union-attr]
+    assert more - after == {"three"} and "three" not in after
+
+
+def test_triples_outside_graph_blocks_go_to_the_given_graph(backend: EmbeddedBackend | RemoteBackend) -> None:
+    """Loading TriG with a graph: its loose triples go there, its GRAPH blocks keep their own names."""
+    trig = f"<{EX}x> <{EX}p> 1 . <{EX}g3> {{ <{EX}x> <{EX}p> 2 . }}"
+    backend.load(trig.encode(), ox.RdfFormat.TRIG, f"{EX}file")
+    found = backend.query(f"SELECT ?g ?o WHERE {{ GRAPH ?g {{ <{EX}x> <{EX}p> ?o }} }} ORDER BY ?o")
+    assert [(s["g"].value, s["o"].value) for s in found] == [(f"{EX}file", "1"), (f"{EX}g3", "2")]  # type: ignore[index, union-attr]
 
 
 def test_errors_are_domain_errors(backend: EmbeddedBackend | RemoteBackend) -> None:

@@ -18,11 +18,11 @@ runner = CliRunner()
 ENV = {"POLICYKG_ROOT": str(PROJECT)}
 
 
-def invoke(*args: str, env: dict[str, str] | None = None):  # noqa: ANN201 - click's Result
+def invoke(*args: str, env: dict[str, str] | None = None):
     return runner.invoke(app, list(args), env=env or ENV)
 
 
-def assert_clean_error(result, *needles: str) -> None:  # noqa: ANN001
+def assert_clean_error(result, *needles: str) -> None:
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr

@@ -145,7 +145,7 @@ def test_competency_lineage_examples(shipped: PolicyStore) -> None:
 def test_every_department_duty_has_its_task_group_and_role(shipped: PolicyStore) -> None:
     """Source 004 lists the department's duties under six task groups; each is in the graph with a role."""
     text = (SOURCES / "004_1813b2d7934d17d9.txt").read_text(encoding="utf-8")
-    paragraphs = re.findall(r"^Đ[ốổ]i với nhiệm vụ, giải pháp", text, re.M)
+    paragraphs = re.findall(r"^Đ[ốổ]i với nhiệm vụ, giải pháp", text, re.MULTILINE)
     rows = shipped.select_python(
         PREFIXES
         + """
@@ -236,9 +236,9 @@ def test_text_is_nfc(shipped: PolicyStore) -> None:
 
 # --- Named queries, validation and reasoning on the shipped data ------------------------------
 
-from app.catalog import load_catalog, run_named  # noqa: E402
-from app.reasoning import check_consistency  # noqa: E402
-from app.validation import validate  # noqa: E402
+from app.catalog import load_catalog, run_named
+from app.reasoning import check_consistency
+from app.validation import validate
 
 CATALOG = load_catalog(ROOT / "queries")
 
@@ -298,7 +298,7 @@ def test_cpov_participations_mirror_the_direct_role_properties(shipped: PolicySt
         PREFIXES + """SELECT DISTINCT ?task ?agency ?role { ?task pol:hasResponsibility ?x .
                       ?x a pol:Responsibility ; pol:agent ?agency ; pol:role/skos:notation ?role }"""
     )
-    as_set = lambda rows: {(r["task"], r["agency"], r["role"]) for r in rows}  # noqa: E731
+    as_set = lambda rows: {(r["task"], r["agency"], r["role"]) for r in rows}
     assert len(direct) > 30
     assert as_set(direct) == as_set(qualified)
     unsourced = shipped.select_python(

@@ -6,7 +6,7 @@ import pytest
 
 from app.backends import Dataset
 from app.errors import QueryRefused, QuerySyntaxError
-from app.safety import AllowList, Reference, check, dataset_references, references
+from app.safety import AllowList, Reference, check, dataset_references, default_graph_writes, references
 
 BASE = "http://localhost:8000/sparql"
 
@@ -103,3 +103,27 @@ def test_dataset_references_name_the_protocol_parameter() -> None:
     dataset = Dataset(("http://a/",), ("http://b/",))
     assert [r.kind for r in dataset_references(dataset, update=False)] == ["default-graph-uri", "named-graph-uri"]
     assert [r.kind for r in dataset_references(dataset, update=True)] == ["using-graph-uri", "using-named-graph-uri"]
+
+
+@pytest.mark.parametrize(
+    ("update", "writes"),
+    [
+        ("INSERT DATA { GRAPH <https://ex.org/g> { <https://ex.org/s> <https://ex.org/p> 1 } }", []),
+        (("INSERT DATA { GRAPH <https://ex.org/g> { <https://ex.org/s> <https://ex.org/p> 1 } "
+          "<https://ex.org/s> <https://ex.org/p> 2 }"), ["INSERT DATA"]),
+        ("DELETE DATA { <https://ex.org/s> <https://ex.org/p> 1 }", ["DELETE DATA"]),
+        ("DELETE WHERE { ?s ?p ?o }", ["DELETE WHERE"]),
+        ("DELETE WHERE { GRAPH ?g { ?s ?p ?o } }", []),
+        ("WITH <https://ex.org/g> DELETE { ?s ?p ?o } INSERT { ?s ?p 2 } WHERE { ?s ?p ?o }", []),
+        ("INSERT { ?s ?p 2 } WHERE { GRAPH ?g { ?s ?p ?o } }", ["INSERT { … } without GRAPH or WITH"]),
+        ("CLEAR ALL ; DROP NAMED ; CLEAR GRAPH <https://ex.org/g> ; CREATE GRAPH <https://ex.org/h>", []),
+        ("CLEAR DEFAULT ; DROP DEFAULT", ["CLEAR DEFAULT", "DROP DEFAULT"]),
+        ("COPY DEFAULT TO <https://ex.org/g> ; COPY <https://ex.org/g> TO <https://ex.org/h>", []),
+        ("MOVE DEFAULT TO <https://ex.org/g> ; ADD <https://ex.org/g> TO DEFAULT",
+         ["MOVE … DEFAULT", "ADD … DEFAULT"]),
+        ("LOAD <https://ex.org/x> ; LOAD <https://ex.org/y> INTO GRAPH <https://ex.org/g>", ["LOAD without INTO GRAPH"]),
+    ],
+)
+def test_default_graph_writes_are_found(update: str, writes: list[str]) -> None:
+    """Each operation that would write the default graph is named; reads of it and named-graph writes are not."""
+    assert default_graph_writes(update) == writes

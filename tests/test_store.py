@@ -9,10 +9,17 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from app.backends import Dataset, EmbeddedBackend
 from app.config import Settings
-from app.errors import ParameterError, QueryError, QuerySyntaxError, QueryTimeout, StoreLoadError
-from app.namespaces import ONTOLOGY_GRAPH
-from app.store import PolicyStore
+from app.errors import (
+    ParameterError,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreLoadError,
+)
+from app.namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH
+from app.store import PolicyStore, read_rules
 from tests.project import DOC_12, DOC_45, DOC_52, FIXTURE_TRIPLES, FIXTURES, PROJECT
 
 
@@ -204,7 +211,114 @@ def test_a_failing_rule_names_its_file(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "broken.ru").write_text("INSERT { ?s ?p } WHERE { ?s ?p ?o }", encoding="utf-8")
-    with PolicyStore.open() as store:
+    with pytest.raises(StoreLoadError, match=r"broken.ru: rule failed: error at 1:16"):
+        read_rules(rules)
+    assert read_rules(tmp_path / "absent").operations == []
+
+
+def test_rules_may_not_give_one_prefix_two_meanings(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule = "PREFIX ex: <{}>\nINSERT {{ ?s ex:p 1 }} WHERE {{ ?s ?p ?o }}"
+    (rules / "a.ru").write_text(rule.format("https://ex.org/"), encoding="utf-8")
+    (rules / "b.ru").write_text(rule.format("https://other.org/"), encoding="utf-8")
+    with pytest.raises(StoreLoadError, match=r"b.ru: prefix ex: is <https://other.org/> here but <https://ex.org/>"):
+        read_rules(rules)
+
+
+def test_a_project_with_a_broken_rule_fails_to_load_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "ontology" / "rules").mkdir(parents=True)
+    (tmp_path / "ontology" / "rules" / "broken.ru").write_text("INSERT { ?s ?p } WHERE { ?s ?p ?o }", encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "one.ttl").write_text("<https://ex.org/a> <https://ex.org/p> 1 .\n", encoding="utf-8")
+    settings = Settings(root=tmp_path, store=str(tmp_path / "store"))
+    with PolicyStore.from_settings(settings) as store:
         with pytest.raises(StoreLoadError, match="broken.ru"):
-            store.apply_rules(rules)
-        assert store.apply_rules(tmp_path / "absent") == 0
+            store.load_project(settings)
+        assert store.is_empty()  # a disk store is not left half-loaded, to look loaded next start
+
+
+class _Recording(EmbeddedBackend):
+    """The embedded backend, remembering each update request it is sent."""
+
+    def __init__(self, store: ox.Store) -> None:
+        super().__init__(store)
+        self.updates: list[str] = []
+
+    def update(self, text: str, *, base_iri: str | None = None, using: Dataset | None = None) -> None:
+        self.updates.append(text)
+        super().update(text, base_iri=base_iri, using=using)
+
+
+def test_the_derivation_is_one_update_request(tmp_path: Path) -> None:
+    """Union rebuild and rules go to the engine as one request (one transaction in Oxigraph), so a
+    reader of a disk store or another replica never sees the default graph empty mid-update.
+    Rules ending in a comment or a ';' still join the sequence."""
+    rules = tmp_path / "ontology" / "rules"
+    rules.mkdir(parents=True)
+    (rules / "a.ru").write_text(
+        f"INSERT {{ GRAPH <{DERIVED_GRAPH}> {{ ?s <https://ex.org/seen> 1 }} }} WHERE {{ ?s ?p ?o }} ;\n", encoding="utf-8"
+    )
+    (rules / "b.ru").write_text(  # a prologue, which Oxigraph only accepts at the start of a request
+        f"# b\nPREFIX ex: <https://ex.org/>\nINSERT {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ex:also 2 }} }} WHERE {{ ?s ex:p ?o }} # done",
+        encoding="utf-8",
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "one.ttl").write_text("<https://ex.org/a> <https://ex.org/p> 1 .\n", encoding="utf-8")
+    settings = Settings(root=tmp_path)
+    backend = _Recording(ox.Store())
+    with PolicyStore(backend, None) as store:
+        store.load_project(settings)
+        assert len(backend.updates) == 1
+        store.update("INSERT DATA { GRAPH <https://ex.org/g> { <https://ex.org/b> <https://ex.org/p> 2 } }")
+        assert len(backend.updates) == 3  # the user's update, then the whole derivation at once
+        seen = "SELECT ?s ?n { ?s <https://ex.org/seen>|<https://ex.org/also> ?n } ORDER BY ?s ?n"
+        assert [(r["s"], r["n"]) for r in store.select_python(seen)] == [
+            ("https://ex.org/a", 1), ("https://ex.org/a", 2), ("https://ex.org/b", 1), ("https://ex.org/b", 2)
+        ]
+
+
+def test_updates_rebuild_the_union_and_rerun_the_rules(tmp_path: Path) -> None:
+    """After an update, the default graph is again the union of the named graphs and the rules' output is current."""
+    (tmp_path / "ontology" / "rules").mkdir(parents=True)
+    (tmp_path / "ontology" / "rules" / "seen.ru").write_text(
+        f"INSERT {{ GRAPH <{DERIVED_GRAPH}> {{ ?s <https://ex.org/seen> true }} }} WHERE {{ ?s a <https://ex.org/Thing> }}",
+        encoding="utf-8",
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "one.trig").write_text(
+        "<https://ex.org/g1> { <https://ex.org/a> a <https://ex.org/Thing> . }\n", encoding="utf-8"
+    )
+    settings = Settings(root=tmp_path)
+    seen = "SELECT ?s { ?s <https://ex.org/seen> true } ORDER BY ?s"
+    things = "SELECT ?s { ?s a <https://ex.org/Thing> } ORDER BY ?s"
+    with PolicyStore.from_settings(settings) as store:
+        store.load_project(settings)
+        assert store.select_python(seen) == [{"s": "https://ex.org/a"}]
+        generation = store.generation
+        store.update("INSERT DATA { GRAPH <https://ex.org/g1> { <https://ex.org/b> a <https://ex.org/Thing> } }")
+        assert store.select_python(things) == [{"s": "https://ex.org/a"}, {"s": "https://ex.org/b"}]
+        assert store.select_python(seen) == [{"s": "https://ex.org/a"}, {"s": "https://ex.org/b"}]
+        assert store.generation > generation  # caches built from the data (search index) rebuild
+        store.update("DELETE DATA { GRAPH <https://ex.org/g1> { <https://ex.org/a> a <https://ex.org/Thing> } }")
+        assert store.select_python(things) == [{"s": "https://ex.org/b"}]
+        assert store.select_python(seen) == [{"s": "https://ex.org/b"}]
+        derived = f"SELECT ?s {{ GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }} }}"
+        assert store.select_python(derived) == [{"s": "https://ex.org/b"}]
+
+
+def test_triples_outside_any_graph_block_keep_the_file_as_their_source(tmp_path: Path) -> None:
+    """A TriG file's default-graph triples go to the file's own graph, so an update's union rebuild keeps them."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "loose.trig").write_text(
+        "<https://ex.org/a> <https://ex.org/p> 1 .\n<https://ex.org/g> { <https://ex.org/a> <https://ex.org/p> 2 . }\n",
+        encoding="utf-8",
+    )
+    settings = Settings(root=tmp_path)
+    with PolicyStore.from_settings(settings) as store:
+        store.load_project(settings)
+        store.update("INSERT DATA { GRAPH <https://ex.org/g> { <https://ex.org/a> <https://ex.org/p> 3 } }")
+        values = "SELECT ?o { <https://ex.org/a> <https://ex.org/p> ?o } ORDER BY ?o"
+        assert store.select_python(values) == [{"o": 1}, {"o": 2}, {"o": 3}]
+        graphs = "SELECT ?g { GRAPH ?g { <https://ex.org/a> <https://ex.org/p> 1 } }"
+        assert store.select_python(graphs) == [{"g": "https://w3id.org/policykg/graph/loose"}]

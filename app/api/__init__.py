@@ -70,6 +70,10 @@ def create_app(settings: Settings | None = None, *, store: PolicyStore | None = 
     _install_exception_handlers(app)
 
     # Imported here so importing app.api stays cheap for code that only needs the factory's name.
+    # The SPARQL endpoint is the hot path: routes are matched in order, so it goes first.
+    from app.api.routers import sparql
+
+    app.include_router(sparql.router)
     from app.api.routers import health, lineage, queries, stats
 
     for module in (health, queries, lineage, stats):
@@ -90,9 +94,6 @@ def create_app(settings: Settings | None = None, *, store: PolicyStore | None = 
 
     for module in (responsible, duties, indicators, quality):
         app.include_router(module.router)
-    from app.api.routers import sparql
-
-    app.include_router(sparql.router)
     return app
 
 

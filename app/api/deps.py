@@ -14,17 +14,31 @@ from app.search import SearchIndex
 from app.store import PolicyStore
 
 
-def get_store(request: Request) -> PolicyStore:
+# The dependencies that only read app.state are coroutines: FastAPI runs a plain ``def``
+# dependency in its thread pool, a hop that cost more than the rest of a small request.
+
+
+def store_of(request: Request) -> PolicyStore:
     """The store opened by the app's lifespan."""
     return cast(PolicyStore, request.app.state.store)
 
 
-def get_settings_dep(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     """The settings the app was created with (not re-read from the environment)."""
     return cast(Settings, request.app.state.settings)
 
 
-def get_catalog(request: Request) -> dict[str, NamedQuery]:
+async def get_store(request: Request) -> PolicyStore:
+    """The store opened by the app's lifespan (dependency)."""
+    return store_of(request)
+
+
+async def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was created with (dependency)."""
+    return settings_of(request)
+
+
+async def get_catalog(request: Request) -> dict[str, NamedQuery]:
     """The named queries loaded at startup."""
     return cast(dict[str, NamedQuery], request.app.state.catalog)
 
@@ -34,7 +48,7 @@ _STATE_LOCK = threading.Lock()
 
 def get_search(request: Request) -> SearchIndex:
     """The search index built at startup, rebuilt first if the store was reloaded since."""
-    store = get_store(request)
+    store = store_of(request)
     generation = getattr(store, "generation", 0)
     index: SearchIndex | None = getattr(request.app.state, "search", None)
     if index is None or index.generation != generation:
@@ -51,7 +65,7 @@ def get_quality(request: Request) -> QualityReport:
         cache: QualityCache | None = getattr(request.app.state, "quality", None)
         if cache is None:
             cache = request.app.state.quality = QualityCache()
-    return cache.get(get_store(request), get_settings_dep(request))
+    return cache.get(store_of(request), settings_of(request))
 
 
 StoreDep = Annotated[PolicyStore, Depends(get_store)]

@@ -185,7 +185,7 @@ def writable(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Tes
 
 
 def test_updates_need_the_bearer_token(writable: TestClient) -> None:
-    insert = f'INSERT DATA {{ <{DOC_QT_190}> <{SKOS}altLabel> "Kế hoạch 190" }}'
+    insert = f'INSERT DATA {{ GRAPH <{QUANG_TRI}> {{ <{DOC_QT_190}> <{SKOS}altLabel> "Kế hoạch 190" }} }}'
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
         refused = writable.post("/sparql", data={"update": insert}, headers=headers)
         assert refused.status_code == 403 and "Authorization: Bearer" in refused.json()["detail"]
@@ -200,6 +200,59 @@ def test_updates_need_the_bearer_token(writable: TestClient) -> None:
     assert writable.get("/health").json()["triples"] == triples_before + 1
     sd = rdflib.Graph().parse(data=writable.get("/sparql", headers={"Accept": "text/turtle"}).text, format="turtle")
     assert rdflib.URIRef(SD + "SPARQL11Update") in set(sd.objects(None, rdflib.URIRef(SD + "supportedLanguage")))
+
+
+def update(client: TestClient, text: str) -> httpx.Response:
+    """POST ``text`` as a SPARQL update with the token."""
+    return client.post("/sparql", content=text.encode(), headers={
+        "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"})
+
+
+def ask(client: TestClient, pattern: str) -> bool:
+    """ASK ``pattern`` on the endpoint's default graph."""
+    answer = client.get("/sparql", params={"query": f"ASK {{ {pattern} }}"}, headers={"Accept": "application/json"})
+    assert answer.status_code == 200, answer.text
+    return bool(answer.json()["boolean"])
+
+
+def test_the_default_graph_follows_updates_of_the_named_graphs(writable: TestClient) -> None:
+    """The default graph is the union of the named graphs after every update, not only after a load."""
+    fact = f'<{DOC_QT_190}> <{SKOS}altLabel> "KH 190/TU"'
+    other = "https://w3id.org/policykg/graph/source/other"
+    assert update(writable, f"INSERT DATA {{ GRAPH <{QUANG_TRI}> {{ {fact} }} }}").status_code == 204
+    assert ask(writable, fact)
+    # Stated by a second source too: deleting it from one graph keeps it in the union.
+    assert update(writable, f"INSERT DATA {{ GRAPH <{other}> {{ {fact} }} }}").status_code == 204
+    assert update(writable, f"DELETE DATA {{ GRAPH <{QUANG_TRI}> {{ {fact} }} }}").status_code == 204
+    assert ask(writable, fact)
+    assert update(writable, f"DROP GRAPH <{other}>").status_code == 204
+    assert not ask(writable, fact)
+    # A source graph removed with DELETE WHERE leaves the union with everything it alone stated.
+    assert ask(writable, f"<{DOC_QT_190}> ?p ?o")
+    assert update(writable, f"DELETE WHERE {{ GRAPH <{QUANG_TRI}> {{ ?s ?p ?o }} }}").status_code == 204
+    assert not ask(writable, f"<{DOC_QT_190}> <{SKOS}notation> ?n")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (f'INSERT DATA {{ <{DOC_QT_190}> <{SKOS}altLabel> "x" }}', "INSERT DATA"),
+        (f"DELETE DATA {{ <{DOC_QT_190}> <{SKOS}notation> \"190-KH/TU\" }}", "DELETE DATA"),
+        (f"DELETE WHERE {{ <{DOC_QT_190}> ?p ?o }}", "DELETE WHERE"),
+        (f"DELETE {{ ?d ?p ?o }} WHERE {{ GRAPH <{QUANG_TRI}> {{ ?d ?p ?o }} }}", "without GRAPH or WITH"),
+        ("CLEAR DEFAULT", "CLEAR DEFAULT"),
+        (f"ADD <{QUANG_TRI}> TO DEFAULT", "ADD"),
+        (f"INSERT DATA {{ GRAPH <{QUANG_TRI}> {{ <{DOC_QT_190}> <{SKOS}altLabel> \"y\" }} }} ; CLEAR DEFAULT",
+         "CLEAR DEFAULT"),
+    ],
+)
+def test_updates_that_write_the_default_graph_are_refused(writable: TestClient, text: str, named: str) -> None:
+    """Every fact needs its source graph: a default-graph write is a 400 naming it, and nothing changes."""
+    triples = writable.get("/health").json()["triples"]
+    refused = update(writable, text)
+    assert refused.status_code == 400 and named in refused.json()["detail"] and "GRAPH <" in refused.json()["detail"]
+    assert writable.get("/health").json()["triples"] == triples
+    assert not ask(writable, f'?d <{SKOS}altLabel> "y"')
 
 
 def test_updates_are_off_without_a_configured_token(backend_client: TestClient) -> None:

@@ -44,8 +44,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 router = APIRouter(prefix="/sparql", tags=["sparql"], lifespan=_lifespan)
 
 
-def get_endpoint(request: Request) -> SparqlEndpoint:
-    """The SPARQL service started with the app."""
+async def get_endpoint(request: Request) -> SparqlEndpoint:
+    """The SPARQL service started with the app (a coroutine: no thread-pool hop to read app.state)."""
     return cast(SparqlEndpoint, request.app.state.sparql)
 
 
@@ -131,7 +131,7 @@ async def sparql(request: Request, endpoint: EndpointDep, settings: SettingsDep,
         await run_in_threadpool(endpoint.update, sparql_request, request.headers.get("authorization"), url)
         return Response(status_code=204, headers=_CORS)
     if sparql_request.operation == "query":
-        return _response(await run_in_threadpool(endpoint.query, sparql_request, accept, url))
+        return _response(await endpoint.query_async(sparql_request, accept, url))
     if not sparql_request.formats and accepts_html(accept):
         offered = examples(catalog)
         return render(request, "sparql/query.html", {
