@@ -279,7 +279,9 @@ class WorkerPool(Generic[Job, Result]):
 
     def run(self, job: Job, timeout: float) -> Result:
         """Run ``job`` in a worker; kill it and raise QueryTimeout if it is not done in ``timeout`` s."""
-        deadline = time.monotonic() + timeout
+        return self._run_until(job, time.monotonic() + timeout, timeout)
+
+    def _run_until(self, job: Job, deadline: float, timeout: float) -> Result:
         worker = self._acquire(deadline)
         with self._using(worker):
             if not worker.conn.poll(self._send(worker, job, deadline)):
@@ -293,10 +295,11 @@ class WorkerPool(Generic[Job, Result]):
         Only forking a worker or waiting for a busy one blocks; those go to a thread. Receiving
         reads a reply the worker has finished serialising, so it does not wait on the query.
         """
+        deadline = time.monotonic() + timeout
         worker = None if self._closed else self._idle_worker()
         if worker is None:
-            return await asyncio.to_thread(self.run, job, timeout)
-        deadline = time.monotonic() + timeout
+            # Time spent waiting for a thread counts against the query's budget too.
+            return await asyncio.to_thread(self._run_until, job, deadline, timeout)
         loop = asyncio.get_running_loop()
         readable: asyncio.Future[None] = loop.create_future()
         fd = worker.conn.fileno()

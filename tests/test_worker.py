@@ -129,7 +129,7 @@ def test_workers_see_writes_after_recycle(run: Run, pool: WorkerPool[Job, object
     assert run(pool, ("count", None), 10) == 1
 
 
-def test_a_full_pool_answers_busy(store: ox.Store) -> None:
+def test_a_full_pool_answers_busy(run: Run, store: ox.Store) -> None:
     single: WorkerPool[tuple[str, object], object] = WorkerPool(EmbeddedBackend(store).for_worker, handle, 1)
     outcome: list[BaseException] = []
 
@@ -145,7 +145,7 @@ def test_a_full_pool_answers_busy(store: ox.Store) -> None:
         spinner.start()
         time.sleep(0.3)  # the spinner takes the only worker within milliseconds
         with pytest.raises(ServiceBusy, match="busy"):
-            single.run(("pid", None), timeout=0.3)
+            run(single, ("pid", None), 0.3)
         spinner.join()
         assert len(outcome) == 1
     finally:
