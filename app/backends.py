@@ -43,6 +43,16 @@ def union_update(*, rebuild: bool = False, graph: str | None = None) -> str:
     copy = f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {source} {{ ?s ?p ?o }} }}"
     return f"CLEAR DEFAULT ; {copy}" if rebuild else copy
 
+_VALUES_BATCH = 256
+
+
+def _has_blank_node(triple: ox.Triple) -> bool:
+    return any(
+        isinstance(term, ox.BlankNode) or (isinstance(term, ox.Triple) and _has_blank_node(term))
+        for term in (triple.subject, triple.object)
+    )
+
+
 _ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 _QUAD_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 _ANY_QUAD = "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
@@ -104,6 +114,10 @@ class Backend(Protocol):
 
     def graph_quads(self, graph: str | None) -> Iterator[ox.Quad]:
         """The quads of one named graph (``graph`` None: of the default graph)."""
+        ...
+
+    def graphs_stating(self, triples: Sequence[ox.Triple]) -> list[frozenset[str]]:
+        """For each triple, in order, the named graphs that hold it."""
         ...
 
     def dump_nquads(self) -> bytes:
@@ -203,6 +217,17 @@ class EmbeddedBackend:
         """The quads of one graph, read lazily from the store."""
         name = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
         return self.store.quads_for_pattern(None, None, None, name)
+
+    def graphs_stating(self, triples: Sequence[ox.Triple]) -> list[frozenset[str]]:
+        """For each triple, the named graphs holding it (one index lookup each)."""
+        return [
+            frozenset(
+                q.graph_name.value
+                for q in self.store.quads_for_pattern(t.subject, t.predicate, t.object)
+                if isinstance(q.graph_name, ox.NamedNode)
+            )
+            for t in triples
+        ]
 
     def dump_nquads(self) -> bytes:
         """The store as N-Quads."""
@@ -406,6 +431,25 @@ class RemoteBackend:
         pattern = f"GRAPH {name} {{ ?s ?p ?o }}" if graph is not None else "?s ?p ?o"
         for row in self._rows(f"SELECT ?s ?p ?o WHERE {{ {pattern} }}"):
             yield ox.Quad(row["s"], row["p"], row["o"], name)  # type: ignore[arg-type]
+
+    def graphs_stating(self, triples: Sequence[ox.Triple]) -> list[frozenset[str]]:
+        """For each triple, the named graphs holding it: one SELECT per 256 triples, bound by VALUES.
+
+        A triple with a blank node cannot be named in a query (the engine's labels are per answer),
+        so it gets no graph.
+        """
+        found: list[set[str]] = [set() for _ in triples]
+        named = [i for i, t in enumerate(triples) if not _has_blank_node(t)]
+        for start in range(0, len(named), _VALUES_BATCH):
+            # str() of a pyoxigraph term is its N-Triples form, valid SPARQL: no user text is spliced.
+            rows = " ".join(
+                f"({i} {triples[i].subject} {triples[i].predicate} {triples[i].object})"
+                for i in named[start : start + _VALUES_BATCH]
+            )
+            text = f"SELECT ?i ?g WHERE {{ VALUES (?i ?s ?p ?o) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            for row in self._rows(text):
+                found[int(row["i"].value)].add(row["g"].value)  # type: ignore[union-attr]
+        return [frozenset(graphs) for graphs in found]
 
     def dump_nquads(self) -> bytes:
         """Every quad as N-Quads."""

@@ -763,14 +763,11 @@ def _trig(view: GraphView, store: PolicyStore) -> bytes:
     A triple no named graph holds stays in the default graph; the subclass links and role
     concepts come from the ontology graph, the facts from their source graphs.
     """
+    triples = list(view.triples)
     quads: list[ox.Quad] = []
-    for t in view.triples:
-        spo = (t.subject, t.predicate, t.object)
-        graphs: list[ox.NamedNode | ox.DefaultGraph] = sorted(
-            {q.graph_name for q in store.raw.quads_for_pattern(*spo) if isinstance(q.graph_name, ox.NamedNode)},
-            key=str,
-        )
-        quads += [ox.Quad(*spo, g) for g in graphs or [ox.DefaultGraph()]]
+    for t, names in zip(triples, store.backend.graphs_stating(triples), strict=True):
+        graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.NamedNode(name) for name in sorted(names)]
+        quads += [ox.Quad(t.subject, t.predicate, t.object, g) for g in graphs or [ox.DefaultGraph()]]
     quads.sort(key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
     return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=_FILE_PREFIXES) or b""
 

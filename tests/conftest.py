@@ -10,6 +10,12 @@ import pytest
 from app.config import Settings
 from app.search import SearchIndex
 from app.store import PolicyStore
+from tests.api.backends import (  # noqa: F401 - fixtures: API tests on each store backend, Oxigraph servers
+    backend_client,
+    backend_settings,
+    fresh_remote_url,
+    remote_store_url,
+)
 from tests.project import PROJECT, ROOT
 
 

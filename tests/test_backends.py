@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -251,3 +253,21 @@ def test_named_queries_answer_the_same_on_both_backends(tmp_path: Path) -> None:
                 assert sorted(map(str, far.json_rows())) == sorted(map(str, local.json_rows())), query.name
                 compared.append(query.name)
             assert len(compared) == len(catalog)  # every shipped query has examples for its required params
+
+
+def test_graphs_stating_each_triple(backend: EmbeddedBackend | RemoteBackend) -> None:
+    """In order, per triple: every graph stating it; none for an absent triple or one with a blank node.
+
+    More triples than one VALUES batch, with literals that need escaping, so the remote side is
+    exercised past its first request and with terms written back as SPARQL.
+    """
+    tricky = 'quote " backslash \\ newline \n tiếng Việt'
+    backend.load(f"<{G2}> {{ <{EX}a> <{EX}p> \"one\" . <{EX}c> <{EX}p> {json.dumps(tricky)} . }}".encode(), ox.RdfFormat.TRIG, None)
+    p = ox.NamedNode(f"{EX}p")
+    one = ox.Triple(ox.NamedNode(f"{EX}a"), p, ox.Literal("one"))
+    padding = [ox.Triple(ox.NamedNode(f"{EX}none{i}"), p, ox.Literal(str(i))) for i in range(300)]
+    triples = [*padding, one, ox.Triple(ox.NamedNode(f"{EX}b"), p, ox.Literal("two")),
+               ox.Triple(ox.NamedNode(f"{EX}c"), p, ox.Literal(tricky)), ox.Triple(ox.BlankNode(), p, ox.Literal("one"))]
+    found = backend.graphs_stating(triples)
+    assert found[:300] == [frozenset()] * 300
+    assert found[300:] == [frozenset({G1, G2}), frozenset({G2}), frozenset({G2}), frozenset()]

@@ -18,9 +18,11 @@ from collections.abc import Callable
 
 import networkx as nx
 import pydot
+import pyoxigraph as ox
 import pytest
 import rdflib
 
+from app.config import Settings
 from app.errors import ParameterError, UnknownDocument
 from app.export import (
     AmbiguousEntity,
@@ -346,3 +348,20 @@ def test_too_large_selection_is_refused(shipped_store: PolicyStore) -> None:
     with pytest.raises(SelectionTooLarge, match=f"{view.graph.number_of_edges()} edges"):
         build_graph(shipped_store, UP, max_elements=limit)
     assert build_graph(shipped_store, UP, max_elements=view.elements)
+
+
+@pytest.mark.parametrize("selection", [Selection(), Selection(root="52-NQ/TW", direction="down")], ids=["whole", "52 down"])
+def test_trig_from_a_remote_engine_matches_the_embedded_store(
+    remote_store_url: str, settings: Settings, selection: Selection
+) -> None:
+    """The TriG export asks the store which graphs state each triple: over HTTP it must find the same."""
+    with PolicyStore.from_settings(settings) as local, PolicyStore.from_settings(
+        settings.model_copy(update={"store": remote_store_url})
+    ) as remote:
+        local.load_project(settings)
+        exported = [
+            set(ox.parse(serialise(build_graph(store, selection), ExportFormat.trig, store), format=ox.RdfFormat.TRIG))
+            for store in (local, remote)
+        ]
+    assert exported[0] == exported[1]
+    assert any(isinstance(q.graph_name, ox.NamedNode) for q in exported[0])

@@ -1,7 +1,7 @@
 """Fixtures that run API tests over each store backend: embedded in memory, embedded on disk, and a
 real Oxigraph server reached over HTTP (``POLICYKG_STORE=http://…/query``).
 
-Import the fixtures a test module uses (``from tests.api.backends import backend_client``).
+tests/conftest.py imports these fixtures, so every test can use them by name.
 """
 
 from __future__ import annotations

@@ -9,12 +9,6 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.config import Settings
-from tests.api.backends import (  # noqa: F401 - fixtures running API tests on each store backend
-    backend_client,
-    backend_settings,
-    fresh_remote_url,
-    remote_store_url,
-)
 
 
 @pytest.fixture

@@ -3,16 +3,23 @@ real Oxigraph server (``POLICYKG_STORE=http://…/query``) instead of the embedd
 
 The test functions are those of their own modules, imported unchanged: pytest collects them here
 and gives them this module's ``client`` fixture, so both backends must pass the very same tests.
+Then every GET route of the API, on the shipped data, must answer over Oxigraph as it does over
+the embedded store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
+import httpx
 import pytest
+import rdflib
+from rdflib.compare import to_canonical_graph
 from fastapi.testclient import TestClient
 
 from app.api import create_app
+from app.catalog import load_catalog
 from app.config import Settings
 from tests.api.test_health import test_health, test_openapi_lists_routes, test_stats
 from tests.api.test_lineage import (
@@ -31,6 +38,8 @@ from tests.api.test_queries import (
     test_run_query,
     test_unknown_query_is_404,
 )
+from tests.conftest import ROOT
+from tests.oxigraph_server import oxigraph_server
 from tests.project import PROJECT
 
 __all__ = [
@@ -57,3 +66,79 @@ def client(remote_store_url: str) -> Iterator[TestClient]:
     """The app over the fixture project held by a real Oxigraph server (read-only tests)."""
     with TestClient(create_app(Settings(root=PROJECT, store=remote_store_url))) as test_client:
         yield test_client
+
+
+# Every GET route of the API, with a typical request on the shipped data. The table must name each
+# route of the OpenAPI schema, so a new route cannot skip the remote engine unnoticed.
+_RDF = {
+    "application/n-triples": "nt",
+    "application/n-quads": "nquads",
+    "text/turtle": "turtle",
+    "application/trig": "trig",
+}
+ROUTES: dict[str, list[tuple[str, dict[str, str]]]] = {
+    "/health": [("/health", {})],
+    "/api/stats": [("/api/stats", {})],
+    "/api/queries": [("/api/queries", {})],
+    # every named query, with the values of its `# example:` line
+    "/api/queries/{name}": [(f"/api/queries/{q.name}", q.examples) for q in load_catalog(ROOT / "queries").values()],
+    "/api/lineage": [("/api/lineage", {"document": "190-KH/TU"})],
+    "/api/responsible": [("/api/responsible", {"q": "trung tâm đổi mới sáng tạo"})],
+    "/api/duties": [("/api/duties", {"agency": "Sở KH&CN Quảng Trị"})],
+    "/api/indicators": [("/api/indicators", {"q": "kinh te so GRDP"})],
+    "/api/quality": [("/api/quality", {})],
+    "/api/analytics": [("/api/analytics", {})],
+    "/api/export": [("/api/export", {"format": f, "root": "190-KH/TU"}) for f in ("trig", "graphml", "cytoscape", "csv")]
+    + [("/api/export", {"format": "nodelink"})],
+    "/id/{path}": [("/id/doc/tu-quang-tri/2020/190-kh-tu", {"format": "nt"}), ("/id/doc/tu-quang-tri/2020/190-kh-tu", {})],
+    "/ontology": [("/ontology", {"format": "nt"}), ("/ontology", {})],
+    "/dump": [("/dump", {"format": f}) for f in ("trig", "nq", "ttl")],
+    "/download/{filename}": [("/download/policykg.nq", {}), ("/download/policykg.trig", {})],
+    "/.well-known/void": [("/.well-known/void", {"format": "nt"})],
+    "/void": [("/void", {"format": "nt"})],
+    "/sparql": [("/sparql", {"query": "SELECT ?d ?n WHERE { ?d <http://www.w3.org/2004/02/skos/core#notation> ?n } ORDER BY ?d ?n"})],
+}
+CASES = [(path, params) for requests in ROUTES.values() for path, params in requests]
+
+
+@pytest.fixture(scope="module")
+def shipped_remote_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app over the shipped data held by a real Oxigraph server."""
+    with (
+        oxigraph_server(tmp_path_factory.mktemp("oxigraph-shipped")) as base,
+        TestClient(create_app(Settings(root=ROOT, store=f"{base}/query"))) as test_client,
+    ):
+        yield test_client
+
+
+def test_the_route_table_covers_the_api(shipped_client: TestClient) -> None:
+    assert set(shipped_client.get("/openapi.json").json()["paths"]) == set(ROUTES)
+
+
+def _content(response: httpx.Response) -> object:
+    """What must be equal between the two stores: parsed JSON, RDF graph by graph with blank nodes
+    canonically relabelled (each store labels its own), or the bytes."""
+    kind = response.headers["content-type"].split(";")[0]
+    if kind == "application/json":
+        return response.json()
+    if kind in _RDF:
+        dataset = rdflib.Dataset()
+        dataset.parse(data=response.content, format=_RDF[kind])
+        return {
+            str(graph.identifier): set(to_canonical_graph(graph))
+            for graph in dataset.graphs()
+            if len(graph)
+        }
+    if kind == "text/html":
+        return None  # pages: a 200 is what is compared (their links are checked elsewhere)
+    return response.content
+
+
+@pytest.mark.parametrize(("path", "params"), CASES, ids=[f"{p}?{urlencode(q)}" for p, q in CASES])
+def test_every_route_answers_the_same_over_a_remote_engine(
+    shipped_client: TestClient, shipped_remote_client: TestClient, path: str, params: dict[str, str]
+) -> None:
+    embedded = shipped_client.get(path, params=params)
+    remote = shipped_remote_client.get(path, params=params)
+    assert embedded.status_code == remote.status_code == 200, remote.text[:300]
+    assert _content(remote) == _content(embedded)
