@@ -34,13 +34,15 @@ __all__ = [
 Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
-def union_update(*, rebuild: bool = False, graph: str | None = None) -> str:
-    """The SPARQL update that copies named-graph triples (of ``graph`` alone if given) into the default graph.
+def union_update(*, rebuild: bool = False, graph: str | None = None, exclude: Iterable[str] = ()) -> str:
+    """The SPARQL update that copies named-graph triples (of ``graph`` alone if given, none of
+    ``exclude``) into the default graph.
 
     ``rebuild`` empties the default graph first, so what left the named graphs leaves it too.
     """
-    source = f"<{graph}>" if graph is not None else "?g"
-    copy = f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {source} {{ ?s ?p ?o }} }}"
+    source = f"{ox.NamedNode(graph)}" if graph is not None else "?g"
+    skip = "".join(f" FILTER(?g != {ox.NamedNode(name)})" for name in exclude) if graph is None else ""
+    copy = f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {source} {{ ?s ?p ?o }}{skip} }}"
     return f"CLEAR DEFAULT ; {copy}" if rebuild else copy
 
 _VALUES_BATCH = 256

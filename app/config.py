@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     update_token: str | None = None
     query_timeout: float = Field(default=30.0, gt=0)
     max_results: int = Field(default=10000, gt=0)
+    change_check_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "On a remote store: how often, at most, to ask the engine whether another service replica "
+            "changed the data (then the search index and other caches are rebuilt)."
+        ),
+    )
     query_url: str | None = Field(
         default=None, description="Query endpoint of a remote store (default: the store URL)."
     )

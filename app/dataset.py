@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from app.namespaces import DCTERMS, GRAPH_BASE, POL, POLID, PREFIXES, RDF, XSD
+from app.namespaces import DCTERMS, GRAPH_BASE, GRAPH_COUNTS, POL, POLID, PREFIXES, RDF, STATE_GRAPH, XSD
 from app.backends import Backend
 from app.store import PolicyStore
 
@@ -38,8 +38,7 @@ _ENTITIES = (
 )
 _CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class"
 _PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
-_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-_QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+_QUADS = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{STATE_GRAPH}>) }}"
 
 
 class DumpFormat(StrEnum):
@@ -103,7 +102,7 @@ def dump_chunks(store: PolicyStore, fmt: DumpFormat, batch_size: int = _BATCH) -
     """
     backend = store.backend
     spec = DUMPS[fmt]
-    graphs: list[str | None] = [*sorted(backend.named_graphs())] if spec.quads else [None]
+    graphs: list[str | None] = [*store.graph_names()] if spec.quads else [None]
     return _chunks(backend, graphs, spec, batch_size)
 
 
@@ -176,7 +175,7 @@ def dataset_statistics(store: PolicyStore) -> DatasetStatistics:
         if isinstance(row["s"], str)
     }
     subsets = []
-    for row in store.select_python(_GRAPHS):
+    for row in store.select_python(GRAPH_COUNTS):
         graph = str(row["g"])
         # polg:source/X holds what the article whose record is polid:source/X states (CONVENTIONS.md).
         record = (

@@ -372,7 +372,7 @@ _NOTATIONS = "SELECT DISTINCT ?d ?anyNotation WHERE {" + _ALL_DOCUMENTS + "}"
 
 
 def _numbers(store: PolicyStore) -> dict[str, list[str]]:
-    generation = getattr(store, "generation", 0)
+    generation = store.current_generation()
     with _NUMBERS_LOCK:
         cached = _NUMBERS.get(store)
     if cached is not None and cached[0] == generation:

@@ -24,6 +24,13 @@ ONTOLOGY_GRAPH = "https://w3id.org/policykg/ontology"
 GRAPH_BASE = str(POLG)
 #: Where the rules of ontology/rules/*.ru write (rebuilt after every load and update).
 DERIVED_GRAPH = str(POLG) + "derived"
+#: The record of the last derivation (when, and an identifier other service replicas watch).
+#: Not part of the union default graph: it describes the service's work, not policy.
+STATE_GRAPH = str(POLG) + "state"
+#: Counting the dataset's named graphs per graph, the service's state graph left out.
+GRAPH_COUNTS = (
+    f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{STATE_GRAPH}>) }} GROUP BY ?g ORDER BY ?g"
+)
 
 PREFIXES: dict[str, str] = {
     "pol": str(POL),

@@ -130,7 +130,7 @@ class QualityCache:
 
     def get(self, store: PolicyStore, settings: Any) -> QualityReport:
         """The report of ``store`` as loaded now (validates on the first call after a load)."""
-        key = (id(store), getattr(store, "generation", 0))
+        key = (id(store), store.current_generation())
         # One validation at a time: concurrent first requests wait for the same report.
         with self._lock:
             if self._key != key or self._report is None:

@@ -765,7 +765,7 @@ class SearchIndex:
     @classmethod
     def build(cls, store: PolicyStore, normaliser: TextNormaliser | None = None) -> SearchIndex:
         """Read the store and index it (with the store's abbreviations unless ``normaliser`` is given)."""
-        generation = getattr(store, "generation", 0)
+        generation = store.current_generation()
         tasks = _collect(store, _TASK_FACTS, TaskRecord, _apply_task)
         groups = _collect(store, _GROUP_FACTS, GroupRecord, _apply_group)
         meetings = _collect(store, _MEETING_FACTS, MeetingRecord, _apply_meeting)

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from app.namespaces import POL
+from app.namespaces import GRAPH_COUNTS, POL
 from app.store import PolicyStore
 
-_GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 _CLASS_COUNTS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
   ?s a ?class .
@@ -53,7 +52,7 @@ def _count(store: PolicyStore, query: str, bindings: dict[str, ox.NamedNode] | N
 
 def compute_stats(store: PolicyStore) -> Stats:
     """Count triples, triples per named graph, instances per ``pol:`` class, documents, agencies, tasks, targets."""
-    graphs = {str(r["g"]): _int(r["n"]) for r in store.select_python(_GRAPH_COUNTS)}
+    graphs = {str(r["g"]): _int(r["n"]) for r in store.select_python(GRAPH_COUNTS)}
     classes = {str(r["class"]): _int(r["n"]) for r in store.select_python(_CLASS_COUNTS)}
     total = store.triple_count()
     return Stats(

@@ -9,8 +9,11 @@ Values are bound through pyoxigraph ``substitutions`` so user text never becomes
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +23,7 @@ import pyoxigraph as ox
 
 from app.backends import Backend, Dataset, EmbeddedBackend, GraphAnswer, RemoteBackend, union_update
 from app.errors import ParameterError, QueryError, QuerySyntaxError, QueryTimeout, StoreError, StoreLoadError
-from app.namespaces import DERIVED_GRAPH, GRAPH_BASE, ONTOLOGY_GRAPH, PREFIXES
+from app.namespaces import DCTERMS, DERIVED_GRAPH, GRAPH_BASE, ONTOLOGY_GRAPH, PREFIXES, PROV, STATE_GRAPH, XSD
 
 if TYPE_CHECKING:
     import rdflib
@@ -139,6 +142,12 @@ class PolicyStore:
         self.generation = 0
         #: SPARQL Update rules (``*.ru``) run after every load and update; set by ``load_project``.
         self.rules_dir: Path | None = None
+        # The stamp of the derivation the caches reflect, and when the engine's was last read.
+        self._stamp: str | None = None
+        self._stamp_checked = -math.inf
+        self._generation_lock = threading.Lock()
+        #: On a remote engine, how often at most ``current_generation`` asks it for the stamp.
+        self.change_check_seconds = 1.0
 
     # ------------------------------------------------------------------ opening and loading
 
@@ -168,10 +177,13 @@ class PolicyStore:
         *,
         timeout: float | None = None,
         max_results: int | None = None,
+        change_check_seconds: float = 1.0,
     ) -> PolicyStore:
         """Use a remote SPARQL 1.1 engine (query, update and Graph Store endpoints) as the store."""
         backend = RemoteBackend(query_url, update_url, graph_store_url, timeout=timeout)
-        return cls(backend, None, timeout=timeout, max_results=max_results)
+        store = cls(backend, None, timeout=timeout, max_results=max_results)
+        store.change_check_seconds = change_check_seconds
+        return store
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PolicyStore:
@@ -183,6 +195,7 @@ class PolicyStore:
                 settings.graph_store_url,
                 timeout=settings.query_timeout,
                 max_results=settings.max_results,
+                change_check_seconds=settings.change_check_seconds,
             )
         return cls.open(settings.store_path, timeout=settings.query_timeout, max_results=settings.max_results)
 
@@ -292,6 +305,8 @@ class PolicyStore:
         """Load the ontology and data of the project; return False when a persistent store was kept as is."""
         self.rules_dir = settings.ontology_dir / "rules"
         if self.persistent and not reload and not self.is_empty():
+            # Caches will be built from the data as it is now: remember which derivation that is.
+            self._stamp = self._engine_stamp()
             return False
         if reload:
             self.clear()
@@ -317,17 +332,59 @@ class PolicyStore:
         no round trip per triple, and one transaction in Oxigraph (embedded or server), so a reader
         on a disk store or another replica never sees the default graph emptied or half rebuilt.
         """
-        steps = []
         # Without rules (a store used without its project) the derived graph is left as it is.
-        rules = read_rules(self.rules_dir) if self.rules_dir is not None else Rules({}, [])
-        if self.rules_dir is not None:
-            steps.append(f"DROP SILENT GRAPH <{DERIVED_GRAPH}>")
-        steps.append(union_update(rebuild=True))
-        if rules.operations:
-            steps += [*rules.operations, union_update(graph=DERIVED_GRAPH)]
+        if self.rules_dir is None:
+            self.backend.update(union_update(rebuild=True, exclude=[STATE_GRAPH]))
+            self.generation += 1
+            return
+        rules = read_rules(self.rules_dir)
+        stamp = uuid.uuid4().hex
+        now = ox.Literal(dt.datetime.now(dt.UTC).isoformat(), datatype=ox.NamedNode(str(XSD.dateTime)))
+        derived, state = ox.NamedNode(DERIVED_GRAPH), ox.NamedNode(STATE_GRAPH)
+        steps = [
+            f"DROP SILENT GRAPH {derived}",
+            union_update(rebuild=True, exclude=[STATE_GRAPH]),
+            *rules.operations,
+            union_update(graph=DERIVED_GRAPH),
+            # The derivation's record, outside the union; other replicas of a remote engine read
+            # its identifier to learn that the data changed (``current_generation``).
+            f"DROP SILENT GRAPH {state}",
+            (
+                f"INSERT DATA {{ GRAPH {state} {{ {state} <{DCTERMS.identifier}> {ox.Literal(stamp)} ; "
+                f"<{PROV.generatedAtTime}> {now} }} }}"
+            ),
+        ]
         # Line breaks around ';' so a rule ending in a comment cannot swallow the separator.
         self.backend.update(rules.prologue + "\n;\n".join(steps))
-        self.generation += 1
+        with self._generation_lock:
+            self._stamp = stamp
+            self.generation += 1
+
+    def _engine_stamp(self) -> str | None:
+        """The identifier the last derivation recorded, read from the engine."""
+        rows = self.backend.query(
+            f"SELECT ?id WHERE {{ GRAPH <{STATE_GRAPH}> {{ <{STATE_GRAPH}> <{DCTERMS.identifier}> ?id }} }}"
+        )
+        return next((row["id"].value for row in rows), None)  # type: ignore[union-attr, index, call-overload]
+
+    def current_generation(self) -> int:
+        """The generation, first bumped if another service replica has changed a remote engine's data.
+
+        Replicas over one engine each keep caches (search index, notation table, quality report);
+        an update through one of them rewrites the derivation stamp, which the others read here,
+        at most once per ``change_check_seconds``. An embedded store has one writer: this process.
+        """
+        if self.backend.kind != "remote" or self.rules_dir is None:
+            return self.generation
+        with self._generation_lock:
+            now = time.monotonic()
+            if now - self._stamp_checked >= self.change_check_seconds:
+                self._stamp_checked = now
+                stamp = self._engine_stamp()
+                if stamp != self._stamp:
+                    self._stamp = stamp
+                    self.generation += 1
+            return self.generation
 
     # ------------------------------------------------------------------ querying
 
@@ -472,15 +529,20 @@ class PolicyStore:
         return self.backend.quad_count()
 
     def graph_names(self) -> list[str]:
-        """IRIs of the named graphs, sorted."""
-        return sorted(self.backend.named_graphs())
+        """IRIs of the dataset's named graphs, sorted (the service's state graph is not one of them)."""
+        return sorted(g for g in self.backend.named_graphs() if g != STATE_GRAPH)
+
+    def _data_quads(self) -> Iterator[ox.Quad]:
+        """Every quad but those of the service's state graph."""
+        state = ox.NamedNode(STATE_GRAPH)
+        return (q for q in self.backend.quads() if q.graph_name != state)
 
     def to_rdflib_dataset(self) -> rdflib.Dataset:
         """The whole dataset as an rdflib Dataset (named graphs kept)."""
         import rdflib
 
         # N-Quads is the fastest route: no prefixes to resolve, one line per quad.
-        data = self.backend.dump_nquads()
+        data = ox.serialize(self._data_quads(), format=ox.RdfFormat.N_QUADS) or b""
         dataset = rdflib.Dataset()
         _bind(dataset)
         dataset.parse(data=data.decode("utf-8"), format="nquads")
@@ -490,7 +552,7 @@ class PolicyStore:
         """The union of all graphs as one rdflib Graph (for pySHACL and owlready2)."""
         import rdflib
 
-        data = ox.serialize((q.triple for q in self.backend.quads()), format=ox.RdfFormat.N_TRIPLES) or b""
+        data = ox.serialize((q.triple for q in self._data_quads()), format=ox.RdfFormat.N_TRIPLES) or b""
         graph = _bind(rdflib.Graph())
         graph.parse(data=data.decode("utf-8"), format="nt")
         return graph

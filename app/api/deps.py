@@ -49,7 +49,7 @@ _STATE_LOCK = threading.Lock()
 def get_search(request: Request) -> SearchIndex:
     """The search index built at startup, rebuilt first if the store was reloaded since."""
     store = store_of(request)
-    generation = getattr(store, "generation", 0)
+    generation = store.current_generation()
     index: SearchIndex | None = getattr(request.app.state, "search", None)
     if index is None or index.generation != generation:
         with _STATE_LOCK:  # one rebuild, however many requests arrive meanwhile

@@ -450,3 +450,22 @@ def test_rdflib_sparqlstore(live_endpoint: str) -> None:
         assert graph.query(f'ASK {{ ?d <{SKOS}notation> "52-NQ/TW" }}').askAnswer is True
         assert len(graph.query(GRAPH_OF_TRIPLES).graph) == 7  # type: ignore[arg-type]
 
+
+
+def test_a_document_added_through_one_replica_is_found_by_the_others(settings: Settings, fresh_remote_url: str) -> None:
+    """Two service replicas over one engine: each keeps caches (the notation table of /api/lineage,
+    the search index), which must follow an update made through the other one."""
+    shared = settings.model_copy(
+        update={"store": fresh_remote_url, "update_token": TOKEN, "change_check_seconds": 0}
+    )
+    new = "https://w3id.org/policykg/id/doc/quang-tri-so-khcn/2023/99-kh-skhcn"
+    with TestClient(create_app(shared)) as first, TestClient(create_app(shared)) as second:
+        assert second.get("/api/lineage", params={"document": "99/KH-SKHCN"}).status_code == 404
+        inserted = update(first, f"""INSERT DATA {{ GRAPH <{QUANG_TRI}> {{
+            <{new}> a <https://w3id.org/policykg/ontology#Plan> ;
+              <{SKOS}notation> "99/KH-SKHCN" ;
+              <https://w3id.org/policykg/ontology#implements> <{DOC_QT_190}> }} }}""")
+        assert inserted.status_code == 204
+        found = second.get("/api/lineage", params={"document": "99/KH-SKHCN"})
+        assert found.status_code == 200, found.text
+        assert DOC_QT_190 in {link["iri"] for link in found.json()["ancestors"]}
