@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from app.backends import Backend, Dataset, QueryAnswer
 from app.config import Settings
-from app.errors import NotAcceptable, ProtocolError, UpdateForbidden
+from app.errors import NotAcceptable, UpdateForbidden
 from app.protocol import (
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
@@ -27,7 +27,7 @@ from app.protocol import (
     negotiate,
 )
 from app.results import Serialized, serialize_answer, serialize_graph
-from app.safety import AllowList, check, check_named_graph_writes, dataset_references, references
+from app.safety import AllowList, check, check_update, dataset_references, references
 from app.store import PolicyStore
 from app.worker import WorkerPool
 
@@ -125,14 +125,10 @@ class SparqlEndpoint:
         """Authorise, check and run an update; workers answer later queries with the new data."""
         self.authorise(authorization)
         text = request.text or ""
-        found = references(text, update=True, base_iri=base_iri)
-        if request.using and any(r.kind in ("USING", "USING NAMED", "WITH") for r in found):
-            raise ProtocolError(
-                "using-graph-uri / using-named-graph-uri cannot be combined with USING or WITH in the update"
-            )
-        check(dataset_references(request.using, update=True) + found, self.allowed,
-              lambda: set(self.store.graph_names()))
-        check_named_graph_writes(text)
+        check_update(
+            text, base_iri=base_iri, using=request.using, allowed=self.allowed,
+            store_graphs=lambda: set(self.store.graph_names()),
+        )
         with self._pool.paused():
             self.store.update(text, base_iri=base_iri, using=request.using or None)
         if self.store.backend.kind != "remote":

@@ -20,13 +20,13 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from app.backends import Dataset
-from app.errors import DefaultGraphWrite, QueryRefused, QuerySyntaxError
+from app.errors import DefaultGraphWrite, ProtocolError, QueryRefused, QuerySyntaxError
 
 __all__ = [
     "AllowList",
     "Reference",
     "check",
-    "check_named_graph_writes",
+    "check_update",
     "dataset_references",
     "default_graph_writes",
     "references",
@@ -155,9 +155,12 @@ def references(text: str, *, update: bool, base_iri: str | None) -> list[Referen
     """The references of a query (``update`` False) or update, found by parsing it."""
     if not may_reference(text):
         return []
+    return _references(_parse(text, update), update=update, base_iri=base_iri)
+
+
+def _references(parsed: object, *, update: bool, base_iri: str | None) -> list[Reference]:
     from rdflib.plugins.sparql.algebra import translatePrologue
 
-    parsed = _parse(text, update)
     found: list[Reference] = []
     if update:
         prologue = None
@@ -182,7 +185,10 @@ def default_graph_writes(text: str) -> list[str]:
     after every update, so a triple must be written to a named graph: its source. ``CLEAR ALL`` and
     ``DROP ALL`` are fine (they empty the named graphs too); ``COPY DEFAULT TO <g>`` only reads it.
     """
-    parsed = _parse(text, update=True)
+    return _default_graph_writes(_parse(text, update=True))
+
+
+def _default_graph_writes(parsed: object) -> list[str]:
     found: list[str] = []
     for request in parsed.request:  # type: ignore[attr-defined]
         name = request.name
@@ -205,14 +211,26 @@ def default_graph_writes(text: str) -> list[str]:
     return found
 
 
-def check_named_graph_writes(text: str) -> None:
-    """Raise DefaultGraphWrite when an update would write the default graph."""
-    found = default_graph_writes(text)
-    if found:
+def check_update(
+    text: str, *, base_iri: str | None, using: Dataset, allowed: AllowList, store_graphs: Callable[[], set[str]]
+) -> None:
+    """Everything an update must pass before it runs, from one parse of it.
+
+    Its references and the protocol's using-graph parameters stay in the store or the allow-list
+    (QueryRefused); those parameters are not combined with USING or WITH (ProtocolError); and
+    nothing is written to the default graph (DefaultGraphWrite).
+    """
+    parsed = _parse(text, update=True)
+    found = _references(parsed, update=True, base_iri=base_iri)
+    if using and any(r.kind in ("USING", "USING NAMED", "WITH") for r in found):
+        raise ProtocolError("using-graph-uri / using-named-graph-uri cannot be combined with USING or WITH in the update")
+    check(dataset_references(using, update=True) + found, allowed, store_graphs)
+    writes = _default_graph_writes(parsed)
+    if writes:
         raise DefaultGraphWrite(
             "the default graph of this endpoint is the union of the named graphs (one per source) and "
             "cannot be written; write into a named graph with GRAPH <…> { … } or WITH <…> "
-            f"(refused: {', '.join(dict.fromkeys(found))})"
+            f"(refused: {', '.join(dict.fromkeys(writes))})"
         )
 
 
