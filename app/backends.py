@@ -122,10 +122,6 @@ class Backend(Protocol):
         """For each triple, in order, the named graphs that hold it."""
         ...
 
-    def dump_nquads(self) -> bytes:
-        """Every quad as N-Quads."""
-        ...
-
     def named_graphs(self) -> list[str]:
         """IRIs of the named graphs."""
         ...
@@ -230,10 +226,6 @@ class EmbeddedBackend:
             )
             for t in triples
         ]
-
-    def dump_nquads(self) -> bytes:
-        """The store as N-Quads."""
-        return self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
 
     def named_graphs(self) -> list[str]:
         """IRIs of the named graphs (blank-node graph names left out)."""
@@ -452,10 +444,6 @@ class RemoteBackend:
             for row in self._rows(text):
                 found[int(row["i"].value)].add(row["g"].value)  # type: ignore[union-attr]
         return [frozenset(graphs) for graphs in found]
-
-    def dump_nquads(self) -> bytes:
-        """Every quad as N-Quads."""
-        return ox.serialize(self.quads(), format=ox.RdfFormat.N_QUADS) or b""
 
     def named_graphs(self) -> list[str]:
         """IRIs of the graphs that hold at least one triple."""

@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from app.namespaces import DCTERMS, GRAPH_BASE, GRAPH_COUNTS, POL, POLID, PREFIXES, RDF, STATE_GRAPH, XSD
+from app.namespaces import DATA_QUADS, DCTERMS, GRAPH_BASE, GRAPH_COUNTS, POL, POLID, PREFIXES, RDF, XSD
 from app.backends import Backend
 from app.store import PolicyStore
 
@@ -38,7 +38,7 @@ _ENTITIES = (
 )
 _CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class"
 _PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
-_QUADS = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{STATE_GRAPH}>) }}"
+_QUADS = f"SELECT (COUNT(*) AS ?n) WHERE {{ {DATA_QUADS} }}"
 
 
 class DumpFormat(StrEnum):

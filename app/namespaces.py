@@ -27,10 +27,10 @@ DERIVED_GRAPH = str(POLG) + "derived"
 #: The record of the last derivation (when, and an identifier other service replicas watch).
 #: Not part of the union default graph: it describes the service's work, not policy.
 STATE_GRAPH = str(POLG) + "state"
-#: Counting the dataset's named graphs per graph, the service's state graph left out.
-GRAPH_COUNTS = (
-    f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{STATE_GRAPH}>) }} GROUP BY ?g ORDER BY ?g"
-)
+#: A SPARQL pattern: every quad of the dataset's named graphs (``?g``), the state graph left out.
+DATA_QUADS = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{STATE_GRAPH}>)"
+#: Triples per named graph of the dataset.
+GRAPH_COUNTS = f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {DATA_QUADS} }} GROUP BY ?g ORDER BY ?g"
 
 PREFIXES: dict[str, str] = {
     "pol": str(POL),

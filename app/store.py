@@ -132,6 +132,7 @@ class PolicyStore:
         *,
         timeout: float | None = None,
         max_results: int | None = None,
+        change_check_seconds: float = 1.0,
     ) -> None:
         self._backend: Backend | None = EmbeddedBackend(store, path) if isinstance(store, ox.Store) else store
         self.path = path
@@ -147,7 +148,7 @@ class PolicyStore:
         self._stamp_checked = -math.inf
         self._generation_lock = threading.Lock()
         #: On a remote engine, how often at most ``current_generation`` asks it for the stamp.
-        self.change_check_seconds = 1.0
+        self.change_check_seconds = change_check_seconds
 
     # ------------------------------------------------------------------ opening and loading
 
@@ -181,9 +182,9 @@ class PolicyStore:
     ) -> PolicyStore:
         """Use a remote SPARQL 1.1 engine (query, update and Graph Store endpoints) as the store."""
         backend = RemoteBackend(query_url, update_url, graph_store_url, timeout=timeout)
-        store = cls(backend, None, timeout=timeout, max_results=max_results)
-        store.change_check_seconds = change_check_seconds
-        return store
+        return cls(
+            backend, None, timeout=timeout, max_results=max_results, change_check_seconds=change_check_seconds
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PolicyStore:
