@@ -207,7 +207,16 @@ def serve(
         load_catalog(settings.queries_dir)
         opened = _open(ctx, settings)
         try:
-            uvicorn.run(create_app(settings, store=opened), host=host or settings.host, port=port or settings.port)
+            config = uvicorn.Config(create_app(settings, store=opened), host=host or settings.host, port=port or settings.port)
+            server = uvicorn.Server(config)
+            sock = config.bind_socket()
+            if settings.network_sandbox and not settings.needs_network:
+                from app.sandbox import deny_network
+
+                # From here on neither this process nor a worker it forks can open an internet
+                # socket; the bound listening socket keeps accepting.
+                deny_network()
+            server.run(sockets=[sock])
         finally:
             opened.close()
 

@@ -66,6 +66,28 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest SPARQL request body accepted.")
     query_workers: int = Field(default=2, gt=0, description="Processes that run /sparql queries.")
+    network_sandbox: bool = Field(
+        default=True,
+        description=(
+            "Deny the server and its query workers any internet socket once the server's socket is bound "
+            "(seccomp), unless the store is remote or POLICYKG_ALLOWED_REMOTE is set, which need the network."
+        ),
+    )
+    max_nesting: int = Field(
+        default=64, gt=0,
+        description="Deepest nesting of { ( [ in a query or update; deeper texts are refused before any parser runs.",
+    )
+    max_response_bytes: int = Field(
+        default=64 * 1_048_576, gt=0,
+        description="Largest /sparql answer in bytes; a longer one is cut to the rows that fit (X-SPARQL-MaxBytes).",
+    )
+    worker_memory_mb: int = Field(
+        default=1024, ge=0,
+        description=(
+            "Memory a query worker may allocate beyond what it shares with the server, in MiB (0: no cap); "
+            "past it the query is stopped with 507 and the worker replaced."
+        ),
+    )
 
     @field_validator("allowed_remote", mode="before")
     @classmethod
@@ -90,6 +112,11 @@ class Settings(BaseSettings):
     def store_path(self) -> Path | None:
         """The on-disk store directory, or None for an in-memory or remote store."""
         return Path(self.store).expanduser() if self.store and not self.store_is_remote else None
+
+    @property
+    def needs_network(self) -> bool:
+        """True when evaluating SPARQL must reach the network: a remote store or an allow-listed remote."""
+        return self.store_is_remote or bool(self.allowed_remote)
 
     @property
     def store_is_remote(self) -> bool:

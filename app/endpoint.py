@@ -1,24 +1,30 @@
 """The public SPARQL endpoint as a service: check, run and serialise queries and updates.
 
-Queries run in killable worker processes (``app.worker``) with the safety check (``app.safety``)
-and the serialisation (``app.results``, in pyoxigraph's writers) inside the worker too: only the
-finished bytes cross the pipe, and parsing a huge or pathological query is bounded by the same
-time limit as running it. Updates need the configured bearer token,
-write named graphs only (the default graph is their union, rebuilt after each update with the
-derived graph) and run in this process, on the store the rest of the API reads; workers are
-then recycled.
+Every text a client sends is first put in canonical form and its nesting bounded
+(``app.safety.prepare``: linear regular expressions, no parser), here in the server; from then on
+the canonical text is what is checked and what runs. Every parse and evaluation of it happens in
+a killable worker process (``app.worker``) that has no network and a memory cap: queries are
+checked, run and serialised there (only the finished bytes cross the pipe); an update is checked
+there and parsed and tried by Oxigraph on an empty store, so a text that crashes a parser costs a
+worker, not the server. Only then does the update run here, on the store the rest of the API
+reads, on a thread with a large stack (far more than the worker that just parsed it had); it
+needs the configured bearer token and writes named graphs only (the default graph is their
+union, rebuilt after each update with the derived graph); workers are then recycled.
 """
 
 from __future__ import annotations
 
 import hmac
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from app.backends import Backend, Dataset, QueryAnswer
 from app.config import Settings
-from app.errors import NotAcceptable, UpdateForbidden
+from app.errors import NotAcceptable, QuerySyntaxError, UpdateForbidden
 from app.protocol import (
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
@@ -27,11 +33,18 @@ from app.protocol import (
     negotiate,
 )
 from app.results import Serialized, serialize_answer, serialize_graph
-from app.safety import AllowList, check, check_update, dataset_references, references
+from app.safety import AllowList, check_query, check_update, prepare
+from app.sparql_tokens import add_using
 from app.store import PolicyStore
-from app.worker import WorkerPool
+from app.worker import Limits, WorkerPool
 
-__all__ = ["QueryJob", "SparqlEndpoint", "answer_query"]
+__all__ = ["QueryJob", "SparqlEndpoint", "UpdateCheck", "answer_query", "run_job"]
+
+_T = TypeVar("_T")
+# The stack of the thread that runs updates in the server: far above the 8 MiB a worker parses
+# and tries the same text with, so what a worker survived cannot overflow here (virtual memory:
+# only the pages used are committed).
+_UPDATE_STACK = 512 * 1024 * 1024
 
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -44,25 +57,80 @@ _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 class QueryJob:
     """A query as sent to a worker process (picklable)."""
 
-    text: str
+    text: str  # canonical (app.safety.canonical)
     dataset: Dataset
     base_iri: str
     accept: str | None
     formats: tuple[str, ...]
     max_results: int
     allowed: AllowList
+    max_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateCheck:
+    """An update to check and parse in a worker before the server runs it (picklable)."""
+
+    text: str  # canonical
+    base_iri: str
+    using: Dataset
+    allowed: AllowList
 
 
 def answer_query(backend: Backend, job: QueryJob) -> Serialized:
     """Check a query against the allow-list, run it and serialise the answer (in a worker)."""
-    found = dataset_references(job.dataset, update=False)
-    found += references(job.text, update=False, base_iri=job.base_iri)
-    check(found, job.allowed, lambda: set(backend.named_graphs()))
+    check_query(job.text, base_iri=job.base_iri, allowed=job.allowed)
 
     def run() -> QueryAnswer:
         return backend.query(job.text, base_iri=job.base_iri, dataset=job.dataset or None)
 
-    return serialize_answer(run, job.accept, job.formats, job.max_results)
+    return serialize_answer(run, job.accept, job.formats, job.max_results, job.max_bytes)
+
+
+def vet_update(job: UpdateCheck) -> None:
+    """Check an update and have Oxigraph parse it (in a worker): QuerySyntaxError or QueryRefused if not fit.
+
+    Oxigraph parses only to run, so the update is run on an empty in-memory store; what it would
+    fetch fails for want of a network, which is not an error here.
+    """
+    check_update(job.text, base_iri=job.base_iri, using=job.using, allowed=job.allowed)
+    text = add_using(job.text, job.using.default_graphs, job.using.named_graphs) if job.using else job.text
+    try:
+        ox.Store().update(text, base_iri=job.base_iri)
+    except SyntaxError as exc:
+        raise QuerySyntaxError(str(exc)) from None
+    except (OSError, RuntimeError, ValueError, TypeError):
+        pass  # evaluation on no data (a LOAD without network, a type error): not the parser's verdict
+
+
+def run_job(backend: Backend, job: QueryJob | UpdateCheck) -> Serialized | None:
+    """What a worker of the endpoint does with a job."""
+    if isinstance(job, UpdateCheck):
+        vet_update(job)
+        return None
+    return answer_query(backend, job)
+
+
+def _on_big_stack(work: Callable[[], _T]) -> _T:
+    """Run ``work`` on a fresh thread with a ``_UPDATE_STACK`` stack and return its result."""
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    previous = threading.stack_size(_UPDATE_STACK)
+    try:
+        thread = threading.Thread(target=target, name="policykg-update")
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome.get("value")  # type: ignore[return-value]
 
 
 def _sd(name: str) -> ox.NamedNode:
@@ -76,8 +144,13 @@ class SparqlEndpoint:
         self.store = store
         self.settings = settings
         self.allowed = AllowList.of(settings.allowed_remote)
-        self._pool: WorkerPool[QueryJob, Serialized] = WorkerPool(
-            store.backend.for_worker, answer_query, settings.query_workers
+        limits = Limits(
+            # A remote engine is reached over the network; an allow-listed SERVICE/LOAD needs it too.
+            deny_network=settings.network_sandbox and store.backend.kind != "remote" and not self.allowed.prefixes,
+            memory_bytes=settings.worker_memory_mb * 1_048_576 if settings.worker_memory_mb else None,
+        )
+        self._pool: WorkerPool[QueryJob | UpdateCheck, Serialized | None] = WorkerPool(
+            store.backend.for_worker, run_job, settings.query_workers, limits=limits
         )
 
     def close(self) -> None:
@@ -95,22 +168,27 @@ class SparqlEndpoint:
         except NotAcceptable:
             negotiate("graph", accept, request.formats)
         return QueryJob(
-            text=request.text or "",
+            text=prepare(request.text or "", max_depth=self.settings.max_nesting),
             dataset=request.dataset,
             base_iri=base_iri,
             accept=accept,
             formats=request.formats,
             max_results=self.settings.max_results,
             allowed=self.allowed,
+            max_bytes=self.settings.max_response_bytes,
         )
 
     def query(self, request: SparqlRequest, accept: str | None, base_iri: str) -> Serialized:
         """Answer a query within ``query_timeout`` seconds (QueryTimeout past it)."""
-        return self._pool.run(self._job(request, accept, base_iri), self.settings.query_timeout)
+        answer = self._pool.run(self._job(request, accept, base_iri), self.settings.query_timeout)
+        assert answer is not None
+        return answer
 
     async def query_async(self, request: SparqlRequest, accept: str | None, base_iri: str) -> Serialized:
         """``query`` for an event loop: the loop waits for the worker, no thread is held."""
-        return await self._pool.run_async(self._job(request, accept, base_iri), self.settings.query_timeout)
+        answer = await self._pool.run_async(self._job(request, accept, base_iri), self.settings.query_timeout)
+        assert answer is not None
+        return answer
 
     def authorise(self, authorization: str | None) -> None:
         """Raise UpdateForbidden unless updates are enabled and the bearer token matches."""
@@ -124,13 +202,14 @@ class SparqlEndpoint:
     def update(self, request: SparqlRequest, authorization: str | None, base_iri: str) -> None:
         """Authorise, check and run an update; workers answer later queries with the new data."""
         self.authorise(authorization)
-        text = request.text or ""
-        check_update(
-            text, base_iri=base_iri, using=request.using, allowed=self.allowed,
-            store_graphs=lambda: set(self.store.graph_names()),
-        )
-        with self._pool.paused():
-            self.store.update(text, base_iri=base_iri, using=request.using or None)
+        text = prepare(request.text or "", max_depth=self.settings.max_nesting)
+        self._pool.run(UpdateCheck(text, base_iri, request.using, self.allowed), self.settings.query_timeout)
+
+        def apply() -> None:
+            with self._pool.paused():
+                self.store.update(text, base_iri=base_iri, using=request.using or None)
+
+        _on_big_stack(apply)
         if self.store.backend.kind != "remote":
             self._pool.recycle()
 

@@ -39,7 +39,23 @@ class QueryTimeout(QueryError):
 
 
 class QueryRefused(QueryError):
-    """A query or update would reach outside the store (SERVICE, LOAD, FROM, ...) to a place not allowed."""
+    """A query or update would reach outside the store (SERVICE, LOAD) to a place not allowed."""
+
+
+class QueryTooComplex(QueryError):
+    """A query or update nests deeper than the endpoint parses (refused before any parser runs)."""
+
+
+class WorkerCrashed(QueryError):
+    """The process evaluating a query or update died; ``signal`` names how, ``client`` may be throttled."""
+
+    def __init__(self, message: str, *, signal: str | None = None) -> None:
+        super().__init__(message)
+        self.signal = signal
+
+
+class QueryOutOfMemory(WorkerCrashed):
+    """A query needed more memory than a worker may use (POLICYKG_WORKER_MEMORY_MB)."""
 
 
 class DefaultGraphWrite(QueryError):

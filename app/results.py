@@ -6,6 +6,10 @@ there are more than the limit: pyoxigraph cannot be told to stop after N rows, b
 makes row boundaries countable outside its quoted strings (a line in TSV and CSV, ``<result>`` in
 XML, ``},{`` between binding objects in JSON). Only then is the query run a second time and read
 here row by row up to the limit, so a truncated answer is still a whole, valid document.
+
+Bytes are bounded the same way: once an answer passes ``max_bytes`` the serialiser is stopped and
+the rows wholly written before that point are written again as a whole document, marked as cut
+by bytes (``Serialized.byte_limit``), so one huge value cannot make a 144 MB answer.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class Serialized:
     count: int | None = None
     truncated: bool = False
     limit: int | None = None
+    byte_limit: int | None = None  # set when the answer was cut to stay under this many bytes
 
 
 def term_json(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict[str, object]:
@@ -230,38 +235,55 @@ class _LimitedSink:
     far, and all that follow, counted exactly (which skips quoted strings, several times slower).
     """
 
-    def __init__(self, fmt: str, limit: int) -> None:
+    def __init__(self, fmt: str, limit: int, max_bytes: int) -> None:
         self.chunks: list[bytes] = []
         self.rows = 0
+        self.size = 0
+        self.over_bytes = False
         self._make = ROW_COUNTERS[fmt]
         self._counter = self._make(exact=False)
         self._exact = False
         self._limit = limit
+        self._max_bytes = max_bytes
 
-    def write(self, chunk: bytes) -> int:
-        """Keep ``chunk``, or stop the serialiser once the rows pass the limit."""
-        self.rows = self._counter.feed(chunk)
-        if self.rows > self._limit and not self._exact:
+    def _count_exactly(self) -> None:
+        if not self._exact:
             self._counter, self._exact = self._make(exact=True), True
             for kept in self.chunks:
-                self._counter.feed(kept)
-            self.rows = self._counter.feed(chunk)
+                self.rows = self._counter.feed(kept)
+
+    def write(self, chunk: bytes) -> int:
+        """Keep ``chunk``, or stop the serialiser once the rows or the bytes pass their limit."""
+        if self.size + len(chunk) > self._max_bytes:
+            self._count_exactly()  # the rows begun in what was kept, counted on at most max_bytes
+            self.over_bytes = True
+            raise _OverLimit
+        rows = self._counter.feed(chunk)
+        if rows > self._limit and not self._exact:
+            self._count_exactly()
+            rows = self._counter.feed(chunk)
+        self.rows = rows
         if self.rows > self._limit:
             raise _OverLimit
         self.chunks.append(chunk)
+        self.size += len(chunk)
         return len(chunk)
 
     def flush(self) -> None:
         """Nothing is buffered here."""
 
 
-def _engine_serialize(solutions: ox.QuerySolutions, fmt: ResultFormat, limit: int) -> Serialized | None:
-    """Serialise all of ``solutions`` in Rust, or return None when they have more than ``limit`` rows."""
-    sink = _LimitedSink(fmt.name, limit)
+def _engine_serialize(
+    solutions: ox.QuerySolutions, fmt: ResultFormat, limit: int, max_bytes: int
+) -> Serialized | int:
+    """Serialise all of ``solutions`` in Rust; past ``limit`` rows or ``max_bytes`` bytes, return how
+    many rows to write instead (``limit``, or the rows wholly written before the byte limit)."""
+    sink = _LimitedSink(fmt.name, limit, max_bytes)
     try:
         solutions.serialize(sink, format=_SOLUTION_FORMATS[fmt.name])  # type: ignore[arg-type]  # a write()r
     except _OverLimit:
-        return None
+        # A row begun but not finished when the bytes ran out is not counted as written.
+        return min(limit, max(0, sink.rows - 1)) if sink.over_bytes else limit
     except (RuntimeError, ValueError, SyntaxError) as exc:
         raise QueryError(f"query failed: {exc}") from exc
     except OSError as exc:
@@ -274,6 +296,12 @@ def _truncated(solutions: ox.QuerySolutions, fmt: ResultFormat, limit: int) -> S
     """The first ``limit`` rows of ``solutions``, read here and written as a whole document."""
     variables = [v.value for v in solutions.variables]
     rows, truncated = _take(solutions, limit)
+    return _document(variables, rows, fmt, truncated, limit)
+
+
+def _document(
+    variables: list[str], rows: list[ox.QuerySolution], fmt: ResultFormat, truncated: bool, limit: int
+) -> Serialized:
     document = {
         "head": {"vars": variables},
         "results": {
@@ -288,23 +316,61 @@ def _truncated(solutions: ox.QuerySolutions, fmt: ResultFormat, limit: int) -> S
     return Serialized(body, fmt.media_type, len(rows), truncated, limit)
 
 
-def serialize_answer(
-    run: Callable[[], QueryAnswer], accept: str | None, formats: tuple[str, ...], max_results: int
+def _within_bytes(
+    variables: list[str], solutions: ox.QuerySolutions, fmt: ResultFormat, rows: int, max_bytes: int
 ) -> Serialized:
-    """Run the query with ``run``, negotiate a format, serialise at most ``max_results`` rows or triples.
+    """The first ``rows`` rows as a document of at most ``max_bytes`` bytes (fewer rows if need be)."""
+    taken, _ = _take(solutions, rows)
+    while True:
+        document = _document(variables, taken, fmt, True, len(taken))
+        if len(document.body) <= max_bytes or not taken:
+            return Serialized(document.body, document.media_type, len(taken), True, None, max_bytes)
+        taken = taken[: len(taken) // 2]
 
-    An answer over the limit runs the query a second time to write its first ``max_results`` rows.
+
+def _graph_within(triples: Iterable[ox.Triple], limit: int, max_bytes: int) -> tuple[list[ox.Triple], bool, bool]:
+    """At most ``limit`` triples whose N-Triples form stays under ``max_bytes``; (triples, cut by rows, by bytes)."""
+    taken: list[ox.Triple] = []
+    size = 0
+    for triple in _guarded(triples):
+        size += len(str(triple).encode("utf-8")) + 3
+        if size > max_bytes:
+            return taken, False, True
+        if len(taken) == limit:
+            return taken, True, False
+        taken.append(triple)
+    return taken, False, False
+
+
+def serialize_answer(
+    run: Callable[[], QueryAnswer],
+    accept: str | None,
+    formats: tuple[str, ...],
+    max_results: int,
+    max_bytes: int = 1 << 62,
+) -> Serialized:
+    """Run the query with ``run``, negotiate a format, serialise at most ``max_results`` rows or
+    triples and about ``max_bytes`` bytes.
+
+    An answer over a limit runs the query a second time to write the rows that fit.
     """
     answer = run()
     fmt = negotiate(answer_kind(answer), accept, formats)
     if isinstance(answer, ox.QueryBoolean):
         return Serialized(answer.serialize(format=_SOLUTION_FORMATS[fmt.name]) or b"", fmt.media_type)
     if isinstance(answer, ox.QuerySolutions):
-        whole = _engine_serialize(answer, fmt, max_results)
-        if whole is not None:
+        variables = [v.value for v in answer.variables]
+        whole = _engine_serialize(answer, fmt, max_results, max_bytes)
+        if isinstance(whole, Serialized):
             return whole
         again = run()
         assert isinstance(again, ox.QuerySolutions)
+        if whole < max_results:
+            return _within_bytes(variables, again, fmt, whole, max_bytes)
         return _truncated(again, fmt, max_results)
-    triples, truncated = _take(answer, max_results)
-    return Serialized(serialize_graph(triples, fmt), fmt.media_type, len(triples), truncated, max_results)
+    triples, by_rows, by_bytes = _graph_within(answer, max_results, max_bytes)
+    body = serialize_graph(triples, fmt)
+    return Serialized(
+        body, fmt.media_type, len(triples), by_rows or by_bytes, max_results if by_rows else None,
+        max_bytes if by_bytes else None,
+    )

@@ -8,6 +8,12 @@ deadline the parent kills the worker (SIGKILL) and answers with ``QueryTimeout``
 forked for the next query. The worker also arms ``SIGALRM`` with its default action (terminate) a
 little after the deadline, so it dies even if the parent has gone.
 
+A worker also limits itself before it takes a job (``app.sandbox``): it cannot open an internet
+socket (unless the pool is told the engine or an allow-listed remote needs the network), and it
+may map at most ``memory_limit`` bytes more than when it started. Its standard error goes to a
+file the parent reads when the worker dies, so a crash is reported for what it was: out of
+memory, a stack overflow, or another signal (``WorkerCrashed``, ``QueryOutOfMemory``).
+
 Workers see the data as it was when they were forked, so ``recycle()`` replaces them after an
 update, and ``paused()`` keeps forks from happening while the parent writes the store.
 ``run_async`` lets the HTTP API wait for a free worker's answer on its event loop rather than
@@ -21,6 +27,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,7 +37,16 @@ from multiprocessing.connection import Connection
 from typing import Generic, TypeVar
 
 from app.backends import Backend
-from app.errors import PolicyKGError, QueryError, QueryTimeout, ServiceBusy, StoreError
+from app import sandbox
+from app.errors import (
+    PolicyKGError,
+    QueryError,
+    QueryOutOfMemory,
+    QueryTimeout,
+    ServiceBusy,
+    StoreError,
+    WorkerCrashed,
+)
 
 __all__ = ["WorkerPool"]
 
@@ -42,17 +58,31 @@ _GRACE = 5.0
 _CONTEXT = multiprocessing.get_context("fork")
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a worker denies itself: the network, and memory past ``memory_bytes`` (None: no cap)."""
+
+    deny_network: bool = True
+    memory_bytes: int | None = None
+
+
 def _serve(
     conn: Connection,
     parent_pid: int,
     make_backend: Callable[[], Backend],
     handler: Callable[[Backend, Job], Result],
+    limits: Limits,
+    stderr_fd: int,
 ) -> None:
     """The worker's loop: open the backend, say ready, then answer jobs until the parent goes."""
     # The parent's handlers (uvicorn's) would make SIGTERM a no-op here; Ctrl-C is the parent's to handle.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    # Rust writes why it aborts (allocation failure, stack overflow) to fd 2: the parent reads it.
+    # Without a backtrace the reason is its first line and the worker dies at once.
+    os.dup2(stderr_fd, 2)
+    os.environ["RUST_BACKTRACE"] = "0"
     # Drop every descriptor inherited from the parent but our pipe (and stdio): a copy held here
     # would keep the parent's pipes open after it closes them (another worker's pipe would never
     # see EOF; a browser driver waiting for EOF on its stdin would never exit).
@@ -60,10 +90,14 @@ def _serve(
     os.closerange(3, keep)
     os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
     try:
+        if limits.deny_network:
+            sandbox.deny_network()
         backend = make_backend()
         # Touch the store now: a lock inherited from a thread that was writing when we forked
         # shows up here, within the start timeout, instead of under a user's query.
         backend.is_empty()
+        if limits.memory_bytes is not None:
+            sandbox.limit_memory(limits.memory_bytes)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
@@ -81,6 +115,8 @@ def _serve(
             reply: tuple[str, object] = ("ok", handler(backend, job))
         except PolicyKGError as exc:
             reply = ("error", exc)
+        except MemoryError:
+            reply = ("error", QueryOutOfMemory(_OUT_OF_MEMORY.format(limit=_megabytes(limits.memory_bytes))))
         except Exception as exc:  # noqa: BLE001 - any failure becomes one clear error for the client
             reply = ("error", QueryError(f"internal error in the query worker ({type(exc).__name__}): {exc}"))
         finally:
@@ -91,12 +127,23 @@ def _serve(
             conn.send(("error", QueryError(f"the query worker could not send its answer: {exc}")))
 
 
+_OUT_OF_MEMORY = (
+    "the query needed more memory than a query worker may use ({limit}, POLICYKG_WORKER_MEMORY_MB) "
+    "and was stopped; the worker has been replaced"
+)
+
+
+def _megabytes(limit: int | None) -> str:
+    return "no limit" if limit is None else f"{limit // 1_048_576} MB"
+
+
 @dataclass(eq=False, slots=True)
 class _Worker:
     process: multiprocessing.process.BaseProcess
     conn: Connection
     generation: int
     pid: int
+    stderr: tempfile._TemporaryFileWrapper[bytes]
 
 
 class WorkerPool(Generic[Job, Result]):
@@ -108,8 +155,10 @@ class WorkerPool(Generic[Job, Result]):
         handler: Callable[[Backend, Job], Result],
         size: int,
         *,
+        limits: Limits | None = None,
         start_timeout: float = 10.0,
     ) -> None:
+        self._limits = limits or Limits()
         self._make_backend = make_backend
         self._handler = handler
         self._size = size
@@ -126,11 +175,12 @@ class WorkerPool(Generic[Job, Result]):
 
     def _spawn(self) -> _Worker:
         """Fork a worker and wait for it to say it is ready."""
+        stderr = tempfile.TemporaryFile(prefix="policykg-worker-")
         with self._fork_lock:
             parent, child = _CONTEXT.Pipe()
             process = _CONTEXT.Process(
                 target=_serve,
-                args=(child, os.getpid(), self._make_backend, self._handler),
+                args=(child, os.getpid(), self._make_backend, self._handler, self._limits, stderr.fileno()),
                 daemon=True,
                 name="policykg-query",
             )
@@ -141,22 +191,44 @@ class WorkerPool(Generic[Job, Result]):
                 raise StoreError(f"a query worker did not start within {self._start_timeout:g} s")
             status, info = parent.recv()
         except (EOFError, OSError) as exc:
-            self._stop(process, parent)
+            self._stop(process, parent, stderr)
             raise StoreError("a query worker exited while starting") from exc
         except StoreError:
-            self._stop(process, parent)
+            self._stop(process, parent, stderr)
             raise
         if status != "ready":
-            self._stop(process, parent)
+            self._stop(process, parent, stderr)
             raise StoreError(f"a query worker could not open the store: {info}")
-        return _Worker(process, parent, self._generation, int(info))
+        return _Worker(process, parent, self._generation, int(info), stderr)
 
     @staticmethod
-    def _stop(process: multiprocessing.process.BaseProcess, conn: Connection) -> None:
+    def _stop(process: multiprocessing.process.BaseProcess, conn: Connection, stderr: object = None) -> None:
         if process.is_alive():
             process.kill()
         process.join(timeout=5)
         conn.close()
+        if stderr is not None:
+            stderr.close()  # type: ignore[attr-defined]
+
+    def _crash(self, worker: _Worker) -> WorkerCrashed:
+        """What killed a worker that died mid-job, read from its exit status and standard error."""
+        worker.process.join(timeout=5)
+        code = worker.process.exitcode
+        # The reason is the first line Rust writes; a backtrace may follow it.
+        worker.stderr.seek(0)
+        head = worker.stderr.read(8192)
+        worker.stderr.seek(max(0, worker.stderr.seek(0, os.SEEK_END) - 8192))
+        tail = (head + worker.stderr.read()).decode("utf-8", "replace")
+        how = signal.Signals(-code).name if code is not None and code < 0 else f"exit code {code}"
+        if "memory allocation of" in tail or "MemoryError" in tail:
+            return QueryOutOfMemory(_OUT_OF_MEMORY.format(limit=_megabytes(self._limits.memory_bytes)))
+        if "overflowed its stack" in tail or how == "SIGSEGV":
+            # pyoxigraph's threads have no Rust overflow handler: an overflow is a bare SIGSEGV.
+            return WorkerCrashed(
+                f"the engine crashed ({how}), most likely its stack overflowed on a too deeply nested query "
+                "or too long an expression; the worker has been replaced — simplify the query", signal=how,
+            )
+        return WorkerCrashed(f"the query worker crashed ({how}) while answering; it has been replaced", signal=how)
 
     def _discard(self, worker: _Worker) -> None:
         """Kill a worker and forget it; the next query forks a replacement."""
@@ -164,7 +236,7 @@ class WorkerPool(Generic[Job, Result]):
             if worker in self._live:
                 self._live.discard(worker)
                 self._slots -= 1
-        self._stop(worker.process, worker.conn)
+        self._stop(worker.process, worker.conn, worker.stderr)
 
     def _idle_worker(self) -> _Worker | None:
         """A started worker of the current generation that is free now, or None."""
@@ -234,7 +306,7 @@ class WorkerPool(Generic[Job, Result]):
             self._live.clear()
             self._slots = 0
         for worker in workers:
-            self._stop(worker.process, worker.conn)
+            self._stop(worker.process, worker.conn, worker.stderr)
 
     def pids(self) -> list[int]:
         """Process ids of the live workers."""
@@ -253,8 +325,9 @@ class WorkerPool(Generic[Job, Result]):
         try:
             yield
         except (EOFError, OSError) as exc:
+            crash = self._crash(worker)
             self._discard(worker)
-            raise QueryError("the query worker died while answering (out of memory?); it has been replaced") from exc
+            raise crash from exc
         except BaseException:
             self._discard(worker)
             raise

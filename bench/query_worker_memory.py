@@ -52,7 +52,7 @@ def fill(store: ox.Store, quads: int) -> None:
 
 
 def job(text: str) -> QueryJob:
-    return QueryJob(text, Dataset(), "http://localhost/sparql", None, (), 10000, AllowList())
+    return QueryJob(text, Dataset(), "http://localhost/sparql", None, (), 10000, AllowList(), 1 << 30)
 
 
 def measure(kind: str, backend: EmbeddedBackend, workers: int) -> None:

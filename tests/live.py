@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import ClassVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -36,3 +39,40 @@ def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Answers any request with an empty SPARQL result and remembers that it was asked."""
+
+    hits: ClassVar[list[str]] = []
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        type(self).hits.append(self.path)
+        hit = {"x": {"type": "literal", "value": "hit"}}
+        body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [hit]}})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+@contextmanager
+def recorder() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server that records every request it gets; yields its URL and the record."""
+    handler = type("Recorder", (_Recorder,), {"hits": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler.hits
+    finally:
+        server.shutdown()
+        server.server_close()

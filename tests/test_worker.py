@@ -14,8 +14,9 @@ import pytest
 import uvloop
 
 from app.backends import Backend, EmbeddedBackend
-from app.errors import QueryError, QuerySyntaxError, QueryTimeout, ServiceBusy
-from app.worker import WorkerPool
+from app.errors import QueryError, QueryOutOfMemory, QuerySyntaxError, QueryTimeout, ServiceBusy, WorkerCrashed
+from app.worker import Limits, WorkerPool
+from tests.live import recorder
 
 EX = "http://example.org/"
 
@@ -39,6 +40,18 @@ def handle(backend: Backend, job: tuple[str, object]) -> object:
     if action == "late":
         time.sleep(float(argument))  # type: ignore[arg-type]
         return "late"
+    if action == "connect":  # an HTTP request to the URL given, from inside the worker
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(str(argument), timeout=5) as answer:
+                return answer.status
+        except OSError as exc:
+            return f"refused: {exc}"
+    if action == "allocate":  # Python memory
+        return len(bytearray(int(argument)))  # type: ignore[call-overload]
+    if action == "query":  # Rust memory or stack, through the engine
+        return len(list(backend.query(str(argument))))  # type: ignore[arg-type]
     raise ValueError(f"unexpected job {argument}")
 
 
@@ -115,9 +128,55 @@ def test_errors_cross_the_process_boundary(run: Run, pool: WorkerPool[Job, objec
 
 def test_a_crashed_worker_is_replaced(run: Run, pool: WorkerPool[Job, object]) -> None:
     first = run(pool, ("pid", None), 10)
-    with pytest.raises(QueryError, match="died"):
+    with pytest.raises(WorkerCrashed, match=r"crashed \(exit code 3\)"):
         run(pool, ("crash", None), 10)
     assert run(pool, ("pid", None), 10) != first
+
+
+def test_workers_have_no_network_unless_told(store: ox.Store) -> None:
+    backend = EmbeddedBackend(store)
+    with recorder() as (url, hits):
+        denied: WorkerPool[Job, object] = WorkerPool(backend.for_worker, handle, 1)
+        try:
+            assert str(denied.run(("connect", url), 10)).startswith("refused: ")
+        finally:
+            denied.close()
+        assert hits == []
+        # The control: told the engine needs the network, the same worker reaches the recorder.
+        allowed: WorkerPool[Job, object] = WorkerPool(backend.for_worker, handle, 1, limits=Limits(deny_network=False))
+        try:
+            assert allowed.run(("connect", url), 10) == 200
+        finally:
+            allowed.close()
+        assert hits
+
+
+def test_memory_past_the_cap_is_a_clear_error_and_a_fresh_worker(run: Run, store: ox.Store) -> None:
+    backend = EmbeddedBackend(store)
+    capped: WorkerPool[Job, object] = WorkerPool(
+        backend.for_worker, handle, 1, limits=Limits(memory_bytes=200 * 1_048_576)
+    )
+    try:
+        assert run(capped, ("allocate", 50 * 1_048_576), 10) == 50 * 1_048_576
+        with pytest.raises(QueryOutOfMemory, match="200 MB"):
+            run(capped, ("allocate", 400 * 1_048_576), 10)
+        first = run(capped, ("pid", None), 10)
+        # In Rust, an allocation that fails aborts the worker: still reported as memory, then replaced.
+        blowup = 'SELECT * { BIND(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(STR(REPLACE("' + "a" * 1000 + \
+            '", "a", "aaaaaaaaaa")), "a", "aaaaaaaaaa"), "a", "aaaaaaaaaa"), "a", "aaaaaaaaaa"), "a", "aaaaaaaaaa"), ' \
+            '"a", "aaaaaaaaaa"), "a", "aaaaaaaaaa") AS ?x) }'
+        with pytest.raises(QueryOutOfMemory, match="POLICYKG_WORKER_MEMORY_MB"):
+            run(capped, ("query", blowup), 30)
+        assert not alive(first) and run(capped, ("pid", None), 10) != first
+    finally:
+        capped.close()
+
+
+def test_a_stack_overflow_in_the_engine_is_named(run: Run, pool: WorkerPool[Job, object]) -> None:
+    chain = "SELECT * { ?s ?p ?o FILTER(" + "+".join(["?o"] * 20000) + " > 0) }"
+    with pytest.raises(WorkerCrashed, match="stack overflowed"):
+        run(pool, ("query", chain), 30)
+    assert run(pool, ("count", None), 10) == 0
 
 
 def test_workers_see_writes_after_recycle(run: Run, pool: WorkerPool[Job, object], store: ox.Store) -> None:

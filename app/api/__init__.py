@@ -21,6 +21,7 @@ from app.errors import (
     PayloadTooLarge,
     PolicyKGError,
     QueryError,
+    QueryOutOfMemory,
     QueryRefused,
     QueryTimeout,
     StoreError,
@@ -29,6 +30,7 @@ from app.errors import (
     UnknownQuery,
     UnsupportedMediaType,
     UpdateForbidden,
+    WorkerCrashed,
 )
 from app.search import SearchIndex
 from app.store import PolicyStore
@@ -145,6 +147,8 @@ def _install_exception_handlers(app: FastAPI) -> None:
         (UnsupportedMediaType, 415),
         (ParameterError, 422),
         (QueryTimeout, 504),
+        (QueryOutOfMemory, 507),
+        (WorkerCrashed, 500),
         (QueryError, 400),
         (CatalogError, 500),
         (StoreError, 503),

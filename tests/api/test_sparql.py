@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from app.api import create_app
 from app.config import Settings
 from app.store import PolicyStore
-from tests.live import serve
+from tests.live import recorder, serve
 from tests.project import DOC_HT_190, DOC_QT_190
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -307,74 +307,51 @@ def test_oversized_bodies_are_refused_over_a_real_socket(settings: Settings) -> 
 # ---------------------------------------------------------------------------------------- safety
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    """Answers any request with an empty SPARQL result and remembers that it was asked."""
-
-    hits: ClassVar[list[str]] = []
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        type(self).hits.append(self.path)
-        hit = {"x": {"type": "literal", "value": "hit"}}
-        body = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [hit]}})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *args: object) -> None:
-        """Quiet."""
-
-
-@contextmanager
-def recorder() -> Iterator[tuple[str, list[str]]]:
-    """A local HTTP server that records every request it gets; yields its URL and the record."""
-    handler = type("Recorder", (_Recorder,), {"hits": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler.hits
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.parametrize("kind", ["memory", "remote"])
 def test_nothing_outside_the_store_is_reached(
     kind: str, settings: Settings, request: pytest.FixtureRequest
 ) -> None:
+    """SERVICE and LOAD are refused; graph names (FROM, the protocol's parameters, USING) are only
+    names: an unknown one is an empty graph, and nothing is fetched (the recorder sees no request)."""
     store = request.getfixturevalue("remote_store_url") if kind == "remote" else None
     with recorder() as (outside, hits):
         app = create_app(settings.model_copy(update={"store": store, "update_token": TOKEN}))
         auth = {"Authorization": f"Bearer {TOKEN}"}
-        attempts = [
-            {"query": f"SELECT * FROM <{outside}/x> WHERE {{ ?s ?p ?o }}"},
-            {"query": f"SELECT * FROM NAMED <{outside}/x> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"},
+        refused = [
             {"query": f"SELECT * WHERE {{ SERVICE <{outside}/sparql> {{ ?x ?p ?o }} }}"},
             {"query": f"SELECT * WHERE {{ SERVICE SILENT <{outside}/sparql> {{ ?x ?p ?o }} }}"},
+            {"query": f"SELECT * WHERE {{ # x\rSERVICE <{outside}/sparql> {{ ?x ?p ?o }} }}"},
+            {"update": f"LOAD <{outside}/data.nt> INTO GRAPH <http://example.org/g>"},
+            {"update": f"INSERT {{ GRAPH <http://example.org/g> {{ ?s ?p ?o }} }} WHERE {{ # x\r"
+                       f"SERVICE <{outside}/sparql> {{ ?s ?p ?o }} }}"},
+            {"update": "LOAD <file:///etc/passwd> INTO GRAPH <http://example.org/passwd>"},
+        ]
+        empty = [
+            {"query": f"SELECT * FROM <{outside}/x> WHERE {{ ?s ?p ?o }}"},
+            {"query": f"SELECT * FROM NAMED <{outside}/x> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"},
             {"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": f"{outside}/x"},
             {"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": f"{outside}/x"},
             {"query": "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }"},
-            {"update": f"LOAD <{outside}/data.nt>"},
-            {"update": "LOAD <file:///etc/passwd> INTO GRAPH <http://example.org/passwd>"},
-            {"update": f"INSERT {{ ?s ?p ?o }} USING <{outside}/x> WHERE {{ ?s ?p ?o }}"},
         ]
         with serve(app) as base, httpx.Client(base_url=base, timeout=10) as http:
-            for form in attempts:
+            for form in refused:
                 response = http.post("/sparql", data=form, headers=auth)
                 assert response.status_code == 403, (form, response.text)
                 assert "is refused" in response.json()["detail"]
+            for form in empty:
+                response = http.post("/sparql", data=form, headers=auth)
+                assert response.status_code == 200, (form, response.text)
+                assert response.json()["results"]["bindings"] == [], form
+            inserted = http.post("/sparql", headers=auth, data={
+                "update": f"INSERT {{ GRAPH <http://example.org/g> {{ ?s ?p ?o }} }} USING <{outside}/x> "
+                          "WHERE { ?s ?p ?o }"})
+            assert inserted.status_code == 204, inserted.text
             assert hits == []
             assert http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
         # The control: allow-listed, the same SERVICE does reach the recorder, so hits == [] above meant something.
         allowed = create_app(settings.model_copy(update={"allowed_remote": (outside,)}))
         with TestClient(allowed) as client:
-            response = client.post("/sparql", data=attempts[2])
+            response = client.post("/sparql", data=refused[0])
             assert response.status_code == 200 and column(response, "x") == ["hit"]  # type: ignore[arg-type]
         assert hits
 

@@ -51,7 +51,7 @@ async def get_endpoint(request: Request) -> SparqlEndpoint:
 
 EndpointDep = Annotated[SparqlEndpoint, Depends(get_endpoint)]
 
-_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-SPARQL-MaxRows"}
+_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-SPARQL-MaxRows, X-SPARQL-MaxBytes"}
 _TEXT = {"schema": {"type": "string"}}
 _PARAMETERS = [
     {"name": "query", "in": "query", "schema": {"type": "string"},
@@ -78,12 +78,14 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
           "content": {"application/sparql-results+json": {}, "text/turtle": {}, "text/html": {}}},
     204: {"description": "The update was applied."},
     400: {"description": "Malformed request or query (the parser's message and position)."},
-    403: {"description": "Update without the right bearer token, or a SERVICE/LOAD/FROM outside the store."},
+    403: {"description": "Update without the right bearer token, or a SERVICE/LOAD to an IRI not on the allow-list."},
     406: {"description": "No acceptable format for this kind of result."},
     413: {"description": "Request body larger than POLICYKG_MAX_BODY_BYTES."},
     415: {"description": "POST with a media type other than form, sparql-query or sparql-update."},
     503: {"description": "Every query worker is busy, or the store is unreachable."},
+    500: {"description": "The engine crashed on the query; its worker process was replaced."},
     504: {"description": "The query ran past POLICYKG_QUERY_TIMEOUT and was stopped."},
+    507: {"description": "The query needed more memory than POLICYKG_WORKER_MEMORY_MB; it was stopped."},
 }
 
 
@@ -107,9 +109,11 @@ def _endpoint_url(request: Request) -> str:
 
 def _response(result: Serialized) -> Response:
     headers = {"Vary": "Accept", **_CORS}
-    if result.truncated:
+    if result.truncated and result.limit is not None:
         # Virtuoso's header for the same thing, so clients that know it can warn.
         headers["X-SPARQL-MaxRows"] = str(result.limit)
+    if result.byte_limit is not None:
+        headers["X-SPARQL-MaxBytes"] = str(result.byte_limit)
     return Response(result.body, media_type=result.media_type, headers=headers)
 
 
