@@ -22,6 +22,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
+from app import sandbox
 from app.backends import Backend, Dataset, QueryAnswer
 from app.config import Settings
 from app.errors import NotAcceptable, QuerySyntaxError, UpdateForbidden
@@ -90,10 +91,19 @@ def answer_query(backend: Backend, job: QueryJob) -> Serialized:
 def vet_update(job: UpdateCheck) -> None:
     """Check an update and have Oxigraph parse it (in a worker): QuerySyntaxError or QueryRefused if not fit.
 
-    Oxigraph parses only to run, so the update is run on an empty in-memory store; what it would
-    fetch fails for want of a network, which is not an error here.
+    Oxigraph parses only to run, so the update is run on an empty in-memory store. In a worker
+    without network that goes first (Oxigraph fails fast where rdflib's parser may take seconds),
+    and what it would fetch fails harmlessly; with network the safety check goes first.
     """
-    check_update(job.text, base_iri=job.base_iri, using=job.using, allowed=job.allowed)
+    if sandbox.network_denied():
+        _try_on_empty_store(job)
+        check_update(job.text, base_iri=job.base_iri, using=job.using, allowed=job.allowed)
+    else:
+        check_update(job.text, base_iri=job.base_iri, using=job.using, allowed=job.allowed)
+        _try_on_empty_store(job)
+
+
+def _try_on_empty_store(job: UpdateCheck) -> None:
     text = add_using(job.text, job.using.default_graphs, job.using.named_graphs) if job.using else job.text
     try:
         ox.Store().update(text, base_iri=job.base_iri)

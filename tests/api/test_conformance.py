@@ -8,24 +8,20 @@ How the run is configured, and why:
 - The manifest's update tests expect success, so the server has an update token and the harness
   sends ``Authorization: Bearer <token>`` with every request (a request that should fail still
   fails: for its syntax, media type or method, not for lack of a token).
-- ``ut:graphData`` files are loaded before a test with an authorised
-  ``LOAD <http://127.0.0.1:PORT/dataN.nt> INTO GRAPH <label>``, served by a tiny local HTTP server
-  that is on the allow-list (``POLICYKG_ALLOWED_REMOTE``); LOAD from anywhere else stays refused.
-- The tests name graphs (``…/data0.rdf``, ``using-graph-uri``) that no test loads; the
-  ``http://kasei.us/2009/09/sparql/data/`` prefix is allow-listed, which lets a request name them
-  although they are not in the store (nothing is ever fetched from that host).
+- ``ut:graphData`` files are loaded before a test with an authorised ``INSERT DATA { GRAPH <label>
+  { … } }`` of the file's triples (the server reaches no network, so LOAD from a URL is refused
+  by design: that is a setting, ``POLICYKG_ALLOWED_REMOTE``, which this test does not use).
+- Otherwise the server runs with the shipped settings: no allow-list. The tests name graphs
+  (``…/data0.rdf``, ``using-graph-uri``) that no test loads; a graph the store lacks is simply
+  empty, as the tests expect.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 import httpx
 import pyoxigraph as ox
@@ -42,7 +38,6 @@ from tests.project import PROJECT
 SUITE = Path(Settings().root).parent / "shared" / "conformance" / "sparql11-protocol"
 MANIFEST = SUITE / "manifest.ttl"
 TOKEN = "conformance-token"
-TEST_GRAPHS = "http://kasei.us/2009/09/sparql/data/"
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
@@ -134,39 +129,15 @@ def _suite_present() -> None:
         pytest.skip(f"the W3C protocol tests are not at {SUITE}")
 
 
-@pytest.fixture(scope="module")
-def data_server() -> Iterator[str]:
-    """Serves data1..3.nt of the suite on a loopback port (the only LOAD source allowed)."""
-    handler = functools.partial(_NTriplesHandler, directory=str(SUITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _NTriplesHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {".nt": "application/n-triples"}
-
-    def log_message(self, *args: object) -> None:
-        """Keep the test output clean."""
-
-
 @dataclass(frozen=True)
 class Endpoint:
-    """A live server under test and the data server its LOADs may read."""
+    """A live server under test."""
 
     base: str
-    data: str
 
 
 @pytest.fixture(scope="module", params=["memory", "remote"])
-def endpoint(
-    request: pytest.FixtureRequest, data_server: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Endpoint]:
+def endpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     """A live server over a store in memory, or over an Oxigraph server of its own.
 
     One per backend for the module: every test empties the store first (DROP ALL) and loads
@@ -176,10 +147,9 @@ def endpoint(
         store = None
         if request.param == "remote":
             store = stack.enter_context(oxigraph_server(tmp_path_factory.mktemp("oxigraph"))) + "/query"
-        settings = Settings(
-            root=PROJECT, store=store, update_token=TOKEN, allowed_remote=(data_server, TEST_GRAPHS)
-        )
-        yield Endpoint(stack.enter_context(serve(create_app(settings))), data_server)
+        settings = Settings(root=PROJECT, store=store, update_token=TOKEN)
+        assert settings.allowed_remote == ()
+        yield Endpoint(stack.enter_context(serve(create_app(settings))))
 
 
 def _check(case: Case, request: Request, response: httpx.Response) -> None:
@@ -217,9 +187,9 @@ def test_protocol(case: Case, endpoint: Endpoint) -> None:
         setup = client.post("/sparql", data={"update": "DROP ALL"}, headers=auth)
         assert setup.status_code == 204, setup.text
         for graph, path in case.graph_data.items():
-            source = ox.NamedNode(endpoint.data + path.name)
+            triples = " .\n".join(str(t) for t in ox.parse(path=SUITE / path.name, format=ox.RdfFormat.N_TRIPLES))
             loaded = client.post(
-                "/sparql", content=f"LOAD {source} INTO GRAPH {ox.NamedNode(graph)}",
+                "/sparql", content=f"INSERT DATA {{ GRAPH {ox.NamedNode(graph)} {{ {triples} }} }}",
                 headers={**auth, "Content-Type": "application/sparql-update"},
             )
             assert loaded.status_code == 204, loaded.text
