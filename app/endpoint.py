@@ -23,9 +23,9 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from app import sandbox
-from app.backends import Backend, Dataset, QueryAnswer
+from app.backends import Backend, Dataset, EmbeddedBackend, QueryAnswer
 from app.config import Settings
-from app.errors import NotAcceptable, QuerySyntaxError, UpdateForbidden
+from app.errors import NotAcceptable, QueryError, QuerySyntaxError, StoreError, UpdateForbidden
 from app.protocol import (
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
@@ -35,7 +35,6 @@ from app.protocol import (
 )
 from app.results import Serialized, serialize_answer, serialize_graph
 from app.safety import AllowList, check_query, check_update, prepare
-from app.sparql_tokens import add_using
 from app.store import PolicyStore
 from app.worker import Limits, WorkerPool
 
@@ -88,35 +87,37 @@ def answer_query(backend: Backend, job: QueryJob) -> Serialized:
     return serialize_answer(run, job.accept, job.formats, job.max_results, job.max_bytes)
 
 
-def vet_update(job: UpdateCheck) -> None:
-    """Check an update and have Oxigraph parse it (in a worker): QuerySyntaxError or QueryRefused if not fit.
+def vet_update(backend: Backend, job: UpdateCheck) -> None:
+    """Check an update and have Oxigraph parse and try it (in a worker that is retired afterwards).
 
-    Oxigraph parses only to run, so the update is run on an empty in-memory store. In a worker
-    without network that goes first (Oxigraph fails fast where rdflib's parser may take seconds),
-    and what it would fetch fails harmlessly; with network the safety check goes first.
+    Oxigraph parses only to run, so the update is tried: on the worker's own copy of an in-memory
+    store (so a data-dependent blow-up meets the worker's time and memory limits, not the
+    server's), else on an empty store. In a worker without network the trial goes first
+    (Oxigraph fails fast where rdflib's parser may take seconds) and what it would fetch fails
+    harmlessly; with network the safety check goes first.
     """
     if sandbox.network_denied():
-        _try_on_empty_store(job)
+        _try(backend, job)
         check_update(job.text, base_iri=job.base_iri, using=job.using, allowed=job.allowed)
     else:
         check_update(job.text, base_iri=job.base_iri, using=job.using, allowed=job.allowed)
-        _try_on_empty_store(job)
+        _try(backend, job)
 
 
-def _try_on_empty_store(job: UpdateCheck) -> None:
-    text = add_using(job.text, job.using.default_graphs, job.using.named_graphs) if job.using else job.text
+def _try(backend: Backend, job: UpdateCheck) -> None:
+    on = backend if backend.kind == "memory" else EmbeddedBackend(ox.Store())
     try:
-        ox.Store().update(text, base_iri=job.base_iri)
-    except SyntaxError as exc:
-        raise QuerySyntaxError(str(exc)) from None
-    except (OSError, RuntimeError, ValueError, TypeError):
-        pass  # evaluation on no data (a LOAD without network, a type error): not the parser's verdict
+        on.update(job.text, base_iri=job.base_iri, using=job.using or None)
+    except QuerySyntaxError:
+        raise
+    except (QueryError, StoreError):
+        pass  # a failure to evaluate (a LOAD without network, no data): the server's run reports it
 
 
 def run_job(backend: Backend, job: QueryJob | UpdateCheck) -> Serialized | None:
     """What a worker of the endpoint does with a job."""
     if isinstance(job, UpdateCheck):
-        vet_update(job)
+        vet_update(backend, job)
         return None
     return answer_query(backend, job)
 
@@ -213,7 +214,9 @@ class SparqlEndpoint:
         """Authorise, check and run an update; workers answer later queries with the new data."""
         self.authorise(authorization)
         text = prepare(request.text or "", max_depth=self.settings.max_nesting)
-        self._pool.run(UpdateCheck(text, base_iri, request.using, self.allowed), self.settings.query_timeout)
+        self._pool.run(
+            UpdateCheck(text, base_iri, request.using, self.allowed), self.settings.query_timeout, retire=True
+        )
 
         def apply() -> None:
             with self._pool.paused():

@@ -316,7 +316,7 @@ class WorkerPool(Generic[Job, Result]):
     # ------------------------------------------------------------------ running
 
     @contextmanager
-    def _using(self, worker: _Worker) -> Iterator[None]:
+    def _using(self, worker: _Worker, *, retire: bool = False) -> Iterator[None]:
         """Return the worker to the pool after a complete exchange; otherwise kill it.
 
         A worker left mid-job (timed out, pipe broken, or the caller cancelled) would hand its
@@ -331,7 +331,10 @@ class WorkerPool(Generic[Job, Result]):
         except BaseException:
             self._discard(worker)
             raise
-        self._release(worker)
+        if retire:
+            self._discard(worker)
+        else:
+            self._release(worker)
 
     @staticmethod
     def _send(worker: _Worker, job: Job, deadline: float) -> float:
@@ -350,13 +353,16 @@ class WorkerPool(Generic[Job, Result]):
     def _timeout(timeout: float) -> QueryTimeout:
         return QueryTimeout(f"the query ran longer than the {timeout:g} s limit and was stopped")
 
-    def run(self, job: Job, timeout: float) -> Result:
-        """Run ``job`` in a worker; kill it and raise QueryTimeout if it is not done in ``timeout`` s."""
-        return self._run_until(job, time.monotonic() + timeout, timeout)
+    def run(self, job: Job, timeout: float, *, retire: bool = False) -> Result:
+        """Run ``job`` in a worker; kill it and raise QueryTimeout if it is not done in ``timeout`` s.
 
-    def _run_until(self, job: Job, deadline: float, timeout: float) -> Result:
+        ``retire``: the job changes what the worker holds (a trial update), so it serves no other job.
+        """
+        return self._run_until(job, time.monotonic() + timeout, timeout, retire)
+
+    def _run_until(self, job: Job, deadline: float, timeout: float, retire: bool = False) -> Result:
         worker = self._acquire(deadline)
-        with self._using(worker):
+        with self._using(worker, retire=retire):
             if not worker.conn.poll(self._send(worker, job, deadline)):
                 raise self._timeout(timeout)
             reply = worker.conn.recv()

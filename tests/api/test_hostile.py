@@ -152,3 +152,17 @@ def test_an_answer_past_the_byte_cap_is_cut_to_whole_rows(http: httpx.Client) ->
     assert len(answer.content) <= 64 * 1_048_576
     rows = json.loads(answer.content)["results"]["bindings"]
     assert 0 < len(rows) < 10 and all(len(row["x"]["value"]) == 10_000_000 for row in rows)
+
+
+def test_an_update_that_would_grow_without_bound_meets_the_worker_cap_not_the_server(http: httpx.Client) -> None:
+    """The blow-up depends on the data (an empty store would not show it): the trial on the worker's copy does."""
+    value = "STR(?o)"
+    for _ in range(9):
+        value = f'REPLACE({value}, ".", "aaaaaaaaaa")'
+    update = (f"INSERT {{ GRAPH <http://example.org/g> {{ ?s <http://example.org/big> ?x }} }} "
+              f"WHERE {{ ?s <http://www.w3.org/2004/02/skos/core#notation> ?o BIND({value} AS ?x) }}")
+    answer = http.post("/sparql", data={"update": update}, headers=AUTH)
+    assert answer.status_code == 507, answer.text[:300]
+    alive(http)
+    ask = "ASK { GRAPH <http://example.org/g> { ?s <http://example.org/big> ?x } }"
+    assert http.get("/sparql", params={"query": ask}).json()["boolean"] is False
