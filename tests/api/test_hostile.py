@@ -166,3 +166,28 @@ def test_an_update_that_would_grow_without_bound_meets_the_worker_cap_not_the_se
     alive(http)
     ask = "ASK { GRAPH <http://example.org/g> { ?s <http://example.org/big> ?x } }"
     assert http.get("/sparql", params={"query": ask}).json()["boolean"] is False
+
+
+def test_generated_outbound_texts_reach_nothing_through_the_shipped_server(
+    http: httpx.Client, outside: tuple[str, list[str]]
+) -> None:
+    """The generator of tests/test_safety.py, sent over HTTP as query and as update, by every method."""
+    from hypothesis import HealthCheck, given, settings
+
+    from tests.test_safety import _outbound
+
+    url, hits = outside
+
+    @given(_outbound(url, update=False), _outbound(url, update=True))
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    def property(query: str, update: str) -> None:
+        answers = [
+            http.get("/sparql", params={"query": query}),
+            http.post("/sparql", data={"query": query}),
+            http.post("/sparql", content=update.encode(), headers={**AUTH, "Content-Type": "application/sparql-update"}),
+        ]
+        assert all(a.status_code < 500 for a in answers), [a.text[:200] for a in answers]
+
+    property()
+    assert hits == []
+    alive(http)
