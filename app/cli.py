@@ -200,6 +200,7 @@ def serve(
         import uvicorn
 
         from app.api import create_app
+        from app.api.server import server_config
         from app.catalog import load_catalog
 
         settings = _settings(ctx, store)
@@ -207,9 +208,12 @@ def serve(
         load_catalog(settings.queries_dir)
         opened = _open(ctx, settings)
         try:
-            uvicorn.run(create_app(settings, store=opened), host=host or settings.host, port=port or settings.port)
+            server = uvicorn.Server(server_config(create_app(settings, store=opened), settings, host, port))
+            server.run()
         finally:
             opened.close()
+        if not server.started:
+            _fail(f"the server did not start on {server.config.host}:{server.config.port} (see the log above)")
 
 
 @app.command()
