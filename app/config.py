@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     http_max_connections: int = Field(
         default=512, gt=0, description="Open connections served at once; one more is answered 503 and closed."
     )
+    http_max_client_connections: int = Field(
+        default=50, gt=0, description="Open connections one client address may hold (trusted proxies: no limit)."
+    )
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description=(
@@ -90,9 +93,9 @@ class Settings(BaseSettings):
         ),
     )
     rate_requests: float = Field(
-        default=20.0, ge=0, description="Requests a second each client may send on average (0: no limit)."
+        default=50.0, ge=0, description="Requests a second each client may send on average (0: no limit)."
     )
-    rate_burst: float = Field(default=100.0, ge=1, description="Requests a client may send at once (bucket size).")
+    rate_burst: float = Field(default=200.0, ge=1, description="Requests a client may send at once (bucket size).")
     rate_query_seconds: float = Field(
         default=1.0, ge=0, description="Seconds of /sparql time a second each client may use on average (0: no limit)."
     )

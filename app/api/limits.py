@@ -33,7 +33,7 @@ from app.api.cors import CorsMiddleware
 from app.config import Settings
 from app.ratelimit import ClientLimiter
 
-__all__ = ["RETRY_AFTER_UNAVAILABLE", "client_key", "install_limits"]
+__all__ = ["RETRY_AFTER_UNAVAILABLE", "TrustedProxies", "client_key", "install_limits"]
 
 # Seconds a client is told to wait after a 503 that did not say: workers busy, store unreachable.
 RETRY_AFTER_UNAVAILABLE = 5
@@ -55,6 +55,26 @@ def client_key(source: Scope | HTTPConnection) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return host
+
+
+class TrustedProxies:
+    """The reverse proxies named by ``trusted_proxies``: addresses, networks, or other literal names."""
+
+    def __init__(self, entries: tuple[str, ...]) -> None:
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        self.names: set[str] = set()
+        for entry in entries:
+            try:
+                self.networks.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                self.names.add(entry)
+
+    def __contains__(self, host: object) -> bool:
+        try:
+            address = ipaddress.ip_address(str(host))
+        except ValueError:
+            return host in self.names
+        return any(address in network for network in self.networks)
 
 
 def _refusal(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -82,6 +102,13 @@ class RateLimitMiddleware:
 
 class BodyTimeout(Exception):
     """The client did not send its whole request body in time."""
+
+
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
 
 
 class RequestLimitMiddleware:
@@ -112,15 +139,14 @@ class RequestLimitMiddleware:
         if problem is not None:
             await _refusal(431, problem, {"Connection": "close"})(scope, receive, send)
             return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.body_timeout
-        body_done = False
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
+        # Without a body to come, receive() only ever waits for the client to go: no deadline.
+        body_done = not _has_body(scope)
         started = False
 
         async def timed_receive() -> Message:
             nonlocal body_done
             if body_done:
-                # Past the body, receive() only waits for the client to go (streaming responses).
                 return await receive()
             try:
                 async with asyncio.timeout_at(deadline):

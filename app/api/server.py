@@ -8,8 +8,11 @@ subclass of uvicorn's H11Protocol, so the limits are ones we set and test:
 - a request head (request line and headers) longer than ``http_max_header_bytes``: 431, closed;
 - a head not complete ``http_header_timeout`` seconds after the connection opened (or after the
   first byte of the next request on a kept-alive connection): 408 if part of it came, and closed;
-- more than ``http_max_connections`` open connections: the one past the cap is answered 503 with
-  ``Retry-After`` and closed.
+- a body still coming ``http_body_timeout`` seconds after the answer to its request (a route that
+  reads none) is not waited for: the connection is closed;
+- more than ``http_max_connections`` open connections, or more than ``http_max_client_connections``
+  from one client (its address; a trusted proxy is exempt): the one past the cap is answered 503
+  with ``Retry-After`` and closed.
 
 Header count, body read time and rate limits are the app's (``app.api.limits``).
 """
@@ -26,7 +29,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
 
-from app.api.limits import RETRY_AFTER_UNAVAILABLE
+from app.api.limits import RETRY_AFTER_UNAVAILABLE, TrustedProxies, client_key
 from app.config import Settings
 
 __all__ = ["LimitedH11Protocol", "server_config"]
@@ -53,28 +56,47 @@ class LimitedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with a time limit on request heads and a cap on open connections."""
 
     header_timeout: ClassVar[float] = 10.0
+    body_timeout: ClassVar[float] = 15.0
     max_connections: ClassVar[int] = 512
+    max_client_connections: ClassVar[int] = 50
+    proxies: ClassVar[TrustedProxies] = TrustedProxies(())
     max_header_bytes: ClassVar[int] = 65_536
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_timer: asyncio.TimerHandle | None = None
+        self._drain_timer: asyncio.TimerHandle | None = None
+        self._peer: str | None = None
+        self._refused = ""
 
     @classmethod
     def configured(cls, settings: Settings) -> type[LimitedH11Protocol]:
         """This protocol with the limits of ``settings`` (uvicorn builds one instance a connection)."""
         return type(cls.__name__, (cls,), {
             "header_timeout": settings.http_header_timeout,
+            "body_timeout": settings.http_body_timeout,
             "max_connections": settings.http_max_connections,
+            "max_client_connections": settings.http_max_client_connections,
+            "proxies": TrustedProxies(settings.trusted_proxies),
             "max_header_bytes": settings.http_max_header_bytes,
         })
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if self.client and self.client[0] not in self.proxies:
+            self._peer = client_key({"client": self.client})
         if len(self.connections) > self.max_connections:
+            self._refused = f"the server holds its limit of {self.max_connections} connections; retry shortly"
+        elif self._peer is not None and self._peer_connections() > self.max_client_connections:
+            self._refused = (f"this client holds its limit of {self.max_client_connections} open connections; "
+                             "reuse them (keep-alive) or retry shortly")
+        if self._refused:
             # Answered once its request head is in, so the client reads a 503 rather than a reset.
             self.app = self._over_capacity
         self._arm_head_timer()
+
+    def _peer_connections(self) -> int:
+        return sum(1 for other in self.connections if getattr(other, "_peer", None) == self._peer)
 
     def data_received(self, data: bytes) -> None:
         # The first byte of a request on a kept-alive connection starts its clock.
@@ -84,9 +106,23 @@ class LimitedH11Protocol(H11Protocol):
         if self.conn.their_state is not h11.IDLE:
             self._disarm_head_timer()
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # Answered before its body was read (a route that takes none): uvicorn would read and drop
+        # the rest for as long as the client keeps sending, a drip that no other timer ends.
+        if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing() and self._drain_timer is None:
+            self._drain_timer = self.loop.call_later(self.body_timeout, self._drain_timed_out)
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_timer()
+        if self._drain_timer is not None:
+            self._drain_timer.cancel()
         super().connection_lost(exc)
+
+    def _drain_timed_out(self) -> None:
+        self._drain_timer = None
+        if self.conn.their_state is h11.SEND_BODY:
+            self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         # Called by H11Protocol.handle_events while it handles h11's RemoteProtocolError.
@@ -121,7 +157,7 @@ class LimitedH11Protocol(H11Protocol):
         self.transport.close()
 
     async def _over_capacity(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = _json_body(f"the server holds its limit of {self.max_connections} connections; retry shortly")
+        body = _json_body(self._refused)
         await send({"type": "http.response.start", "status": 503, "headers": [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
