@@ -200,6 +200,7 @@ def serve(
         import uvicorn
 
         from app.api import create_app
+        from app.api.server import server_config
         from app.catalog import load_catalog
 
         settings = _settings(ctx, store)
@@ -207,9 +208,8 @@ def serve(
         load_catalog(settings.queries_dir)
         opened = _open(ctx, settings)
         try:
-            config = uvicorn.Config(create_app(settings, store=opened), host=host or settings.host, port=port or settings.port)
-            server = uvicorn.Server(config)
-            sock = config.bind_socket()
+            server = uvicorn.Server(server_config(create_app(settings, store=opened), settings, host, port))
+            sock = server.config.bind_socket()
             if settings.network_sandbox and not settings.needs_network:
                 from app.sandbox import deny_network
 
@@ -219,6 +219,8 @@ def serve(
             server.run(sockets=[sock])
         finally:
             opened.close()
+        if not server.started:
+            _fail(f"the server did not start on {server.config.host}:{server.config.port} (see the log above)")
 
 
 @app.command()

@@ -89,7 +89,48 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("allowed_remote", mode="before")
+    # HTTP limits of `policykg serve` (app/api/server.py) and of the app's middleware (app/api/limits.py).
+    http_max_header_bytes: int = Field(
+        default=65_536, ge=1024, description="Largest request head (request line and headers) read; past it: 431."
+    )
+    http_max_headers: int = Field(default=100, gt=0, description="Most header fields in a request; past it: 431.")
+    http_header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a connection has to send a complete request head, else closed."
+    )
+    http_body_timeout: float = Field(
+        default=15.0, gt=0, description="Seconds a request has to send its whole body after its head, else 408."
+    )
+    http_keep_alive: int = Field(default=5, gt=0, description="Seconds an idle keep-alive connection stays open.")
+    http_max_connections: int = Field(
+        default=512, gt=0, description="Open connections served at once; one more is answered 503 and closed."
+    )
+    http_max_client_connections: int = Field(
+        default=50, gt=0, description="Open connections one client address may hold (trusted proxies: no limit)."
+    )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description=(
+            "Addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed (the client "
+            "address rate limits use); none by default. Comma- or space-separated in the environment."
+        ),
+    )
+    rate_requests: float = Field(
+        default=50.0, ge=0, description="Requests a second each client may send on average (0: no limit)."
+    )
+    rate_burst: float = Field(default=200.0, ge=1, description="Requests a client may send at once (bucket size).")
+    rate_query_seconds: float = Field(
+        default=1.0, ge=0, description="Seconds of /sparql time a second each client may use on average (0: no limit)."
+    )
+    rate_query_burst: float = Field(
+        default=60.0, gt=0, description="Seconds of /sparql time a client may use at once (bucket size)."
+    )
+    rate_crash_seconds: float = Field(
+        default=10.0, ge=0,
+        description="Query seconds charged to a client for each worker its query crashed, on top of the time taken.",
+    )
+    rate_clients: int = Field(default=10_000, gt=0, description="Clients whose budgets are remembered (LRU).")
+
+    @field_validator("allowed_remote", "trusted_proxies", mode="before")
     @classmethod
     def _split_allowed(cls, value: object) -> object:
         """Read a comma- or space-separated list from the environment."""

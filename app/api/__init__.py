@@ -70,6 +70,9 @@ def create_app(settings: Settings | None = None, *, store: PolicyStore | None = 
     )
     app.state.settings = settings
     _install_exception_handlers(app)
+    from app.api.limits import install_limits
+
+    install_limits(app, settings)
 
     # Imported here so importing app.api stays cheap for code that only needs the factory's name.
     # The SPARQL endpoint is the hot path: routes are matched in order, so it goes first.

@@ -191,3 +191,22 @@ def test_generated_outbound_texts_reach_nothing_through_the_shipped_server(
     property()
     assert hits == []
     alive(http)
+
+
+def test_a_client_that_keeps_crashing_workers_is_throttled_and_others_are_not(server: tuple[str, int]) -> None:
+    """Each crash costs the client POLICYKG_RATE_CRASH_SECONDS (10) of its 60 s query budget (shipped defaults)."""
+    chain = "SELECT * { ?s ?p ?o FILTER(" + "+".join(["?o"] * 20000) + " > 0) }"
+    crasher = httpx.Client(base_url=server[0], timeout=60, transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+    other = httpx.Client(base_url=server[0], timeout=60, transport=httpx.HTTPTransport(local_address="127.0.0.3"))
+    with crasher, other:
+        statuses = []
+        for _ in range(12):  # bounded: 7 crashes exhaust the budget
+            answer = crasher.post("/sparql", data={"query": chain})
+            statuses.append(answer.status_code)
+            if answer.status_code == 429:
+                assert int(answer.headers["Retry-After"]) >= 1
+                assert "query" in answer.json()["detail"]
+                break
+        assert statuses[0] == 500 and statuses[-1] == 429, statuses
+        assert len(statuses) <= 8, statuses
+        alive(other)

@@ -6,8 +6,9 @@ This router only translates HTTP: it reads the body (bounded), hands the raw req
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -16,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CatalogDep, SettingsDep
 from app.api.html import render
+from app.api.limits import client_key
 from app.endpoint import SparqlEndpoint
-from app.errors import PayloadTooLarge
+from app.errors import PayloadTooLarge, WorkerCrashed
 from app.protocol import (
     FORM,
     QUERY_TYPE,
@@ -27,6 +29,7 @@ from app.protocol import (
     parse_request,
 )
 from app.query_page import examples
+from app.ratelimit import ClientLimiter
 from app.results import Serialized
 
 
@@ -51,7 +54,6 @@ async def get_endpoint(request: Request) -> SparqlEndpoint:
 
 EndpointDep = Annotated[SparqlEndpoint, Depends(get_endpoint)]
 
-_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-SPARQL-MaxRows, X-SPARQL-MaxBytes"}
 _TEXT = {"schema": {"type": "string"}}
 _PARAMETERS = [
     {"name": "query", "in": "query", "schema": {"type": "string"},
@@ -103,12 +105,32 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+@contextmanager
+def _charged(request: Request) -> Iterator[None]:
+    """Charge the time the block took, failed or not, to the client's query-time budget.
+
+    A query that crashed its worker costs ``rate_crash_seconds`` more: forking a replacement is
+    the server's time, and a client that keeps crashing workers runs out of budget (429) while
+    everyone else keeps the workers.
+    """
+    started = time.monotonic()
+    penalty = 0.0
+    try:
+        yield
+    except WorkerCrashed:
+        penalty = request.app.state.settings.rate_crash_seconds
+        raise
+    finally:
+        limiter: ClientLimiter = request.app.state.rate_limiter
+        limiter.charge(client_key(request), time.monotonic() - started + penalty)
+
+
 def _endpoint_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + router.prefix
 
 
 def _response(result: Serialized) -> Response:
-    headers = {"Vary": "Accept", **_CORS}
+    headers = {"Vary": "Accept"}
     if result.truncated and result.limit is not None:
         # Virtuoso's header for the same thing, so clients that know it can warn.
         headers["X-SPARQL-MaxRows"] = str(result.limit)
@@ -132,10 +154,13 @@ async def sparql(request: Request, endpoint: EndpointDep, settings: SettingsDep,
     accept = request.headers.get("accept")
     url = _endpoint_url(request)
     if sparql_request.operation == "update":
-        await run_in_threadpool(endpoint.update, sparql_request, request.headers.get("authorization"), url)
-        return Response(status_code=204, headers=_CORS)
+        with _charged(request):
+            await run_in_threadpool(endpoint.update, sparql_request, request.headers.get("authorization"), url)
+        return Response(status_code=204)
     if sparql_request.operation == "query":
-        return _response(await endpoint.query_async(sparql_request, accept, url))
+        with _charged(request):
+            result = await endpoint.query_async(sparql_request, accept, url)
+        return _response(result)
     if not sparql_request.formats and accepts_html(accept):
         offered = examples(catalog)
         return render(request, "sparql/query.html", {
@@ -152,16 +177,3 @@ async def sparql(request: Request, endpoint: EndpointDep, settings: SettingsDep,
         })
     fmt = negotiate("graph", accept, sparql_request.formats)
     return _response(await run_in_threadpool(endpoint.description, fmt, url))
-
-
-@router.options("", include_in_schema=False)
-@router.options("/", include_in_schema=False)
-def preflight() -> Response:
-    """CORS preflight, so query pages on other sites (another YASGUI) can use the endpoint."""
-    return Response(status_code=204, headers={
-        **_CORS,
-        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type",
-        "Access-Control-Max-Age": "86400",
-    })
-

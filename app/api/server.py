@@ -1,0 +1,186 @@
+"""The HTTP server ``policykg serve`` runs: uvicorn on h11, with connection-level limits.
+
+uvicorn's default parser (httptools, when installed) buffers a request head of any size, and no
+uvicorn protocol bounds the time to send one or the number of connections held, so a few clients
+could hold every socket (slowloris) or the memory. The server is pinned to h11 and to a small
+subclass of uvicorn's H11Protocol, so the limits are ones we set and test:
+
+- a request head (request line and headers) longer than ``http_max_header_bytes``: 431, closed;
+- a head not complete ``http_header_timeout`` seconds after the connection opened (or after the
+  first byte of the next request on a kept-alive connection): 408 if part of it came, and closed;
+- a body still coming ``http_body_timeout`` seconds after the answer to its request (a route that
+  reads none) is not waited for: the connection is closed;
+- more than ``http_max_connections`` open connections, or more than ``http_max_client_connections``
+  from one client (its address; a trusted proxy is exempt): the one past the cap is answered 503
+  with ``Retry-After`` and closed.
+
+Header count, body read time and rate limits are the app's (``app.api.limits``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any, ClassVar
+
+import h11
+import uvicorn
+from starlette.types import Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
+
+from app.api.limits import RETRY_AFTER_UNAVAILABLE, TrustedProxies, client_key
+from app.config import Settings
+
+__all__ = ["LimitedH11Protocol", "server_config"]
+
+
+def _json_body(detail: str) -> bytes:
+    return json.dumps({"detail": detail}).encode()
+
+
+def _raw_response(status: int, detail: str) -> bytes:
+    """A whole ``Connection: close`` response, written outside h11's state machine (no request read)."""
+    body = _json_body(detail)
+    lines = [
+        f"HTTP/1.1 {status} {STATUS_PHRASES[status].decode()}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+        "Access-Control-Allow-Origin: *",
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+class LimitedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a time limit on request heads and a cap on open connections."""
+
+    header_timeout: ClassVar[float] = 10.0
+    body_timeout: ClassVar[float] = 15.0
+    max_connections: ClassVar[int] = 512
+    max_client_connections: ClassVar[int] = 50
+    proxies: ClassVar[TrustedProxies] = TrustedProxies(())
+    max_header_bytes: ClassVar[int] = 65_536
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._drain_timer: asyncio.TimerHandle | None = None
+        self._peer: str | None = None
+        self._refused = ""
+
+    @classmethod
+    def configured(cls, settings: Settings) -> type[LimitedH11Protocol]:
+        """This protocol with the limits of ``settings`` (uvicorn builds one instance a connection)."""
+        return type(cls.__name__, (cls,), {
+            "header_timeout": settings.http_header_timeout,
+            "body_timeout": settings.http_body_timeout,
+            "max_connections": settings.http_max_connections,
+            "max_client_connections": settings.http_max_client_connections,
+            "proxies": TrustedProxies(settings.trusted_proxies),
+            "max_header_bytes": settings.http_max_header_bytes,
+        })
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if self.client and self.client[0] not in self.proxies:
+            self._peer = client_key({"client": self.client})
+        if len(self.connections) > self.max_connections:
+            self._refused = f"the server holds its limit of {self.max_connections} connections; retry shortly"
+        elif self._peer is not None and self._peer_connections() > self.max_client_connections:
+            self._refused = (f"this client holds its limit of {self.max_client_connections} open connections; "
+                             "reuse them (keep-alive) or retry shortly")
+        if self._refused:
+            # Answered once its request head is in, so the client reads a 503 rather than a reset.
+            self.app = self._over_capacity
+        self._arm_head_timer()
+
+    def _peer_connections(self) -> int:
+        return sum(1 for other in self.connections if getattr(other, "_peer", None) == self._peer)
+
+    def data_received(self, data: bytes) -> None:
+        # The first byte of a request on a kept-alive connection starts its clock.
+        if self.conn.their_state is h11.IDLE:
+            self._arm_head_timer()
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm_head_timer()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # Answered before its body was read (a route that takes none): uvicorn would read and drop
+        # the rest for as long as the client keeps sending, a drip that no other timer ends.
+        if self.conn.their_state is h11.SEND_BODY and not self.transport.is_closing() and self._drain_timer is None:
+            self._drain_timer = self.loop.call_later(self.body_timeout, self._drain_timed_out)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_timer()
+        if self._drain_timer is not None:
+            self._drain_timer.cancel()
+        super().connection_lost(exc)
+
+    def _drain_timed_out(self) -> None:
+        self._drain_timer = None
+        if self.conn.their_state is h11.SEND_BODY:
+            self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        # Called by H11Protocol.handle_events while it handles h11's RemoteProtocolError.
+        error = sys.exc_info()[1]
+        if getattr(error, "error_status_hint", None) == 431:
+            detail = f"the request head passes the limit of {self.max_header_bytes} bytes"
+            self._refuse(431, detail)
+        else:
+            super().send_400_response(msg)
+
+    def _arm_head_timer(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.header_timeout, self._head_timed_out)
+
+    def _disarm_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or self.conn.their_state is not h11.IDLE:
+            return
+        if self.conn.trailing_data[0]:
+            self._refuse(408, f"the request headers did not arrive within {self.header_timeout:g} s")
+        else:
+            # Nothing sent (an idle or preconnected socket): close without an unasked-for answer.
+            self.transport.close()
+
+    def _refuse(self, status: int, detail: str) -> None:
+        self.transport.write(_raw_response(status, detail))
+        self.transport.close()
+
+    async def _over_capacity(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = _json_body(self._refused)
+        await send({"type": "http.response.start", "status": 503, "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+            (b"retry-after", str(RETRY_AFTER_UNAVAILABLE).encode()),
+            (b"access-control-allow-origin", b"*"),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def server_config(app: Any, settings: Settings, host: str | None = None, port: int | None = None,
+                  **overrides: Any) -> uvicorn.Config:
+    """The uvicorn configuration of ``policykg serve`` for ``app`` (``overrides``: more uvicorn options)."""
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "http": LimitedH11Protocol.configured(settings),
+        # h11 buffers at most this much of an incomplete request head; the protocol answers 431.
+        "h11_max_incomplete_event_size": settings.http_max_header_bytes,
+        "timeout_keep_alive": settings.http_keep_alive,
+        # X-Forwarded-* are the app's to read, from settings.trusted_proxies only (app.api.limits);
+        # uvicorn's own default would believe them from any local process.
+        "proxy_headers": False,
+        **overrides,
+    }
+    return uvicorn.Config(app, **options)
