@@ -30,6 +30,7 @@ from app.dataset import DumpFormat
 from app.errors import PolicyKGError
 from app.export import ExportFormat
 from app.namespaces import compact
+from app.restore import RestoreFormat
 from app.store import PolicyStore, QueryResult
 
 _R = TypeVar("_R")
@@ -548,6 +549,27 @@ def dump(
             typer.echo(f"wrote {written} bytes ({fmt.value}) to {out}", err=True)
         finally:
             store.close()
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A dump: TriG (.trig) or N-Quads (.nq).")],
+    fmt: Annotated[
+        RestoreFormat | None, typer.Option("--format", "-f", help="trig or nq (default: by the file's extension).")
+    ] = None,
+) -> None:
+    """Replace the store's content with a dump, all or nothing, then derive (the server must be stopped).
+
+    Needs --store DIR or a remote endpoint. A bad file is reported with its line and column and
+    changes nothing.
+    """
+    with _guard():
+        from app.restore import restore as restore_dump
+
+        settings = _settings(ctx)
+        result = restore_dump(settings, file, fmt)
+        typer.echo(f"restored {result.quads} quads in {result.graphs} named graphs from {file}", err=True)
 
 
 class LineageDirection(StrEnum):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib.compare import isomorphic
 
 from app.config import Settings
 from app.lineage import lineage, resolve_document
@@ -29,7 +30,7 @@ from app.namespaces import DERIVED_GRAPH, POL, STATE_GRAPH
 from app.responsibility import who
 from app.search import SearchIndex
 from app.store import PolicyStore
-from tests.project import ROOT
+from tests.project import PROJECT, ROOT
 
 SEED = int(os.environ.get("POLICYKG_TEST_SEED", "20261201"))
 ROUNDS = 4
@@ -120,11 +121,17 @@ def _named(store: PolicyStore) -> list[ox.Quad]:
     return [q for q in store.backend.quads() if isinstance(q.graph_name, ox.NamedNode) and q.graph_name != _STATE]
 
 
-def assert_consistent(store: PolicyStore, settings: Settings, message: str) -> None:
-    """The default graph is the set-union of the named graphs; the derived graph a fresh derivation's."""
+def assert_union(store: PolicyStore, message: str) -> list[ox.Quad]:
+    """The default graph is exactly the set-union of the named graphs; return their quads."""
     named = _named(store)
     union = {q.triple for q in store.backend.graph_quads(None)}
     assert union == {q.triple for q in named}, f"{message}: the default graph is not the union of the named graphs"
+    return named
+
+
+def assert_consistent(store: PolicyStore, settings: Settings, message: str) -> None:
+    """The default graph is the set-union of the named graphs; the derived graph a fresh derivation's."""
+    named = assert_union(store, message)
     fresh = PolicyStore.open()
     fresh.raw.extend(ox.Quad(q.subject, q.predicate, q.object, q.graph_name) for q in named if q.graph_name != _DERIVED)
     fresh.rules_dir = settings.ontology_dir / "rules"
@@ -207,3 +214,51 @@ def test_an_update_and_its_rebuild_are_one_request_whatever_its_ending_or_prolog
         assert {q.triple for q in store.backend.graph_quads(DERIVED_GRAPH)} == derived
         assert_consistent(store, settings, text)
         assert store.load_record().last_update is not None
+
+
+_RESTORE = """
+import sys
+from pathlib import Path
+from app.config import Settings
+from app.restore import restore
+settings = Settings(root=sys.argv[1], store=sys.argv[2])
+print("restoring", flush=True)
+restore(settings, Path(sys.argv[3]))
+print("done", flush=True)
+"""
+
+
+def test_a_restore_killed_at_any_point_leaves_the_old_store_or_the_new_one(tmp_path: Path) -> None:
+    from app.restore import restore  # here, so the other tests run on a version without restore
+    from tests.test_restore import as_graph, dump
+
+    shipped = dump(str(tmp_path / "shipped"), tmp_path / "shipped.trig")
+    settings = Settings(root=PROJECT, store=str(tmp_path / "store"))
+    with PolicyStore.from_settings(settings) as store:
+        store.load_project(settings)
+    env = {"POLICYKG_ROOT": str(PROJECT)}
+    old = as_graph(dump(str(settings.store), tmp_path / "old.trig", env=env))
+    new = as_graph(shipped)
+    rng = random.Random(SEED)
+    duration = 0.0
+    for round_ in range(ROUNDS + 1):
+        child = _start(_RESTORE, str(PROJECT), str(settings.store), str(shipped))
+        began = _wait_for(child, "restoring")
+        if round_ == 0:  # the first restore runs to the end: how long one takes
+            duration = _wait_for(child, "done") - began
+            child.wait(timeout=30)
+            # Back to the old content for the rounds that kill.
+            restore(settings, tmp_path / "old.trig")
+            continue
+        delay = rng.uniform(0.0, 1.0) * duration
+        message = f"seed {SEED}, round {round_}, killed {delay:.3f} s into a {duration:.3f} s restore"
+        time.sleep(delay)
+        _kill(child)
+        after = as_graph(dump(str(settings.store), tmp_path / f"after-{round_}.trig", env=env))
+        assert isomorphic(after, old) or isomorphic(after, new), f"{message}: neither the old store nor the new one"
+        with PolicyStore.from_settings(settings) as store:
+            store.load_project(settings)
+            assert_union(store, message)
+        if isomorphic(after, new):
+            restore(settings, tmp_path / "old.trig")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("store")) == ["store"]
