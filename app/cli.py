@@ -202,13 +202,23 @@ def serve(
 
         from app.api import create_app
         from app.catalog import load_catalog
+        from app.store import read_rules
 
         settings = _settings(ctx, store)
-        # Loading before uvicorn starts turns a data or catalogue error into one line and exit code 2.
+        options: _Options = ctx.obj or _Options(store=None, reload=False)
+        # Checked before uvicorn starts, so a catalogue or rule error is one line and exit code 2.
         load_catalog(settings.queries_dir)
-        opened = _open(ctx, settings)
+        read_rules(settings.ontology_dir / "rules")
+        if settings.store:
+            # A persistent store is loaded by the app: in the background if it needs (re)building,
+            # with /health degraded meanwhile.
+            opened = PolicyStore.from_settings(settings)
+        else:
+            # In memory there is nothing to serve before the load: a data error is exit code 2.
+            opened = _open(ctx, settings)
         try:
-            uvicorn.run(create_app(settings, store=opened), host=host or settings.host, port=port or settings.port)
+            app_ = create_app(settings, store=opened, reload=options.reload)
+            uvicorn.run(app_, host=host or settings.host, port=port or settings.port)
         finally:
             opened.close()
 

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest SPARQL request body accepted.")
     query_workers: int = Field(default=2, gt=0, description="Processes that run /sparql queries.")
+    rebuild_wait: float = Field(
+        default=10.0,
+        ge=0,
+        description=(
+            "While a persistent store is (re)built at start, how long a request waits for it before "
+            "a 503 with Retry-After (/health answers at once: degraded)."
+        ),
+    )
 
     @field_validator("allowed_remote", mode="before")
     @classmethod
