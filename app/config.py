@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest SPARQL request body accepted.")
     query_workers: int = Field(default=2, gt=0, description="Processes that run /sparql queries.")
+    start_wait: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "How long the start waits for a persistent store's (re)build before the server accepts "
+            "connections; a longer build goes on in the background with /health degraded."
+        ),
+    )
     rebuild_wait: float = Field(
         default=10.0,
         ge=0,

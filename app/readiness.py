@@ -4,8 +4,9 @@ in the background for a persistent store, while ``/health`` says so.
 An in-memory store is loaded before the service starts (there is nothing to serve meanwhile). A
 persistent store whose load completed starts at once; one that must be (re)built from the files
 (empty, an interrupted load, files changed and no update since, ``--reload-data``) or re-derived
-(the rules changed) is worked on in a thread, so ``/health`` can answer ``degraded`` and a load
-balancer keeps the replica out until it is done.
+(the rules changed) is worked on in a thread: the start waits ``start_wait`` seconds for it, then
+serves, so ``/health`` can answer ``degraded`` and a load balancer keeps the replica out until it
+is done.
 """
 
 from __future__ import annotations
@@ -91,9 +92,11 @@ class Readiness:
                 readiness.phase, readiness.reason = Phase.failed, f"the store could not be loaded: {exc}"
                 readiness._done.set()
 
-        _log.warning("store not ready at start: %s", readiness.reason)
+        _log.info("store not ready at start: %s", readiness.reason)
         readiness._thread = threading.Thread(target=run, name="policykg-load", daemon=True)
         readiness._thread.start()
+        # A short build (the shipped data) ends before the server answers anything.
+        readiness._done.wait(settings.start_wait)
         return readiness
 
     def _finish(self, store: PolicyStore, then: Callable[[], None]) -> None:

@@ -262,3 +262,60 @@ def test_a_restore_killed_at_any_point_leaves_the_old_store_or_the_new_one(tmp_p
         if isomorphic(after, new):
             restore(settings, tmp_path / "old.trig")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("store")) == ["store"]
+
+
+def test_the_server_restarted_on_a_half_loaded_store_is_never_healthy_before_it_is_complete(tmp_path: Path) -> None:
+    """The finding as reported: kill -9 during the first load, restart ``policykg serve``: /health
+    must not say ok until the store is complete (and then lineage answers)."""
+    import httpx
+
+    from tests.live import free_port
+
+    settings = _project(tmp_path, fillers=300)
+    with PolicyStore.open() as reference:
+        reference.load_project(settings.model_copy(update={"store": None}))
+        expected = reference.triple_count()
+    child = _start(_LOAD, str(settings.root), str(settings.store))
+    began = _wait_for(child, "loading")
+    duration = _wait_for(child, "done") - began
+    child.wait(timeout=30)
+    rng = random.Random(SEED)
+    for attempt in range(10):  # until a kill lands inside the load (checked below), nearly always the first
+        shutil.rmtree(settings.store_path)  # type: ignore[arg-type]
+        child = _start(_LOAD, str(settings.root), str(settings.store))
+        _wait_for(child, "loading")
+        time.sleep(rng.uniform(0.3, 0.7) * duration)
+        _kill(child)
+        with PolicyStore.from_settings(settings) as store:
+            # Data, but no record of a load or derivation: the load was cut in the middle.
+            half_loaded = not store.is_empty() and not store.ask(f"ASK {{ GRAPH <{STATE_GRAPH}> {{ ?s ?p ?o }} }}")
+        if half_loaded:
+            break
+    assert half_loaded, f"seed {SEED}: no kill landed inside the load in {attempt + 1} attempts"
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--store", str(settings.store), "serve", "--port", str(port)],
+        env={**os.environ, "POLICYKG_ROOT": str(settings.root)}, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert time.monotonic() < deadline, "the server never became healthy"
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.1)
+                continue
+            if health.status_code == 200:
+                body = health.json()
+                assert body["status"] == "ok" and body["triples"] == expected, f"seed {SEED}: healthy but {body}"
+                break
+            assert health.status_code == 503 and health.headers["retry-after"], health.text
+            time.sleep(0.1)
+        lineage = httpx.get(f"http://127.0.0.1:{port}/api/lineage", params={"document": "52-NQ/TW"}, timeout=10)
+        assert lineage.status_code == 200 and lineage.json()["descendants"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

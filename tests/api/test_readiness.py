@@ -40,8 +40,9 @@ def _until(condition, seconds: float = 20.0) -> None:
 
 
 def test_health_is_degraded_while_the_store_is_built_and_ok_after(tmp_path: Path) -> None:
-    # A non-default setting: requests wait 0.2 s (not 10 s) for the build before their 503.
-    settings = Settings(root=PROJECT, store=str(tmp_path / "store"), rebuild_wait=0.2)
+    # Non-default settings: the start serves at once (not after 5 s), and requests wait 0.2 s (not
+    # 10 s) for the build before their 503.
+    settings = Settings(root=PROJECT, store=str(tmp_path / "store"), start_wait=0, rebuild_wait=0.2)
     backend = _HeldLoad(tmp_path / "store")
     store = PolicyStore(backend, tmp_path / "store")
     try:
@@ -62,7 +63,8 @@ def test_health_is_degraded_while_the_store_is_built_and_ok_after(tmp_path: Path
 
 
 def test_a_request_during_a_short_build_waits_for_it(tmp_path: Path) -> None:
-    settings = Settings(root=PROJECT, store=str(tmp_path / "store"))  # shipped wait: 10 s
+    # A non-default setting: the start serves at once; requests wait the shipped 10 s.
+    settings = Settings(root=PROJECT, store=str(tmp_path / "store"), start_wait=0)
     backend = _HeldLoad(tmp_path / "store")
     store = PolicyStore(backend, tmp_path / "store")
     try:

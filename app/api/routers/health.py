@@ -22,8 +22,6 @@ class Health(BaseModel):
     status: Literal["ok", "stale", "degraded"] = "ok"
     #: Why the status is not ok, or what the start did.
     reason: str | None = None
-    #: When the load or restore that filled the store completed (its load record).
-    loaded: str | None = None
     triples: int | None = None
     graphs: int | None = None
     version: str
@@ -49,11 +47,9 @@ def health(request: Request, store: StoreDep) -> Health | JSONResponse:
         return JSONResponse(
             body.model_dump(exclude_none=True), status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
         )
-    record = store.load_record()
     return Health(
         status="stale" if readiness.phase is Phase.stale else "ok",
         reason=readiness.reason if readiness.phase is Phase.stale else None,
-        loaded=record.completed,
         triples=store.triple_count(),
         graphs=len(store.graph_names()),
         version=__version__,
