@@ -306,6 +306,9 @@ class PolicyStore:
 
     def clear(self) -> None:
         """Remove every quad and named graph."""
+        # The records first, in a transaction of their own: a crash in the middle of clearing a
+        # large store then leaves a store a restart sees as an interrupted load, not as a complete one.
+        self.backend.update(f"DROP SILENT GRAPH {ox.NamedNode(STATE_GRAPH)}")
         self.backend.clear()
         self.generation += 1
 
