@@ -32,12 +32,16 @@ from app.namespaces import DCTERMS, POL, STATE_GRAPH, XSD
 
 __all__ = [
     "LOAD_RECORD",
+    "RECORD_QUERY",
     "Condition",
     "LoadRecord",
     "StoreCondition",
+    "completion_steps",
+    "derivation_steps",
     "fingerprint",
     "judge",
     "now_literal",
+    "update_steps",
 ]
 
 #: The subject of the load record, in the state graph.
