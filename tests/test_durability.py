@@ -230,14 +230,11 @@ print("done", flush=True)
 
 def test_a_restore_killed_at_any_point_leaves_the_old_store_or_the_new_one(tmp_path: Path) -> None:
     from app.restore import restore  # here, so the other tests run on a version without restore
-    from tests.test_restore import as_graph, dump
+    from tests.test_restore import as_graph, dump, shipped_with_an_update
 
     shipped = dump(str(tmp_path / "shipped"), tmp_path / "shipped.trig")
     # The old content: the shipped data and an update (with a blank node) that the dump lacks.
-    settings = Settings(root=ROOT, store=str(tmp_path / "store"))
-    with PolicyStore.from_settings(settings) as store:
-        store.load_project(settings)
-        store.update("INSERT DATA { GRAPH <https://example.org/g> { [] <https://example.org/p> 1 } }")
+    settings = shipped_with_an_update(str(tmp_path / "store"))
     old = as_graph(dump(str(settings.store), tmp_path / "old.trig"))
     new = as_graph(shipped)
     assert not isomorphic(old, new)

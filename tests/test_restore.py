@@ -43,6 +43,15 @@ def as_graph(path: Path, fmt: str = "trig") -> rdflib.Graph:
     return graph
 
 
+def shipped_with_an_update(store: str) -> Settings:
+    """Load the shipped project into ``store`` and add a triple (with a blank node) no dump of it has."""
+    settings = Settings(root=ROOT, store=store)
+    with PolicyStore.from_settings(settings) as opened:
+        opened.load_project(settings)
+        opened.update("INSERT DATA { GRAPH <https://example.org/g> { [] <https://example.org/p> 1 } }")
+    return settings
+
+
 def blank_node_triples(graph: rdflib.Graph) -> int:
     return sum(1 for s, _, o in graph if isinstance(s, rdflib.BNode) or isinstance(o, rdflib.BNode))
 
@@ -62,10 +71,7 @@ def test_a_dump_restored_into_a_fresh_store_dumps_the_same(tmp_path: Path, fmt: 
 def test_a_restore_over_a_store_with_other_data_replaces_it(tmp_path: Path) -> None:
     """No blank-node triple twice, nothing of the store's earlier content (an update included) left."""
     first = dump(str(tmp_path / "a"), tmp_path / "first.trig")
-    settings = Settings(root=ROOT, store=str(tmp_path / "b"))
-    with PolicyStore.from_settings(settings) as store:
-        store.load_project(settings)
-        store.update("INSERT DATA { GRAPH <https://example.org/g> { [] <https://example.org/p> 1 } }")
+    shipped_with_an_update(str(tmp_path / "b"))
     assert cli("--store", str(tmp_path / "b"), "restore", str(first)).exit_code == 0
     assert isomorphic(as_graph(dump(str(tmp_path / "b"), tmp_path / "second.trig")), as_graph(first))
     # Restoring the store's own dump over it changes nothing either.
@@ -129,10 +135,7 @@ def test_an_interrupted_swap_is_finished_when_decided_and_dropped_when_not(tmp_p
 
 def test_a_remote_engine_is_restored_in_one_request(tmp_path: Path, fresh_remote_url: str) -> None:
     first = dump(str(tmp_path / "a"), tmp_path / "first.trig")
-    settings = Settings(root=ROOT, store=fresh_remote_url)
-    with PolicyStore.from_settings(settings) as store:
-        store.load_project(settings)
-        store.update("INSERT DATA { GRAPH <https://example.org/g> { [] <https://example.org/p> 1 } }")
+    settings = shipped_with_an_update(fresh_remote_url)
     restore(settings, first)
     assert isomorphic(as_graph(dump(fresh_remote_url, tmp_path / "second.trig")), as_graph(first))
     with PolicyStore.from_settings(settings) as store:
