@@ -30,6 +30,7 @@ from app.dataset import DumpFormat
 from app.errors import PolicyKGError
 from app.export import ExportFormat
 from app.namespaces import compact
+from app.restore import RestoreFormat
 from app.store import PolicyStore, QueryResult
 
 _R = TypeVar("_R")
@@ -202,13 +203,23 @@ def serve(
         from app.api import create_app
         from app.api.server import server_config
         from app.catalog import load_catalog
+        from app.store import read_rules
 
         settings = _settings(ctx, store)
-        # Loading before uvicorn starts turns a data or catalogue error into one line and exit code 2.
+        options: _Options = ctx.obj or _Options(store=None, reload=False)
+        # Checked before uvicorn starts, so a catalogue or rule error is one line and exit code 2.
         load_catalog(settings.queries_dir)
-        opened = _open(ctx, settings)
+        read_rules(settings.ontology_dir / "rules")
+        if settings.store:
+            # A persistent store is loaded by the app: in the background if it needs (re)building,
+            # with /health degraded meanwhile.
+            opened = PolicyStore.from_settings(settings)
+        else:
+            # In memory there is nothing to serve before the load: a data error is exit code 2.
+            opened = _open(ctx, settings)
         try:
-            server = uvicorn.Server(server_config(create_app(settings, store=opened), settings, host, port))
+            app_ = create_app(settings, store=opened, reload=options.reload)
+            server = uvicorn.Server(server_config(app_, settings, host, port))
             sock = server.config.bind_socket()
             if settings.network_sandbox and not settings.needs_network:
                 from app.sandbox import deny_network
@@ -559,6 +570,27 @@ def dump(
             typer.echo(f"wrote {written} bytes ({fmt.value}) to {out}", err=True)
         finally:
             store.close()
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A dump: TriG (.trig) or N-Quads (.nq).")],
+    fmt: Annotated[
+        RestoreFormat | None, typer.Option("--format", "-f", help="trig or nq (default: by the file's extension).")
+    ] = None,
+) -> None:
+    """Replace the store's content with a dump, all or nothing, then derive (the server must be stopped).
+
+    Needs --store DIR or a remote endpoint. A bad file is reported with its line and column and
+    changes nothing.
+    """
+    with _guard():
+        from app.restore import restore as restore_dump
+
+        settings = _settings(ctx)
+        result = restore_dump(settings, file, fmt)
+        typer.echo(f"restored {result.quads} quads in {result.graphs} named graphs from {file}", err=True)
 
 
 class LineageDirection(StrEnum):

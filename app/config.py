@@ -88,6 +88,22 @@ class Settings(BaseSettings):
             "past it the query is stopped with 507 and the worker replaced."
         ),
     )
+    start_wait: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "How long the start waits for a persistent store's (re)build before the server accepts "
+            "connections; a longer build goes on in the background with /health degraded."
+        ),
+    )
+    rebuild_wait: float = Field(
+        default=10.0,
+        ge=0,
+        description=(
+            "While a persistent store is (re)built at start, how long a request waits for it before "
+            "a 503 with Retry-After (/health answers at once: degraded)."
+        ),
+    )
 
     # HTTP limits of `policykg serve` (app/api/server.py) and of the app's middleware (app/api/limits.py).
     http_max_header_bytes: int = Field(

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from app.errors import ProtocolError
 
-__all__ = ["Token", "add_using", "substitute", "tokens", "where_group_start"]
+__all__ = ["Token", "add_using", "expand_prefixed_names", "last_operation_end", "substitute", "tokens", "where_group_start"]
 
 # Terminal rules of the SPARQL 1.1 grammar (section 19.8), most specific first. IRIREF excludes
 # whitespace, so ``?a < ?b`` is two variables and an operator, as a SPARQL lexer reads it.
@@ -196,3 +196,58 @@ def add_using(update: str, default_graphs: Sequence[str], named_graphs: Sequence
     for start, end, replacement in sorted(edits, reverse=True):
         update = update[:start] + replacement + update[end:]
     return update
+
+
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+def expand_prefixed_names(text: str, prefixes: Mapping[str, str]) -> str:
+    """Return ``text`` with each prefixed name of ``prefixes`` written as a full IRI.
+
+    A text without prefixed names means the same after any prologue, so the rules can follow a
+    user's update (and its PREFIX or BASE) in one request. Names of other prefixes are left for
+    the engine to report.
+    """
+    out: list[str] = []
+    last = 0
+    for token in tokens(text):
+        if token.kind != "word" or ":" not in token.text:
+            continue
+        name = token.text.rstrip(".")  # a local name never ends in '.': that one ends the triple
+        prefix, _, local = name.partition(":")
+        if prefix not in prefixes:
+            continue
+        iri = prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
+        out += [text[last : token.start], str(ox.NamedNode(iri))]
+        last = token.start + len(name)
+    out.append(text[last:])
+    return "".join(out)
+
+
+def last_operation_end(update: str) -> int | None:
+    """Where an update request's last operation ends, so more operations can follow it after a ``;``.
+
+    None when the request has no operation (only a prologue, or nothing). A request may end with
+    ``;`` and a prologue that no operation follows; that tail means nothing and is cut.
+    """
+    end: int | None = None
+    depth = 0
+    body = False  # inside an operation (past its prologue)
+    expect = 0  # tokens still to skip of a BASE <iri> or PREFIX p: <iri> declaration
+    for token in tokens(update):
+        if expect:
+            expect -= 1
+            continue
+        if depth == 0 and not body and token.is_keyword("BASE", "PREFIX"):
+            expect = 1 if token.is_keyword("BASE") else 2
+            continue
+        if token.text == "{":
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+        if depth == 0 and token.text == ";":
+            body = False
+            continue
+        body = True
+        end = token.end
+    return end

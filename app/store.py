@@ -14,7 +14,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias, TypeVar
@@ -23,7 +24,20 @@ import pyoxigraph as ox
 
 from app.backends import Backend, Dataset, EmbeddedBackend, GraphAnswer, RemoteBackend, union_update
 from app.errors import ParameterError, QueryError, QuerySyntaxError, QueryTimeout, StoreError, StoreLoadError
-from app.namespaces import DCTERMS, DERIVED_GRAPH, GRAPH_BASE, ONTOLOGY_GRAPH, PREFIXES, PROV, STATE_GRAPH, XSD
+from app.load_record import (
+    RECORD_QUERY,
+    Condition,
+    LoadRecord,
+    StoreCondition,
+    completion_steps,
+    derivation_steps,
+    fingerprint,
+    judge,
+    update_steps,
+)
+from app.namespaces import DERIVED_GRAPH, GRAPH_BASE, ONTOLOGY_GRAPH, PREFIXES, STATE_GRAPH
+from app import store_directory
+from app.sparql_tokens import add_using, expand_prefixed_names, last_operation_end
 
 if TYPE_CHECKING:
     import rdflib
@@ -59,6 +73,47 @@ _QUAD_FORMATS: dict[str, ox.RdfFormat] = {
 # pyoxigraph puts the position in the message as well as in lineno/offset; we print it once.
 _POSITION_PREFIX = re.compile(r"^Parser error (?:at|between) line \d+ column \d+(?: and line \d+ column \d+)?: ")
 _PROJECTION_ERROR = re.compile(r"does not contains? variable \?(\w+) in its SELECT projection")
+
+
+def rdf_format(path: Path, fmt: ox.RdfFormat | None = None) -> ox.RdfFormat:
+    """The RDF format of a file: ``fmt`` if given, else by its extension (StoreLoadError if unknown)."""
+    suffix = Path(path).suffix.lower()
+    found = fmt or _TRIPLE_FORMATS.get(suffix) or _QUAD_FORMATS.get(suffix)
+    if found is None:
+        raise StoreLoadError(Path(path), f"unsupported file type {suffix!r}")
+    return found
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise StoreLoadError(path, f"cannot read: {exc.strerror or exc}") from exc
+
+
+@contextmanager
+def _load_errors(path: Path) -> Iterator[None]:
+    """Report a parser's or a store's failure on ``path`` as a StoreLoadError, with line and column."""
+    try:
+        yield
+    except SyntaxError as exc:
+        message = _POSITION_PREFIX.sub("", exc.msg or str(exc))
+        raise StoreLoadError(path, message, exc.lineno, exc.offset) from exc
+    except (ValueError, OSError) as exc:
+        raise StoreLoadError(path, str(exc)) from exc
+
+
+def parse_file(path: Path, fmt: ox.RdfFormat | None = None, *, graph: str | None = None) -> list[ox.Quad]:
+    """Every quad of an RDF file, parsed whole before anything is written (triples go into ``graph``)."""
+    fmt = rdf_format(path, fmt)
+    data = _read(path)
+    target = ox.NamedNode(graph) if graph is not None else None
+    with _load_errors(path):
+        quads = list(ox.parse(data, fmt))
+    if target is None:
+        return quads
+    return [q if not isinstance(q.graph_name, ox.DefaultGraph) else ox.Quad(q.subject, q.predicate, q.object, target)
+            for q in quads]
 
 
 def term_text(term: Term) -> str:
@@ -149,6 +204,10 @@ class PolicyStore:
         self._generation_lock = threading.Lock()
         #: On a remote engine, how often at most ``current_generation`` asks it for the stamp.
         self.change_check_seconds = change_check_seconds
+        #: True once ``load_project`` (or a restore) has made the data servable.
+        self.loaded = False
+        #: What the last ``load_project`` found and did (for ``/health``).
+        self.state: StoreCondition | None = None
 
     # ------------------------------------------------------------------ opening and loading
 
@@ -161,6 +220,8 @@ class PolicyStore:
             return cls(ox.Store(), None, timeout=timeout, max_results=max_results)
         path = Path(path).expanduser()
         try:
+            # A restore that a crash interrupted is finished or dropped before the store is opened.
+            store_directory.recover(path)
             path.mkdir(parents=True, exist_ok=True)
             store = ox.Store(str(path))
         except OSError as exc:
@@ -245,6 +306,9 @@ class PolicyStore:
 
     def clear(self) -> None:
         """Remove every quad and named graph."""
+        # The records first, in a transaction of their own: a crash in the middle of clearing a
+        # large store then leaves a store a restart sees as an interrupted load, not as a complete one.
+        self.backend.update(f"DROP SILENT GRAPH {ox.NamedNode(STATE_GRAPH)}")
         self.backend.clear()
         self.generation += 1
 
@@ -262,23 +326,12 @@ class PolicyStore:
     def load_file(self, path: Path, *, graph: str | None = None) -> None:
         """Load one RDF file; triples go to ``graph`` (default: by file name), quads keep their graph."""
         path = Path(path)
-        suffix = path.suffix.lower()
-        fmt = _TRIPLE_FORMATS.get(suffix) or _QUAD_FORMATS.get(suffix)
-        if fmt is None:
-            raise StoreLoadError(path, f"unsupported file type {suffix!r}")
+        fmt = rdf_format(path)
         if graph is None:
             graph = self.graph_for_file(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise StoreLoadError(path, f"cannot read: {exc.strerror or exc}") from exc
-        try:
+        data = _read(path)
+        with _load_errors(path):
             self.backend.load(data, fmt, graph)
-        except SyntaxError as exc:
-            message = _POSITION_PREFIX.sub("", exc.msg or str(exc))
-            raise StoreLoadError(path, message, exc.lineno, exc.offset) from exc
-        except (ValueError, OSError) as exc:
-            raise StoreLoadError(path, str(exc)) from exc
         self.generation += 1
 
     def load_files(self, paths: Iterable[Path], *, ontology_dir: Path | None = None) -> int:
@@ -302,27 +355,128 @@ class PolicyStore:
             )
         return files
 
+    @classmethod
+    def project_fingerprint(cls, settings: Settings) -> str:
+        """sha256 over the relative paths and bytes of the files ``load_project`` reads."""
+        named = []
+        for path in cls.project_files(settings):
+            root = settings.ontology_dir if path.is_relative_to(settings.ontology_dir) else settings.data_dir
+            label = "ontology" if root == settings.ontology_dir else "data"
+            named.append((f"{label}/{path.relative_to(root).as_posix()}", path))
+        return fingerprint(named)
+
+    @staticmethod
+    def rules_fingerprint(rules_dir: Path | None) -> str | None:
+        """sha256 over the rule files (None for a store used without its project's rules)."""
+        if rules_dir is None:
+            return None
+        paths = sorted(Path(rules_dir).glob("*.ru")) if Path(rules_dir).is_dir() else []
+        return fingerprint((p.name, p) for p in paths)
+
+    def load_record(self) -> LoadRecord:
+        """The store's record of its load and last derivation, read from the state graph (a few triples)."""
+        rows = self.backend.query(RECORD_QUERY)
+        return LoadRecord.from_triples((r["s"], r["p"], r["o"]) for r in rows)  # type: ignore[index, misc, union-attr]
+
+    def condition(self, settings: Settings) -> StoreCondition:
+        """What a start finds in this store: empty, an interrupted load, files changed since, or complete."""
+        rules_dir = settings.ontology_dir / "rules"
+        return judge(
+            self.load_record(),
+            empty=self.is_empty(),
+            files=self.project_fingerprint(settings),
+            rules=self.rules_fingerprint(rules_dir),
+        )
+
     def load_project(self, settings: Settings, *, reload: bool = False) -> bool:
-        """Load the ontology and data of the project; return False when a persistent store was kept as is."""
+        """Load the ontology and data of the project; return False when a persistent store was kept as is.
+
+        A persistent store is kept when its load completed (``load_record``), re-derived when only the
+        rules changed, and rebuilt from the files when its load was interrupted, or when the files changed
+        and no update was made since; ``self.state`` says which, for ``/health``.
+        """
         self.rules_dir = settings.ontology_dir / "rules"
-        if self.persistent and not reload and not self.is_empty():
-            # Caches will be built from the data as it is now: remember which derivation that is.
-            self._stamp = self._engine_stamp()
-            return False
-        if reload:
+        if self.persistent and not reload:
+            state = self.condition(settings)
+            if not state.needs_load:
+                self.state = state
+                if state.condition is Condition.rules_changed:
+                    self.derive()
+                else:
+                    # Caches will be built from the data as it is now: remember which derivation that is.
+                    self._stamp = state.record.derivation
+                self.loaded = True
+                return False
+        else:
+            state = StoreCondition(Condition.empty, "loading the project", LoadRecord())
+        files = self.project_files(settings)
+        if state.condition is Condition.outdated:
+            # The store is a finished load of older files: a broken new file must not cost it.
+            for path in files:
+                parse_file(path)
+        if not self.is_empty():
             self.clear()
         try:
-            self.load_files(self.project_files(settings), ontology_dir=settings.ontology_dir)
-            self.derive()
+            self.load_files(files, ontology_dir=settings.ontology_dir)
+            # The record is written by the derivation's own request: present only if the load completed.
+            self.derive(completion=completion_steps(self.project_fingerprint(settings), "project"))
         except StoreLoadError:
             if self.persistent:
                 # A half-loaded persistent store would otherwise look loaded on the next start.
                 self.clear()
             raise
         self.backend.flush()
+        self.state = StoreCondition(Condition.complete, f"loaded ({state.reason})", self.load_record())
+        self.loaded = True
         return True
 
-    def derive(self) -> None:
+    def replace_content(self, quads: Sequence[ox.Quad], fingerprint_: str) -> None:
+        """Replace every quad with ``quads`` (named graphs only), derive, and record a completed restore.
+
+        On a remote engine all of it is one update request (one transaction in Oxigraph: readers see
+        the old data or the new). An embedded store is cleared and filled first, then derived: a disk
+        restore (``app.restore``) does this on a new store that it swaps in whole.
+        """
+        steps, stamp = self._derivation()
+        completion = completion_steps(fingerprint_, "restore")
+        if isinstance(self.backend, RemoteBackend):
+            by_graph: dict[str, list[ox.Triple]] = {}
+            for quad in quads:
+                by_graph.setdefault(str(quad.graph_name), []).append(quad.triple)
+            # One INSERT DATA, so a blank node shared by two graphs stays one node.
+            blocks = " ".join(
+                f"GRAPH {graph} {{ {(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b'').decode()} }}"
+                for graph, triples in by_graph.items()
+            )
+            self._send(["DROP ALL", f"INSERT DATA {{ {blocks} }}", *steps, *completion], stamp)
+        else:
+            self.clear()
+            self.raw.extend(quads)
+            self._send(steps + completion, stamp)
+        self.backend.flush()
+        self.state = StoreCondition(Condition.complete, "restored from a dump", self.load_record())
+        self.loaded = True
+
+    def _derivation(self) -> tuple[list[str], str]:
+        """The operations that rebuild the union and the derived graph, and the stamp they record."""
+        stamp = uuid.uuid4().hex
+        # Without rules (a store used without its project) the derived graph is left as it is.
+        if self.rules_dir is None:
+            return [union_update(rebuild=True, exclude=[STATE_GRAPH]), *derivation_steps(stamp, None)], stamp
+        rules = read_rules(self.rules_dir)
+        derived = ox.NamedNode(DERIVED_GRAPH)
+        steps = [
+            f"DROP SILENT GRAPH {derived}",
+            union_update(rebuild=True, exclude=[STATE_GRAPH]),
+            *rules.operations,
+            union_update(graph=DERIVED_GRAPH),
+            # The derivation's record, outside the union; other replicas of a remote engine read
+            # its identifier to learn that the data changed (``current_generation``).
+            *derivation_steps(stamp, self.rules_fingerprint(self.rules_dir)),
+        ]
+        return steps, stamp
+
+    def derive(self, *, completion: list[str] | None = None) -> None:
         """Rebuild what is derived from the named graphs: the union default graph and the rules' graph.
 
         Oxigraph's ``use_default_graph_as_union`` is a bag: a fact stated by two source articles
@@ -332,41 +486,21 @@ class PolicyStore:
         graph, which then joins it. All of it is one SPARQL update request, run inside the engine:
         no round trip per triple, and one transaction in Oxigraph (embedded or server), so a reader
         on a disk store or another replica never sees the default graph emptied or half rebuilt.
+        ``completion``: operations of the load record, sent in the same request.
         """
-        # Without rules (a store used without its project) the derived graph is left as it is.
-        if self.rules_dir is None:
-            self.backend.update(union_update(rebuild=True, exclude=[STATE_GRAPH]))
-            self.generation += 1
-            return
-        rules = read_rules(self.rules_dir)
-        stamp = uuid.uuid4().hex
-        now = ox.Literal(dt.datetime.now(dt.UTC).isoformat(), datatype=ox.NamedNode(str(XSD.dateTime)))
-        derived, state = ox.NamedNode(DERIVED_GRAPH), ox.NamedNode(STATE_GRAPH)
-        steps = [
-            f"DROP SILENT GRAPH {derived}",
-            union_update(rebuild=True, exclude=[STATE_GRAPH]),
-            *rules.operations,
-            union_update(graph=DERIVED_GRAPH),
-            # The derivation's record, outside the union; other replicas of a remote engine read
-            # its identifier to learn that the data changed (``current_generation``).
-            f"DROP SILENT GRAPH {state}",
-            (
-                f"INSERT DATA {{ GRAPH {state} {{ {state} <{DCTERMS.identifier}> {ox.Literal(stamp)} ; "
-                f"<{PROV.generatedAtTime}> {now} }} }}"
-            ),
-        ]
+        steps, stamp = self._derivation()
+        self._send(steps + (completion or []), stamp)
+
+    def _send(self, steps: list[str], stamp: str, *, base_iri: str | None = None) -> None:
         # Line breaks around ';' so a rule ending in a comment cannot swallow the separator.
-        self.backend.update(rules.prologue + "\n;\n".join(steps))
+        self.backend.update("\n;\n".join(steps), base_iri=base_iri)
         with self._generation_lock:
             self._stamp = stamp
             self.generation += 1
 
     def _engine_stamp(self) -> str | None:
         """The identifier the last derivation recorded, read from the engine."""
-        rows = self.backend.query(
-            f"SELECT ?id WHERE {{ GRAPH <{STATE_GRAPH}> {{ <{STATE_GRAPH}> <{DCTERMS.identifier}> ?id }} }}"
-        )
-        return next((row["id"].value for row in rows), None)  # type: ignore[union-attr, index, call-overload]
+        return self.load_record().derivation
 
     def current_generation(self) -> int:
         """The generation, first bumped if another service replica has changed a remote engine's data.
@@ -398,12 +532,23 @@ class PolicyStore:
             raise self._query_error(exc) from exc
 
     def update(self, text: str, *, base_iri: str | None = None, using: Dataset | None = None) -> None:
-        """Run a SPARQL update on the named graphs, then rebuild the union and the derived graph.
+        """Run a SPARQL update on the named graphs, and rebuild the union and the derived graph with it.
 
-        ``using``: the protocol's using-graph-uri / using-named-graph-uri.
+        ``using``: the protocol's using-graph-uri / using-named-graph-uri. The user's update, the
+        rebuild and the note in the load record that an update happened go to the engine as one
+        request (one transaction in Oxigraph): a crash leaves either all of it or none. The rules
+        carry no prologue (their prefixed names are expanded by ``read_rules``) and every IRI of the
+        rebuild is absolute, so the user's PREFIX and BASE cannot change what they mean.
         """
-        self.backend.update(text, base_iri=base_iri, using=using)
-        self.derive()
+        if using:
+            text = add_using(text, using.default_graphs, using.named_graphs)
+        steps, stamp = self._derivation()
+        end = last_operation_end(text)
+        rebuild = "\n;\n".join([*steps, *update_steps()])
+        # A request of a prologue alone runs nothing: the rebuild then follows it directly. Else it
+        # follows the last operation, cutting a trailing ';' that would leave '; ;' behind.
+        request = f"{text}\n{rebuild}" if end is None else f"{text[:end]}\n;\n{rebuild}"
+        self._send([request], stamp, base_iri=base_iri)
         self.backend.flush()
 
     def _run(self, query: str, bindings: Mapping[str, Term] | None) -> tuple[object, frozenset[str]]:
@@ -564,19 +709,14 @@ _SELECT_MODIFIER = re.compile(r"\s+(DISTINCT|REDUCED)\b", re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class Rules:
-    """The SPARQL Update rules of a project: their PREFIX declarations merged, and their operations."""
+    """The SPARQL Update rules of a project: their PREFIX declarations merged, and their operations
+    with every prefixed name written as a full IRI (no prologue: Oxigraph accepts none after ';')."""
 
     prefixes: dict[str, str]
     operations: list[str]
 
-    @property
-    def prologue(self) -> str:
-        """The merged PREFIX lines, to open the request the operations are sent in."""
-        return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in self.prefixes.items())
 
-
-# A rule's leading comments and PREFIX declarations. They are moved to the front of the
-# derivation request: Oxigraph does not accept a prologue after ';' in an update sequence.
+# A rule's leading comments and PREFIX declarations.
 _PROLOGUE_ITEM = re.compile(r"\s*(?:#[^\n]*|PREFIX\s+(?P<name>[^\s:]*):\s*<(?P<iri>[^>]*)>|(?P<base>BASE\b))", re.IGNORECASE)
 
 
@@ -607,7 +747,13 @@ def read_rules(rules_dir: Path) -> Rules:
                         path, f"prefix {item['name']}: is <{item['iri']}> here but <{known}> in an earlier rule"
                     )
             position = item.end()
-        rules.operations.append(text[position:].rstrip().removesuffix(";"))
+        operation = expand_prefixed_names(text[position:], rules.prefixes).rstrip().removesuffix(";")
+        try:
+            # Without its prologue: a prefixed name the expansion missed fails here, not in a derivation.
+            ox.Store().update(operation)
+        except (SyntaxError, RuntimeError, ValueError) as exc:
+            raise StoreLoadError(path, f"rule failed once its prefixes were expanded: {exc}") from exc
+        rules.operations.append(operation)
     return rules
 
 

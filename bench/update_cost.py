@@ -4,8 +4,8 @@
     python bench/update_cost.py --scale 100     # 100 renamed copies of the data graphs (187k triples)
 
 An update through ``PolicyStore.update`` (what ``POST /sparql`` runs, before it recycles the query
-workers) writes a named graph, then rebuilds the default graph as the union of the named graphs and
-reruns the rules (``ontology/rules/*.ru``) in one more update request. The peer is pyoxigraph's
+workers) writes a named graph, rebuilds the default graph as the union of the named graphs and
+reruns the rules (``ontology/rules/*.ru``), all in one update request. The peer is pyoxigraph's
 ``Store.update`` of the same ``INSERT DATA`` on a store holding the same quads, with no derivation:
 the floor any endpoint over this engine pays. Both in this process, in memory, one after the other.
 

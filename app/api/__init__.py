@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app import __version__
+from app.api.readiness import ReadinessGate
 from app.catalog import load_catalog
 from app.config import Settings, get_settings
 from app.errors import (
@@ -32,17 +33,22 @@ from app.errors import (
     UpdateForbidden,
     WorkerCrashed,
 )
+from app.readiness import Readiness
 from app.search import SearchIndex
 from app.store import PolicyStore
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings | None = None, *, store: PolicyStore | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, store: PolicyStore | None = None, reload: bool = False
+) -> FastAPI:
     """Build the FastAPI application; the store is opened and loaded when the app starts.
 
-    A caller that already opened and loaded a store (the CLI, to report load errors before
-    the server starts) passes it as ``store``; it then stays the caller's to close.
+    A caller that already opened a store (the CLI, to report errors before the server starts)
+    passes it as ``store``; it then stays the caller's to close. If it is not loaded yet, the app
+    loads it (``reload``: from the files, whatever it holds), in the background when that is work
+    on a persistent store (``app.readiness``): ``/health`` answers degraded meanwhile.
     """
     settings = settings or get_settings()
 
@@ -51,15 +57,19 @@ def create_app(settings: Settings | None = None, *, store: PolicyStore | None = 
         owned = store is None
         active = PolicyStore.from_settings(settings) if store is None else store
         try:
-            if owned:
-                active.load_project(settings)
             app.state.store = active
             app.state.catalog = load_catalog(settings.queries_dir)
-            # Built with the store so the first question is fast; rebuilt when the store reloads.
-            app.state.search = SearchIndex.build(active)
+
+            def build_index() -> None:
+                # Built with the store so the first question is fast; rebuilt when the store reloads.
+                app.state.search = SearchIndex.build(active)
+
+            app.state.readiness = Readiness.start(active, settings, reload=reload, then=build_index)
             yield
         finally:
-            if owned:
+            # A rebuild still running keeps the store: the process ends it, and the next start finishes it.
+            readiness: Readiness | None = getattr(app.state, "readiness", None)
+            if owned and not (readiness is not None and readiness.working):
                 active.close()
 
     app = FastAPI(
@@ -70,6 +80,9 @@ def create_app(settings: Settings | None = None, *, store: PolicyStore | None = 
     )
     app.state.settings = settings
     _install_exception_handlers(app)
+    # Added first, so it sits inside the limits: a 503 while the store builds carries CORS, and
+    # rate limits apply to it too.
+    app.add_middleware(ReadinessGate)
     from app.api.limits import install_limits
 
     install_limits(app, settings)
