@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app import __version__
+from app.api.errors import install as install_error_bodies
+from app.api.errors import refuse_repeated
 from app.catalog import load_catalog
 from app.config import Settings, get_settings
 from app.errors import (
@@ -65,9 +67,11 @@ def create_app(settings: Settings | None = None, *, store: PolicyStore | None = 
         version=__version__,
         summary="An open knowledge graph of Vietnamese public policy.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_repeated)],
     )
     app.state.settings = settings
     _install_exception_handlers(app)
+    install_error_bodies(app)
 
     # Imported here so importing app.api stays cheap for code that only needs the factory's name.
     # The SPARQL endpoint is the hot path: routes are matched in order, so it goes first.

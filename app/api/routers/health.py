@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from app import __version__
 from app.api.deps import StoreDep
+from app.api.errors import STORE_ERRORS
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -22,7 +23,7 @@ class Health(BaseModel):
     version: str
 
 
-@router.get("", response_model=Health, summary="Service health")
+@router.get("", response_model=Health, summary="Service health", responses=STORE_ERRORS)
 def health(store: StoreDep) -> Health:
     """Report that the service is up, with the number of triples and named graphs."""
     return Health(triples=store.triple_count(), graphs=len(store.graph_names()), version=__version__)
