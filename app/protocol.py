@@ -105,23 +105,30 @@ def _formats(kind: FormatKind) -> tuple[ResultFormat, ...]:
 
 
 def accept_ranges(accept: str) -> list[tuple[str, str, float]]:
-    """``type/subtype`` ranges of an Accept header with their q values; malformed entries are skipped."""
+    """``type/subtype`` ranges of an Accept header with their q values; malformed entries are skipped.
+
+    An entry is malformed when its media range is not ``type/subtype`` or its q is not a number
+    from 0 to 1 (``q=abc`` does not mean "not acceptable": it means nothing).
+    """
     ranges = []
     for item in accept.split(","):
         media, *params = item.split(";")
         match = _MEDIA_RANGE.match(media)
         if match is None:
             continue
-        q = 1.0
+        q: float | None = 1.0
         for param in params:
             key, _, value = param.partition("=")
             if key.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        ranges.append((match.group(1).lower(), match.group(2).lower(), q))
+                q = _qvalue(value)
+        if q is not None:
+            ranges.append((match.group(1).lower(), match.group(2).lower(), q))
     return ranges
+
+
+def _qvalue(text: str) -> float | None:
+    """The weight of ``q=text`` (RFC 9110 12.4.2: 0 to 1, three decimals at most), None when malformed."""
+    return float(text) if re.fullmatch(r"\s*(0(\.\d{0,3})?|1(\.0{0,3})?)\s*", text) else None
 
 
 def preferences(accept: str | None) -> list[tuple[str, str, float]] | None:
