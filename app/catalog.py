@@ -194,7 +194,9 @@ def bind_params(query: NamedQuery, params: Mapping[str, str]) -> dict[str, Term]
         if not value:
             if p.required:
                 what = f" ({p.description})" if p.description else ""
-                raise ParameterError(f"missing required parameter {p.name!r}{what} for query {query.name!r}", name=p.name)
+                raise ParameterError(
+                    f"missing required parameter {p.name!r}{what} for query {query.name!r}", name=p.name
+                )
             continue  # an optional parameter left empty stays unbound
         bindings[p.name] = _term(p, value)
     return bindings
@@ -211,7 +213,9 @@ def _term(param: QueryParam, value: str) -> Term:
     if param.kind == "iri":
         iri = expand(value)
         if _SCHEME.match(iri) is None:
-            raise ParameterError(f"parameter {param.name!r} must be an absolute IRI, got {shown(value)}", name=param.name)
+            raise ParameterError(
+                f"parameter {param.name!r} must be an absolute IRI, got {shown(value)}", name=param.name
+            )
         try:
             return ox.NamedNode(iri)
         except ValueError as exc:

@@ -28,9 +28,9 @@ __all__ = [
     "ResultFormat",
     "SparqlRequest",
     "accepts_html",
-    "preferences",
     "negotiate",
     "parse_request",
+    "preferences",
 ]
 
 Operation = Literal["query", "update", "description"]

@@ -57,7 +57,10 @@ INVALID: dict[int | str, dict[str, typing.Any]] = {
 }
 #: The 406 of a negotiated route (Accept or ``format`` asks for nothing on offer).
 NOT_ACCEPTABLE: dict[int | str, dict[str, typing.Any]] = {
-    406: {"model": ErrorBody, "description": "Neither Accept nor `format` names a format on offer; `detail` lists them"},
+    406: {
+        "model": ErrorBody,
+        "description": "Neither Accept nor `format` names a format on offer; `detail` lists them",
+    },
 }
 #: What a route that reads the store can answer when the store is remote and fails.
 STORE_ERRORS: dict[int | str, dict[str, typing.Any]] = {

@@ -83,7 +83,8 @@ def format_names(offers: Sequence[Representation]) -> list[str]:
 
 def format_query(offers: Sequence[Representation], description: str) -> Any:
     """The ``format`` query parameter of a route offering ``offers``, its values listed in OpenAPI."""
-    return Annotated[str, Query(alias="format", description=description, json_schema_extra={"enum": format_names(offers)})]
+    values = {"enum": format_names(offers)}
+    return Annotated[str, Query(alias="format", description=description, json_schema_extra=values)]
 
 
 def negotiate(offers: Sequence[Representation], accept: str | None, fmt: str | None = None) -> Representation:
@@ -95,7 +96,8 @@ def negotiate(offers: Sequence[Representation], accept: str | None, fmt: str | N
         for rep in offers:
             if fmt in (rep.key, *rep.names, rep.media_type, *rep.media_aliases):
                 return rep
-        raise HTTPException(406, detail=f"unsupported format {shown(fmt)}; available: {supported(offers)}", headers=VARY)
+        detail = f"unsupported format {shown(fmt)}; available: {supported(offers)}"
+        raise HTTPException(406, detail=detail, headers=VARY)
     ranges = preferences(accept)
     if ranges is None:
         return offers[0]

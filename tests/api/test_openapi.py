@@ -145,7 +145,8 @@ def test_sparql_format_values_must_name_one_format(client: TestClient) -> None:
     differ = client.get("/sparql", params=[("query", SELECT), ("format", "json"), ("output", "xml")])
     assert differ.status_code == 400 and "'json'" in differ.json()["detail"] and "'xml'" in differ.json()["detail"]
     # SPARQLWrapper names TSV twice, by short name and by media type: one format.
-    synonyms = client.get("/sparql", params=[("query", SELECT), ("format", "tsv"), ("format", "text/tab-separated-values")])
+    tsv = [("format", "tsv"), ("format", "text/tab-separated-values")]
+    synonyms = client.get("/sparql", params=[("query", SELECT), *tsv])
     assert synonyms.status_code == 200 and media_type(synonyms) == "text/tab-separated-values"
 
 

@@ -78,7 +78,8 @@ FormatQuery = format_query(OFFERS, "Overrides Accept: html, ttl, jsonld, rdf (RD
 )
 def get_resource(
     path: Annotated[
-        str, Path(description="The IRI after https://w3id.org/policykg/id/", examples=["doc/bo-chinh-tri/2019/52-nq-tw"])
+        str,
+        Path(description="The IRI after https://w3id.org/policykg/id/", examples=["doc/bo-chinh-tri/2019/52-nq-tw"]),
     ],
     request: Request,
     store: StoreDep,
