@@ -21,7 +21,7 @@ from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
 
-from app.errors import CatalogError, ParameterError, UnknownQuery
+from app.errors import CatalogError, ParameterError, UnknownQuery, shown
 from app.namespaces import expand
 from app.store import PolicyStore, QueryResult, Term
 from app.text import nfc
@@ -184,7 +184,9 @@ def bind_params(query: NamedQuery, params: Mapping[str, str]) -> dict[str, Term]
     unknown = sorted(set(params) - set(declared))
     if unknown:
         takes = ", ".join(declared) if declared else "no parameters"
-        raise ParameterError(f"unknown parameter {unknown[0]!r} for query {query.name!r}; it takes: {takes}")
+        raise ParameterError(
+            f"unknown parameter {shown(unknown[0])} for query {query.name!r}; it takes: {takes}", name=unknown[0]
+        )
     bindings: dict[str, Term] = {}
     for p in query.params:
         raw = params.get(p.name)
@@ -192,7 +194,9 @@ def bind_params(query: NamedQuery, params: Mapping[str, str]) -> dict[str, Term]
         if not value:
             if p.required:
                 what = f" ({p.description})" if p.description else ""
-                raise ParameterError(f"missing required parameter {p.name!r}{what} for query {query.name!r}")
+                raise ParameterError(
+                    f"missing required parameter {p.name!r}{what} for query {query.name!r}", name=p.name
+                )
             continue  # an optional parameter left empty stays unbound
         bindings[p.name] = _term(p, value)
     return bindings
@@ -203,15 +207,21 @@ def _term(param: QueryParam, value: str) -> Term:
         try:
             return ox.Literal(str(int(value)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
         except ValueError:
-            raise ParameterError(f"parameter {param.name!r} must be an integer, got {value!r}") from None
+            raise ParameterError(
+                f"parameter {param.name!r} must be an integer, got {shown(value)}", name=param.name
+            ) from None
     if param.kind == "iri":
         iri = expand(value)
         if _SCHEME.match(iri) is None:
-            raise ParameterError(f"parameter {param.name!r} must be an absolute IRI, got {value!r}")
+            raise ParameterError(
+                f"parameter {param.name!r} must be an absolute IRI, got {shown(value)}", name=param.name
+            )
         try:
             return ox.NamedNode(iri)
         except ValueError as exc:
-            raise ParameterError(f"parameter {param.name!r} is not a valid IRI ({exc}): {value!r}") from None
+            raise ParameterError(
+                f"parameter {param.name!r} is not a valid IRI ({exc}): {shown(value)}", name=param.name
+            ) from None
     return ox.Literal(value)
 
 

@@ -6,6 +6,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+#: How much of a client's input an error message repeats: enough to recognise it, never the whole
+#: of a 14 KB parameter (messages travel back in every 4xx body and into logs).
+SHOWN_CHARS = 200
+
+
+def clip(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, with ``…`` when it was longer."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def shown(value: object) -> str:
+    """A client's value quoted for a message (as ``repr`` quotes it), cut by ``clip``."""
+    return repr(clip(str(value)))
+
+
 class PolicyKGError(Exception):
     """Base class of every error the project reports to a user as one clear line."""
 
@@ -104,8 +119,8 @@ class UnknownQuery(CatalogError):
     def __init__(self, name: str, available: list[str]) -> None:
         self.name = name
         self.available = available
-        shown = ", ".join(available) if available else "none"
-        super().__init__(f"unknown query {name!r}; available: {shown}")
+        listed = ", ".join(available) if available else "none"
+        super().__init__(f"unknown query {shown(name)}; available: {listed}")
 
 
 # Lives here rather than in app.lineage because the document errors below must carry it and
@@ -143,7 +158,7 @@ class AmbiguousDocument(DocumentError):
         self.candidates = candidates
         listed = "; ".join(c.describe() for c in candidates)
         super().__init__(
-            f"{query!r} names {len(candidates)} documents, give an issuer or an IRI: {listed}"
+            f"{shown(query)} names {len(candidates)} documents, give an issuer or an IRI: {listed}"
         )
 
 
@@ -156,7 +171,7 @@ class UnknownDocument(DocumentError):
         hint = (
             "; did you mean: " + "; ".join(s.describe() for s in suggestions) if suggestions else ""
         )
-        super().__init__(f"no document matches {query!r}{hint}")
+        super().__init__(f"no document matches {shown(query)}{hint}")
 
 
 class UnknownResource(PolicyKGError):
@@ -166,7 +181,7 @@ class UnknownResource(PolicyKGError):
         self.iri = iri
         self.suggestions = suggestions
         hint = "; did you mean: " + ", ".join(f"<{s}>" for s in suggestions) if suggestions else ""
-        super().__init__(f"no resource <{iri}> in the graph{hint}")
+        super().__init__(f"no resource <{clip(iri)}> in the graph{hint}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +207,7 @@ class AmbiguousAgency(AgencyError):
         self.query = query
         self.candidates = candidates
         listed = "; ".join(c.describe() for c in candidates)
-        super().__init__(f"{query!r} names {len(candidates)} agencies, add the province or give an IRI: {listed}")
+        super().__init__(f"{shown(query)} names {len(candidates)} agencies, add the province or give an IRI: {listed}")
 
 
 class UnknownAgency(AgencyError):
@@ -202,4 +217,4 @@ class UnknownAgency(AgencyError):
         self.query = query
         self.suggestions = suggestions
         hint = "; did you mean: " + "; ".join(s.describe() for s in suggestions) + "?" if suggestions else ""
-        super().__init__(f"no agency matches {query!r}{hint}")
+        super().__init__(f"no agency matches {shown(query)}{hint}")

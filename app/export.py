@@ -39,7 +39,7 @@ import rdflib
 from rdflib import RDF, RDFS
 from rdflib.term import URIRef
 
-from app.errors import ParameterError, PolicyKGError
+from app.errors import ParameterError, PolicyKGError, shown
 from app.lineage import ancestors, descendants, resolve_document
 from app.namespaces import (
     DCTERMS,
@@ -226,7 +226,7 @@ class UnknownEntity(PolicyKGError):
         self.query = query
         self.suggestions = suggestions
         hint = "; did you mean: " + "; ".join(s.describe() for s in suggestions) if suggestions else ""
-        super().__init__(f"no {kind} matches {query!r}{hint}")
+        super().__init__(f"no {kind} matches {shown(query)}{hint}")
 
 
 class AmbiguousEntity(PolicyKGError):
@@ -237,7 +237,7 @@ class AmbiguousEntity(PolicyKGError):
         self.query = query
         self.candidates = candidates
         listed = "; ".join(c.describe() for c in candidates)
-        super().__init__(f"{query!r} names {len(candidates)} {kind} entries, give one IRI: {listed}")
+        super().__init__(f"{shown(query)} names {len(candidates)} {kind} entries, give one IRI: {listed}")
 
 
 class SelectionTooLarge(PolicyKGError):
@@ -291,7 +291,7 @@ class Selection:
         if len(given) > 1:
             raise ParameterError(f"give one selector at a time, not {' and '.join(given)}")
         if chosen.direction not in ("up", "down", "both"):
-            raise ParameterError(f"direction must be up, down or both, not {chosen.direction!r}")
+            raise ParameterError(f"direction must be up, down or both, not {shown(chosen.direction)}")
         if not 0 <= chosen.depth <= MAX_DEPTH:
             raise ParameterError(f"depth must be between 0 and {MAX_DEPTH}, not {chosen.depth}")
         return chosen

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from app.errors import AmbiguousDocument, DocumentRef, UnknownDocument
 from app.namespaces import POL, POLID, expand
-from app.search import clean_query
+from app.search import clean_query, optional_query
 from app.store import PolicyStore, term_text
 from app.text import fold, slug
 
@@ -335,7 +335,7 @@ def resolve_document(store: PolicyStore, notation_or_iri: str, issuer: str | Non
     """
     # Blank, over-long or control-character input is refused (ParameterError) before any lookup.
     query = clean_query(notation_or_iri, name="document")
-    issuer = clean_query(issuer, name="issuer") if issuer else None
+    issuer = optional_query(issuer, name="issuer")
     iri = _looks_like_iri(query)
     numbers = _numbers(store)
     if iri is not None:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 
 from app.backends import Dataset
-from app.errors import NotAcceptable, ProtocolError, UnsupportedMediaType
+from app.errors import NotAcceptable, ProtocolError, UnsupportedMediaType, clip, shown
 from app.text import nfc
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "accepts_html",
     "negotiate",
     "parse_request",
+    "preferences",
 ]
 
 Operation = Literal["query", "update", "description"]
@@ -104,23 +105,42 @@ def _formats(kind: FormatKind) -> tuple[ResultFormat, ...]:
 
 
 def accept_ranges(accept: str) -> list[tuple[str, str, float]]:
-    """``type/subtype`` ranges of an Accept header with their q values; malformed entries are skipped."""
+    """``type/subtype`` ranges of an Accept header with their q values; malformed entries are skipped.
+
+    An entry is malformed when its media range is not ``type/subtype`` or its q is not a number
+    from 0 to 1 (``q=abc`` does not mean "not acceptable": it means nothing).
+    """
     ranges = []
     for item in accept.split(","):
         media, *params = item.split(";")
         match = _MEDIA_RANGE.match(media)
         if match is None:
             continue
-        q = 1.0
+        q: float | None = 1.0
         for param in params:
             key, _, value = param.partition("=")
             if key.strip().lower() == "q":
-                try:
-                    q = min(max(float(value), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
-        ranges.append((match.group(1).lower(), match.group(2).lower(), q))
+                q = _qvalue(value)
+        if q is not None:
+            ranges.append((match.group(1).lower(), match.group(2).lower(), q))
     return ranges
+
+
+def _qvalue(text: str) -> float | None:
+    """The weight of ``q=text`` (RFC 9110 12.4.2: 0 to 1, three decimals at most), None when malformed."""
+    return float(text) if re.fullmatch(r"\s*(0(\.\d{0,3})?|1(\.0{0,3})?)\s*", text) else None
+
+
+def preferences(accept: str | None) -> list[tuple[str, str, float]] | None:
+    """The well-formed ranges of an Accept header, or None when the header states no preference.
+
+    A header that is empty or holds no well-formed media range (``Accept:``, ``Accept: null``)
+    is treated as absent: RFC 9110 (12.5.1) lets a server disregard an Accept it cannot read,
+    and answering the default is more useful than a 406 for a header that asks for nothing.
+    Malformed entries next to well-formed ones are skipped.
+    """
+    ranges = accept_ranges(accept) if accept else []
+    return ranges or None
 
 
 def accept_match(ranges: list[tuple[str, str, float]], media_type: str) -> tuple[int, float]:
@@ -157,14 +177,20 @@ def negotiate(kind: FormatKind, accept: str | None, formats: Sequence[str] = ())
     what = "query results (SELECT/ASK)" if kind == "solutions" else "RDF graphs (CONSTRUCT/DESCRIBE)"
     names = ", ".join(f.name for f in available)
     if formats:
-        for value in formats:
-            for fmt in available:
-                if fmt.matches(value):
-                    return fmt
-        raise NotAcceptable(f"format {formats[0]!r} is not available for {what}; use one of: {names}")
-    if not accept or not accept.strip():
+        # Clients name the format under several parameters and spellings (SPARQLWrapper sends
+        # format=tsv&format=text/tab-separated-values); every value must name the same one.
+        named = {value: next((f for f in available if f.matches(value)), None) for value in formats}
+        chosen = set(named.values())
+        if len(chosen) > 1:
+            listed = ", ".join(shown(v) for v in named)
+            raise ProtocolError(f"the format parameters name different formats ({listed}); give one")
+        fmt = chosen.pop()
+        if fmt is None:
+            raise NotAcceptable(f"format {shown(formats[0])} is not available for {what}; use one of: {names}")
+        return fmt
+    ranges = preferences(accept)
+    if ranges is None:
         return available[0]
-    ranges = accept_ranges(accept)
     # max() keeps the first of equal q values, so ties go to the server's order of preference.
     scored = max(available, key=lambda f: max(accept_quality(ranges, m) for m in f.accepted))
     if max(accept_quality(ranges, m) for m in scored.accepted) > 0:
@@ -175,14 +201,16 @@ def negotiate(kind: FormatKind, accept: str | None, formats: Sequence[str] = ())
     if any(accept_quality(ranges, m) > 0 for f in other for m in f.accepted):
         return available[0]
     media = ", ".join(f.media_type for f in available)
-    raise NotAcceptable(f"none of the accepted media types ({accept.strip()}) can carry {what}; offered: {media}")
+    raise NotAcceptable(
+        f"none of the accepted media types ({clip((accept or '').strip())}) can carry {what}; offered: {media}"
+    )
 
 
 def accepts_html(accept: str | None) -> bool:
     """True when ``Accept`` prefers an HTML page over every RDF format (a browser, not a client)."""
-    if not accept:
+    ranges = preferences(accept)
+    if ranges is None:
         return False
-    ranges = accept_ranges(accept)
     html = max(accept_quality(ranges, "text/html"), accept_quality(ranges, "application/xhtml+xml"))
     # Only an explicit html range counts: a bare */* is a program that takes anything.
     explicit = any(r[:2] in (("text", "html"), ("application", "xhtml+xml")) for r in ranges)
@@ -236,7 +264,7 @@ def _iris(pairs: list[tuple[str, str]], name: str) -> tuple[str, ...]:
                 raise ValueError("no scheme")
             ox.NamedNode(iri)
         except ValueError:
-            raise ProtocolError(f"{name} {value!r} is not an absolute IRI") from None
+            raise ProtocolError(f"{name} {shown(value)} is not an absolute IRI") from None
         iris.append(iri)
     return tuple(iris)
 

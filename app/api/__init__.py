@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app import __version__
+from app.api.errors import install as install_error_bodies
+from app.api.errors import refuse_repeated
 from app.api.readiness import ReadinessGate
 from app.catalog import load_catalog
 from app.config import Settings, get_settings
@@ -77,9 +79,11 @@ def create_app(
         version=__version__,
         summary="An open knowledge graph of Vietnamese public policy.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_repeated)],
     )
     app.state.settings = settings
     _install_exception_handlers(app)
+    install_error_bodies(app)
     # Added first, so it sits inside the limits: a 503 while the store builds carries CORS, and
     # rate limits apply to it too.
     app.add_middleware(ReadinessGate)

@@ -2,6 +2,7 @@
 
 A client chooses with ``Accept`` (q-values honoured, the most specific matching range wins) or
 with ``?format=`` (which overrides Accept, for links and for clients that cannot set headers).
+An empty ``format`` is the same as none, and so is an Accept without a well-formed media range.
 A request the server cannot satisfy is a 406 that lists what it can give. Every negotiated
 response carries ``Vary: Accept`` so caches keep one copy per representation.
 """
@@ -10,24 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import HTTPException, Response
-from pydantic import BaseModel
+from fastapi import HTTPException, Query, Response
 
+from app.errors import shown
 from app.namespaces import PREFIXES
-from app.protocol import accept_match, accept_ranges
+from app.protocol import accept_match, preferences
 
 if TYPE_CHECKING:
     import rdflib
 
 VARY = {"Vary": "Accept"}
-
-
-class ErrorBody(BaseModel):
-    """A 4xx answer: what was wrong with the request (a 406 lists the formats on offer)."""
-
-    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,24 +75,38 @@ def supported(offers: Sequence[Representation]) -> str:
     return ", ".join(f"{r.key} ({r.media_type})" for r in offers)
 
 
+def format_names(offers: Sequence[Representation]) -> list[str]:
+    """Every value ``?format=`` takes for ``offers``: short names, then media types; ``""`` means none."""
+    names = [name for rep in offers for name in (rep.key, *rep.names)]
+    return ["", *names, *(media for rep in offers for media in (rep.media_type, *rep.media_aliases))]
+
+
+def format_query(offers: Sequence[Representation], description: str) -> Any:
+    """The ``format`` query parameter of a route offering ``offers``, its values listed in OpenAPI."""
+    values = {"enum": format_names(offers)}
+    return Annotated[str, Query(alias="format", description=description, json_schema_extra=values)]
+
+
 def negotiate(offers: Sequence[Representation], accept: str | None, fmt: str | None = None) -> Representation:
     """Pick a representation: ``fmt`` by name if given, else the best Accept match (first offer on ties).
 
     Raises a 406 HTTPException naming what is on offer when nothing fits.
     """
-    if fmt is not None:
-        wanted = fmt.strip().lower()
+    if fmt:
         for rep in offers:
-            if wanted in (rep.key, *rep.names) or wanted in (rep.media_type, *rep.media_aliases):
+            if fmt in (rep.key, *rep.names, rep.media_type, *rep.media_aliases):
                 return rep
-        raise HTTPException(406, detail=f"unsupported format {fmt!r}; available: {supported(offers)}", headers=VARY)
-    if not accept or not accept.strip():
+        detail = f"unsupported format {shown(fmt)}; available: {supported(offers)}"
+        raise HTTPException(406, detail=detail, headers=VARY)
+    ranges = preferences(accept)
+    if ranges is None:
         return offers[0]
-    ranges = accept_ranges(accept)
     scored = [(_quality(rep, ranges), -i, rep) for i, rep in enumerate(offers)]
     q, _, rep = max(scored, key=lambda item: (item[0], item[1]))
     if q <= 0:
-        raise HTTPException(406, detail=f"cannot serve any of {accept!r}; available: {supported(offers)}", headers=VARY)
+        raise HTTPException(
+            406, detail=f"cannot serve any of {shown(accept)}; available: {supported(offers)}", headers=VARY
+        )
     return rep
 
 

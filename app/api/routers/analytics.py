@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.analytics import analyse
 from app.api.deps import StoreDep
+from app.api.errors import STORE_ERRORS
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -71,7 +72,7 @@ class AnalyticsModel(_FromAttributes):
     components: list[ComponentModel]
 
 
-@router.get("", response_model=AnalyticsModel, summary="Graph analytics")
+@router.get("", response_model=AnalyticsModel, summary="Graph analytics", responses=STORE_ERRORS)
 def analytics(store: StoreDep) -> AnalyticsModel:
     """Agencies by duties, documents by fan-out, chains that stop before a national document, components."""
     return AnalyticsModel.model_validate(analyse(store))

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import StoreDep
-from app.api.representations import N_QUADS, TRIG, TURTLE, VARY, ErrorBody, negotiate
+from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS, ErrorBody
+from app.api.representations import N_QUADS, TRIG, TURTLE, VARY, format_query, negotiate
 from app.dataset import DUMPS, DumpFormat, dump_chunks
+from app.errors import shown
 from app.store import PolicyStore
 
 OFFERS = (TRIG, N_QUADS, TURTLE)
 _CONTENT: dict[str, dict[str, object]] = {rep.media_type: {} for rep in OFFERS}
+FormatQuery = format_query(OFFERS, "Overrides Accept: trig, nq or ttl.")
+FILENAMES = [spec.filename for spec in DUMPS.values()]
 
 dump_router = APIRouter(prefix="/dump", tags=["dumps"])
 download_router = APIRouter(prefix="/download", tags=["dumps"])
@@ -34,15 +38,13 @@ def _stream(store: PolicyStore, fmt: DumpFormat, vary: bool) -> StreamingRespons
     "",
     summary="Dump the whole dataset",
     response_class=StreamingResponse,
-    responses={200: {"content": _CONTENT}, 406: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+    responses={200: {"description": "The dump", "content": _CONTENT}, **NOT_ACCEPTABLE, **INVALID, **STORE_ERRORS},
 )
-def dump(
-    store: StoreDep,
-    fmt: Annotated[str | None, Query(alias="format", description="Overrides Accept: trig, nq or ttl.")] = None,
-    accept: Annotated[str | None, Header(description="application/trig, application/n-quads or text/turtle")] = None,
-) -> StreamingResponse:
-    """The dataset as TriG (default) or N-Quads with its named graphs, or Turtle of the union graph."""
-    rep = negotiate(OFFERS, accept, fmt)
+def dump(request: Request, store: StoreDep, fmt: FormatQuery = "") -> StreamingResponse:
+    """The dataset as TriG (default) or N-Quads with its named graphs, or Turtle of the union graph.
+
+    TriG unless Accept (application/trig, application/n-quads, text/turtle) or ``format`` asks otherwise."""
+    rep = negotiate(OFFERS, request.headers.get("accept"), fmt)
     return _stream(store, DumpFormat(rep.key), vary=True)
 
 
@@ -50,15 +52,21 @@ def dump(
     "/{filename}",
     summary="Download a dump file",
     response_class=StreamingResponse,
-    responses={200: {"content": _CONTENT}, 404: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+    responses={
+        200: {"description": "The dump file", "content": _CONTENT},
+        404: {"model": ErrorBody, "description": "No dump has this name"},
+        **INVALID,
+        **STORE_ERRORS,
+    },
 )
-def download(filename: str, store: StoreDep) -> StreamingResponse:
+def download(
+    filename: Annotated[str, Path(json_schema_extra={"enum": FILENAMES})], store: StoreDep
+) -> StreamingResponse:
     """``policykg.trig``, ``policykg.nq`` (named graphs kept) or ``policykg.ttl`` (union default graph)."""
     for fmt, spec in DUMPS.items():
         if spec.filename == filename:
             return _stream(store, fmt, vary=False)
-    available = ", ".join(spec.filename for spec in DUMPS.values())
-    raise HTTPException(404, detail=f"no dump named {filename!r}; available: {available}")
+    raise HTTPException(404, detail=f"no dump named {shown(filename)}; available: {', '.join(FILENAMES)}")
 
 
 router.include_router(dump_router)

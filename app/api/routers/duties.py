@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api.deps import SearchDep
+from app.api.errors import INVALID, STORE_ERRORS
 from app.api.routers.responsible import (
     ROLES_DOC,
     AgencyOut,
     AttributeModel,
     DocumentOut,
+    text_query,
 )
 from app.responsibility import duties, resolve_agency
-from app.search import MAX_QUERY_CHARS
 
 router = APIRouter(prefix="/api/duties", tags=["responsibility"])
 
@@ -85,18 +86,20 @@ class UnknownAgencyResponse(BaseModel):
     response_model=DutiesResponse,
     summary="Duties of an agency",
     description=f"Tasks of the agency by document and task group. Roles: {ROLES_DOC}",
-    responses={409: {"model": AmbiguousAgencyResponse}, 404: {"model": UnknownAgencyResponse}},
+    responses={
+        409: {"model": AmbiguousAgencyResponse, "description": "The name fits several agencies"},
+        404: {"model": UnknownAgencyResponse, "description": "No agency has this name"},
+        **INVALID,
+        **STORE_ERRORS,
+    },
 )
 def get_duties(
     index: SearchDep,
     agency: Annotated[
         str,
-        Query(
-            description=(
-                "An agency IRI, name or abbreviation, any accents: `Sở KH&CN Quảng Trị`, `so khcn quang tri`; "
-                f"at most {MAX_QUERY_CHARS} characters"
-            ),
-            examples=["Sở KH&CN Quảng Trị"],
+        text_query(
+            "An agency IRI, name or abbreviation, any accents: `Sở KH&CN Quảng Trị`, `so khcn quang tri`",
+            "Sở KH&CN Quảng Trị",
         ),
     ],
 ) -> DutiesResponse:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from app.api.deps import StoreDep
+from app.api.errors import INVALID, STORE_ERRORS
+from app.errors import ParameterError, clip, shown
 from app.export import (
     FORMATS,
     MAX_DEPTH,
@@ -20,6 +22,7 @@ from app.export import (
     UnknownEntity,
     export,
 )
+from app.protocol import preferences
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 
@@ -63,6 +66,59 @@ class NotAcceptableResponse(BaseModel):
     formats: dict[str, str]
 
 
+class GraphNode(BaseModel):
+    """A node: its IRI as ``id``, then kind, type, label … (the fields that apply to it)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+
+
+class GraphEdge(BaseModel):
+    """An edge from ``source`` to ``target`` (IRIs), with its relation and property."""
+
+    model_config = ConfigDict(extra="allow")
+    source: str
+    target: str
+
+
+class NodeLinkGraph(BaseModel):
+    """``format=nodelink`` (the default): NetworkX node-link JSON, edges under ``edges``."""
+
+    directed: bool
+    multigraph: bool
+    graph: dict[str, Any]
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+
+
+class CytoscapeNode(BaseModel):
+    """A Cytoscape.js node element."""
+
+    data: GraphNode
+
+
+class CytoscapeEdge(BaseModel):
+    """A Cytoscape.js edge element."""
+
+    data: GraphEdge
+
+
+class CytoscapeElements(BaseModel):
+    """The elements of a Cytoscape.js graph."""
+
+    nodes: list[CytoscapeNode]
+    edges: list[CytoscapeEdge]
+
+
+class CytoscapeGraph(BaseModel):
+    """``format=cytoscape``: Cytoscape.js JSON (``cy.json()``)."""
+
+    data: list[Any]
+    directed: bool
+    multigraph: bool
+    elements: CytoscapeElements
+
+
 def _media(fmt: ExportFormat) -> str:
     return FORMATS[fmt].media_type.split(";")[0].strip()
 
@@ -72,21 +128,15 @@ def _supported() -> dict[str, str]:
 
 
 def negotiate(accept: str | None) -> ExportFormat | None:
-    """The format an Accept header asks for (highest q first, then header order), or None."""
-    ranges: list[tuple[float, int, str]] = []
-    for position, part in enumerate((accept or "*/*").split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media and quality > 0:
-            ranges.append((-quality, position, media.lower()))
-    for _, _, media in sorted(ranges):
+    """The format an Accept header asks for (highest q first, then header order), or None.
+
+    An Accept without a well-formed media range states no preference: the default format.
+    """
+    ranges = preferences(accept)
+    if ranges is None:
+        return DEFAULT_FORMAT
+    ordered = sorted((-q, position, f"{kind}/{sub}") for position, (kind, sub, q) in enumerate(ranges) if q > 0)
+    for _, _, media in ordered:
         if media == "*/*":
             return DEFAULT_FORMAT
         kind, _, sub = media.partition("/")
@@ -101,7 +151,22 @@ def _candidates(refs: list[EntityRef]) -> list[dict[str, str | None]]:
     return [{"iri": r.iri, "label": r.label} for r in refs]
 
 
-_CONTENT = {_media(fmt): {"schema": {"type": "string", "format": "binary"}} for fmt in ExportFormat}
+_TEXT = {"schema": {"type": "string"}}
+_JSON_LD = {
+    "schema": {
+        "type": "object",
+        "required": ["@context", "@graph"],
+        "properties": {"@context": {"type": "object"}, "@graph": {"type": "array", "items": {"type": "object"}}},
+    }
+}
+# application/json is both nodelink and cytoscape: its schema comes from the 200 "model" (one of the two).
+_CONTENT = {
+    _media(fmt): _JSON_LD if fmt is ExportFormat.jsonld else _TEXT
+    for fmt in ExportFormat
+    if _media(fmt) != "application/json"
+}
+_CONTENT["application/zip"] = {"schema": {"type": "string", "format": "binary"}}
+FORMAT_NAMES = ["", *(fmt.value for fmt in ExportFormat)]
 
 
 @router.get(
@@ -109,20 +174,29 @@ _CONTENT = {_media(fmt): {"schema": {"type": "string", "format": "binary"}} for 
     response_class=Response,
     summary="Export the graph or a selection",
     responses={
-        200: {"description": "The export as a file (Content-Disposition names it).", "content": _CONTENT},
-        404: {"model": UnknownEntityResponse},
-        406: {"model": NotAcceptableResponse},
-        409: {"model": AmbiguousEntityResponse},
-        413: {"model": TooLargeResponse},
+        200: {
+            "description": "The export as a file (Content-Disposition names it).",
+            "model": NodeLinkGraph | CytoscapeGraph,
+            "content": _CONTENT,
+        },
+        404: {"model": UnknownEntityResponse, "description": "No agency, area, indicator or document matches"},
+        406: {"model": NotAcceptableResponse, "description": "Neither Accept nor `format` names an export format"},
+        409: {"model": AmbiguousEntityResponse, "description": "The name matches several entities"},
+        413: {"model": TooLargeResponse, "description": "The selection is larger than `max_elements`"},
+        **INVALID,
+        **STORE_ERRORS,
     },
 )
 def export_graph(
     request: Request,
     store: StoreDep,
     format: Annotated[
-        ExportFormat | None,
-        Query(description="File format; without it the Accept header decides (*/* gives nodelink JSON)."),
-    ] = None,
+        str,
+        Query(
+            description="File format; without it the Accept header decides (*/* gives nodelink JSON).",
+            json_schema_extra={"enum": FORMAT_NAMES},
+        ),
+    ] = "",
     root: Annotated[str | None, Query(description="Lineage of this document: a notation (190-KH/TU) or an IRI")] = None,
     issuer: Annotated[str | None, Query(description="Issuer of root, when its number repeats")] = None,
     direction: Annotated[Literal["up", "down", "both"], Query(description="Lineage direction from root")] = "both",
@@ -140,20 +214,19 @@ def export_graph(
     ``csv`` is a zip of ``nodes.csv`` and ``edges.csv`` (UTF-8). ``trig`` keeps each triple in
     the named graph of the source that states it.
     """
-    chosen = format or negotiate(request.headers.get("accept"))
+    accept = request.headers.get("accept")
+    chosen = (ExportFormat(format) if format in FORMAT_NAMES else None) if format else negotiate(accept)
     if chosen is None:
         supported = _supported()
         listed = ", ".join(f"{name} ({media})" for name, media in supported.items())
+        asked = f"format={shown(format)}" if format else f"Accept: {clip(accept or '')}"
         return JSONResponse(
             status_code=406,
-            content={
-                "detail": f"no export format matches Accept: {request.headers.get('accept')}; "
-                f"give format= or accept one of: {listed}",
-                "formats": supported,
-            },
+            content={"detail": f"no export format matches {asked}; give format= or accept one of: {listed}",
+                     "formats": supported},
         )
     if province and area and province != area:
-        return JSONResponse(status_code=422, content={"detail": "give province or area, not both"})
+        raise ParameterError("give province or area, not both", name="area")
     selection = Selection(
         root=root, issuer=issuer, direction=direction, depth=depth,
         province=province or area, agency=agency, indicator=indicator,

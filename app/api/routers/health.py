@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from app import __version__
 from app.api.deps import StoreDep
+from app.api.errors import STORE_ERRORS
 from app.api.readiness import RETRY_AFTER_SECONDS
 from app.readiness import Phase, Readiness
 
@@ -36,7 +37,7 @@ _DEGRADED = {
 
 
 @router.get("", response_model=Health, response_model_exclude_none=True, summary="Service health",
-            responses=_DEGRADED)
+            responses={**STORE_ERRORS, **_DEGRADED})
 def health(request: Request, store: StoreDep) -> Health | JSONResponse:
     """Report that the service is up: ``ok``; ``stale`` (serving a store whose files changed since it
     was loaded, kept because updates changed it); ``degraded`` (503) while the store is rebuilt."""

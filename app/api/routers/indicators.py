@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from app.api.deps import SearchDep, StoreDep
-from app.api.routers.responsible import AttributeModel, DocumentOut
+from app.api.errors import INVALID, STORE_ERRORS
+from app.api.routers.responsible import AttributeModel, DocumentOut, text_query
 from app.indicators import find_indicators
-from app.search import MAX_QUERY_CHARS
 
 router = APIRouter(prefix="/api/indicators", tags=["indicators"])
 
@@ -50,22 +50,24 @@ class IndicatorsResponse(AttributeModel):
     indicators: list[IndicatorOut]
 
 
-@router.get("", response_model=IndicatorsResponse, summary="Indicators and their targets")
+@router.get(
+    "",
+    response_model=IndicatorsResponse,
+    summary="Indicators and their targets",
+    responses={**INVALID, **STORE_ERRORS},
+)
 def indicators(
     store: StoreDep,
     index: SearchDep,
     q: Annotated[
         str,
-        Query(
-            description=(
-                "Words of the indicator, any accents or abbreviation (kinh tế số, GRDP, DVC trực tuyến, 5G); "
-                f"at most {MAX_QUERY_CHARS} characters"
-            ),
-            examples=["kinh te so GRDP"],
+        text_query(
+            "Words of the indicator, any accents or abbreviation (kinh tế số, GRDP, DVC trực tuyến, 5G)",
+            "kinh te so GRDP",
         ),
     ],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> IndicatorsResponse:
-    """Indicators whose names match `q`, each with its targets by year and place; empty `q` is 422."""
+    """Indicators whose names match `q`, each with its targets by year and place; a blank `q` is 422."""
     found = find_indicators(index, store, q, limit)
     return IndicatorsResponse.model_validate({"query": q, "indicators": found}, from_attributes=True)

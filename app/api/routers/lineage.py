@@ -8,7 +8,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api.deps import StoreDep
+from app.api.errors import INVALID, STORE_ERRORS
+from app.api.routers.responsible import text_query
 from app.lineage import LineageItem, lineage, resolve_document
+from app.search import MAX_QUERY_CHARS
 
 router = APIRouter(prefix="/api/lineage", tags=["lineage"])
 
@@ -69,13 +72,22 @@ def _entry(item: LineageItem) -> LineageEntry:
     "",
     response_model=LineageResponse,
     summary="Lineage of a document",
-    responses={409: {"model": AmbiguousResponse}, 404: {"model": NotFoundResponse}},
+    responses={
+        409: {"model": AmbiguousResponse, "description": "The notation names several documents"},
+        404: {"model": NotFoundResponse, "description": "No document matches"},
+        **INVALID,
+        **STORE_ERRORS,
+    },
 )
 def get_lineage(
     store: StoreDep,
-    document: Annotated[str, Query(min_length=1, description="A notation as written (190-KH/TU) or an IRI")],
+    document: Annotated[str, text_query("A notation as written (190-KH/TU) or an IRI", "190-KH/TU")],
     issuer: Annotated[
-        str | None, Query(description="Issuer IRI, key or name, to pick among same-numbered documents")
+        str | None,
+        Query(
+            description="Issuer IRI, key or name, to pick among same-numbered documents (empty: any issuer)",
+            json_schema_extra={"maxLength": MAX_QUERY_CHARS},
+        ),
     ] = None,
     max_depth: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> LineageResponse:

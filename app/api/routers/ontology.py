@@ -7,18 +7,18 @@ Term IRIs ``pol:Term`` end in ``#Term``, the id of that term's section on the pa
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.api.deps import StoreDep
+from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.html import render
-from app.api.representations import HTML, RDF_GRAPH_FORMATS, ErrorBody, negotiate, rdf_response
+from app.api.representations import HTML, RDF_GRAPH_FORMATS, format_query, negotiate, rdf_response
 from app.ontology import document_ontology, ontology_graph
 
 router = APIRouter(prefix="/ontology", tags=["linked data"])
 
 OFFERS = (HTML, *RDF_GRAPH_FORMATS)
+FormatQuery = format_query(OFFERS, "Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")
 
 
 @router.get(
@@ -30,19 +30,20 @@ OFFERS = (HTML, *RDF_GRAPH_FORMATS)
             "description": "Documentation (HTML) or the ontology graph (RDF)",
             "content": {"text/html": {}, **{rep.media_type: {} for rep in RDF_GRAPH_FORMATS}},
         },
-        406: {"model": ErrorBody, "description": "None of the accepted types can be served"},
+        **NOT_ACCEPTABLE,
+        **INVALID,
+        **STORE_ERRORS,
     },
 )
 def get_ontology(
     request: Request,
     store: StoreDep,
-    fmt: Annotated[
-        str | None, Query(alias="format", description="Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")
-    ] = None,
-    accept: Annotated[str | None, Header(description="text/html, text/turtle, application/rdf+xml, …")] = None,
+    fmt: FormatQuery = "",
 ) -> Response:
-    """The OWL ontology with its SKOS schemes: HTML documentation or RDF, by Accept or ``?format=``."""
-    rep = negotiate(OFFERS, accept, fmt)
+    """The OWL ontology with its SKOS schemes: HTML documentation or RDF, by Accept or ``?format=``.
+
+    HTML unless Accept (text/turtle, application/ld+json, application/rdf+xml, …) or ``format`` asks otherwise."""
+    rep = negotiate(OFFERS, request.headers.get("accept"), fmt)
     if rep is HTML:
         return render(
             request, "linked-data/ontology.html", {"o": document_ontology(store), "formats": RDF_GRAPH_FORMATS}

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from app.api.deps import QualityDep
+from app.api.errors import STORE_ERRORS
 from app.api.routers.responsible import AttributeModel
 
 router = APIRouter(prefix="/api/quality", tags=["quality"])
@@ -37,7 +38,7 @@ class QualityResponse(AttributeModel):
     findings: list[FindingOut]
 
 
-@router.get("", response_model=QualityResponse, summary="Quality report")
+@router.get("", response_model=QualityResponse, summary="Quality report", responses=STORE_ERRORS)
 def quality(report: QualityDep) -> QualityResponse:
     """SHACL shapes and consistency rules over the whole graph; computed once per data load."""
     return QualityResponse(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel
 
 from app.api.deps import CatalogDep, StoreDep
+from app.api.errors import INVALID, STORE_ERRORS
 from app.catalog import NamedQuery, get_query, run_named
-from app.errors import ParameterError
+from app.errors import ParameterError, shown
 
 router = APIRouter(prefix="/api/queries", tags=["queries"])
 
@@ -31,6 +32,13 @@ class QueryInfo(BaseModel):
     description: str
     params: list[ParamInfo]
     severity: str | None = None
+
+
+class UnknownQueryResponse(BaseModel):
+    """No named query has this name; the names that exist follow."""
+
+    detail: str
+    available: list[str]
 
 
 class QueryRun(BaseModel):
@@ -60,15 +68,33 @@ def list_queries(catalog: CatalogDep) -> list[QueryInfo]:
     return [_info(q) for q in sorted(catalog.values(), key=lambda q: q.name)]
 
 
-@router.get("/{name}", response_model=QueryRun, summary="Run a named query")
-def run_query(name: str, request: Request, store: StoreDep, catalog: CatalogDep) -> QueryRun:
-    """Run the query ``name``; each query-string parameter binds the variable of the same name."""
+@router.get(
+    "/{name}",
+    response_model=QueryRun,
+    summary="Run a named query",
+    responses={
+        404: {"model": UnknownQueryResponse, "description": "No named query has this name"},
+        **INVALID,
+        **STORE_ERRORS,
+    },
+)
+def run_query(
+    name: Annotated[str, Path(description="A name listed by GET /api/queries", examples=["conflicting-targets"])],
+    request: Request,
+    store: StoreDep,
+    catalog: CatalogDep,
+) -> QueryRun:
+    """Run the query ``name``; each query-string parameter binds the variable of the same name.
+
+    The parameters each query takes are listed by ``GET /api/queries``; an unknown, missing,
+    malformed or repeated one is a 422 naming it.
+    """
     query = get_query(catalog, name)
     params: dict[str, str] = {}
     for key in request.query_params:
         values = request.query_params.getlist(key)
         if len(values) > 1:
-            raise ParameterError(f"parameter {key!r} is given {len(values)} times; give it once")
+            raise ParameterError(f"parameter {shown(key)} is given {len(values)} times; give it once", name=key)
         params[key] = values[0]
     result = run_named(store, query, params)
     return QueryRun(name=name, columns=result.columns, rows=result.json_rows(), truncated=result.truncated)

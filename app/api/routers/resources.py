@@ -8,18 +8,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from app.api.deps import StoreDep
+from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.html import local_href, render
-from app.api.representations import HTML, RDF_GRAPH_FORMATS, VARY, ErrorBody, negotiate, rdf_response
+from app.api.representations import HTML, RDF_GRAPH_FORMATS, VARY, format_query, negotiate, rdf_response
 from app.describe import concise_description, describe, suggestions
 from app.errors import UnknownResource
 from app.namespaces import POLID
 from app.text import nfc
 
+
+
+class _AnyPath(PathConvertor):
+    """Starlette's ``path`` stops at a line break (``.*``); this one takes every character, so that
+    whatever follows /id/ gets this route's 404 (with its ``iri`` and suggestions), not a bare one."""
+
+    regex = r"(?s:.*)"
+
+
+register_url_convertor("anypath", _AnyPath())
 router = APIRouter(prefix="/id", tags=["linked data"])
 
 OFFERS = (HTML, *RDF_GRAPH_FORMATS)
@@ -45,32 +57,38 @@ class ResourceNotFound(BaseModel):
     suggestions: list[SuggestedResource]
 
 
-FormatQuery = Annotated[
-    str | None,
-    Query(
-        alias="format",
-        description="Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.",
-        examples=["ttl"],
-    ),
-]
-AcceptHeader = Annotated[str | None, Header(description="text/html, text/turtle, application/ld+json, …")]
+FormatQuery = format_query(OFFERS, "Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")
 
 
 @router.get(
-    "/{path:path}",
+    "/{path:anypath}",
     summary="Dereference a resource IRI",
     response_class=Response,
     responses={
         200: {"description": "The resource as HTML or RDF", "content": {"text/html": {}, **_RDF_CONTENT}},
-        404: {"model": ResourceNotFound, "description": "Unknown IRI, with close matches"},
-        406: {"model": ErrorBody, "description": "None of the accepted types can be served"},
+        404: {
+            "model": ResourceNotFound,
+            "description": "Unknown IRI, with close matches (a page when HTML was negotiated)",
+            "content": {"text/html": {}},
+        },
+        **NOT_ACCEPTABLE,
+        **INVALID,
+        **STORE_ERRORS,
     },
 )
 def get_resource(
-    path: str, request: Request, store: StoreDep, fmt: FormatQuery = None, accept: AcceptHeader = None
+    path: Annotated[
+        str,
+        Path(description="The IRI after https://w3id.org/policykg/id/", examples=["doc/bo-chinh-tri/2019/52-nq-tw"]),
+    ],
+    request: Request,
+    store: StoreDep,
+    fmt: FormatQuery = "",
 ) -> Response:
-    """The resource ``https://w3id.org/policykg/id/{path}``: HTML, Turtle, JSON-LD, RDF/XML or N-Triples."""
-    rep = negotiate(OFFERS, accept, fmt)
+    """The resource ``https://w3id.org/policykg/id/{path}``: HTML, Turtle, JSON-LD, RDF/XML or N-Triples.
+
+    HTML unless Accept (text/turtle, application/ld+json, …) or ``format`` asks otherwise."""
+    rep = negotiate(OFFERS, request.headers.get("accept"), fmt)
     iri = str(POLID) + nfc(path)
     try:
         if rep is HTML:

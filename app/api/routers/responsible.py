@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import SearchDep, StoreDep
+from app.api.errors import INVALID, STORE_ERRORS
 from app.responsibility import who
-from app.search import MAX_QUERY_CHARS
+from app.search import MAX_QUERY_CHARS, NOT_BLANK
 
 router = APIRouter(prefix="/api/responsible", tags=["responsibility"])
 
@@ -19,6 +20,18 @@ ROLES_DOC = (
     "`draft`: the agency drafts the document (pol:draftedBy), reported for the drafting itself and "
     "for a task of that document when the source names no agency for it."
 )
+
+
+def text_query(description: str, example: str) -> Any:
+    """A free-text query parameter: not blank, at most ``MAX_QUERY_CHARS`` characters (422 otherwise).
+
+    The rule is the search's own (``clean_query``), stated in the schema so clients can see it.
+    """
+    return Query(
+        description=f"{description}; at most {MAX_QUERY_CHARS} characters, not blank",
+        examples=[example],
+        json_schema_extra={"pattern": NOT_BLANK, "maxLength": MAX_QUERY_CHARS},
+    )
 
 
 class AttributeModel(BaseModel):
@@ -87,19 +100,21 @@ class ResponsibleResponse(AttributeModel):
     results: list[ResponsibilityOut]
 
 
-@router.get("", response_model=ResponsibleResponse, summary="Who is responsible for …?")
+@router.get(
+    "",
+    response_model=ResponsibleResponse,
+    summary="Who is responsible for …?",
+    responses={**INVALID, **STORE_ERRORS},
+)
 def responsible(
     store: StoreDep,
     index: SearchDep,
     q: Annotated[
         str,
-        Query(
-            description=(
-                "What to look for, as people type it: with or without accents, abbreviations "
-                f"(KH&CN, CĐS, ĐMST, UBND …), a document number, half a sentence, or English; "
-                f"at most {MAX_QUERY_CHARS} characters."
-            ),
-            examples=["trung tam doi moi sang tao"],
+        text_query(
+            "What to look for, as people type it: with or without accents, abbreviations "
+            "(KH&CN, CĐS, ĐMST, UBND …), a document number, half a sentence, or English",
+            "trung tam doi moi sang tao",
         ),
     ],
     limit: Annotated[int, Query(ge=1, le=100, description="How many results at most")] = 10,
@@ -108,6 +123,6 @@ def responsible(
 
     A task yields one result per responsible agency. Ranking is BM25 over the task's words (a
     phrase counts more than its syllables), its task group and document, and the agencies'
-    names. Empty `q` is refused (422).
+    names. A blank `q` is refused (422).
     """
     return ResponsibleResponse.model_validate(who(index, store, q, limit), from_attributes=True)

@@ -16,13 +16,16 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CatalogDep, SettingsDep
+from app.api.errors import ErrorBody
 from app.api.html import render
 from app.api.limits import client_key
 from app.endpoint import SparqlEndpoint
 from app.errors import PayloadTooLarge, WorkerCrashed
 from app.protocol import (
     FORM,
+    GRAPH_FORMATS,
     QUERY_TYPE,
+    SOLUTION_FORMATS,
     UPDATE_TYPE,
     accepts_html,
     negotiate,
@@ -54,41 +57,84 @@ async def get_endpoint(request: Request) -> SparqlEndpoint:
 
 EndpointDep = Annotated[SparqlEndpoint, Depends(get_endpoint)]
 
-_TEXT = {"schema": {"type": "string"}}
-_PARAMETERS = [
-    {"name": "query", "in": "query", "schema": {"type": "string"},
-     "description": "A SPARQL 1.1 query (GET). Without it, GET returns the service description, or "
-                    "the query page when the client prefers text/html."},
-    {"name": "default-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
-     "description": "Graphs whose merge is the default graph (repeatable)."},
-    {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
-     "description": "Named graphs of the dataset (repeatable)."},
-    {"name": "format", "in": "query", "schema": {"type": "string"},
-     "description": "json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml, trig, n3 "
-                    "(CONSTRUCT/DESCRIBE). Overrides Accept."},
+_IRIS = {"type": "array", "items": {"type": "string", "format": "iri"}}
+_DATASET = [
+    {"name": "default-graph-uri", "in": "query", "schema": _IRIS, "explode": True,
+     "description": "Graphs whose merge is the default graph (repeatable); each an absolute IRI: an empty "
+                    "or relative value is a 400 naming the parameter, as in Oxigraph."},
+    {"name": "named-graph-uri", "in": "query", "schema": _IRIS, "explode": True,
+     "description": "Named graphs of the dataset (repeatable); each an absolute IRI."},
 ]
+_FORMAT = {
+    "name": "format", "in": "query", "schema": {"type": "string"},
+    "description": "Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml, trig, n3 "
+                   "(CONSTRUCT/DESCRIBE), or a media type. Also read as `output` and `results`; given several "
+                   "times (SPARQLWrapper sends `format=tsv&format=text/tab-separated-values`), every value must "
+                   "name the same format, else 400. Empty is the same as absent.",
+}
+_USING = [
+    {"name": "using-graph-uri", "in": "query", "schema": _IRIS, "explode": True,
+     "description": "For an update: graphs whose merge is the default graph of its WHERE (repeatable)."},
+    {"name": "using-named-graph-uri", "in": "query", "schema": _IRIS, "explode": True,
+     "description": "For an update: named graphs its WHERE may read (repeatable)."},
+]
+_QUERY_TEXT = {"type": "string", "pattern": r"\S", "examples": ["SELECT * WHERE { ?s ?p ?o } LIMIT 3"]}
+_GET_PARAMETERS = [
+    {"name": "query", "in": "query", "schema": _QUERY_TEXT,
+     "description": "A SPARQL 1.1 query. Without it, GET returns the service description, or the query page "
+                    "when the client prefers text/html."},
+    *_DATASET,
+    _FORMAT,
+]
+_POST_PARAMETERS = [*_DATASET, *_USING, _FORMAT]
+_TEXT = {"schema": {"type": "string", "pattern": r"\S"}}
 _BODY = {
     "required": True,
     "content": {
-        FORM: {"schema": {"type": "object", "properties": {"query": {"type": "string"}, "update": {"type": "string"}}}},
+        FORM: {"schema": {
+            "type": "object",
+            "properties": {
+                "query": {**_QUERY_TEXT, "description": "A SPARQL 1.1 query"},
+                "update": {"type": "string", "pattern": r"\S", "description": "A SPARQL 1.1 update (bearer token)"},
+            },
+            # Exactly one operation per request.
+            "oneOf": [{"required": ["query"], "not": {"required": ["update"]}},
+                      {"required": ["update"], "not": {"required": ["query"]}}],
+        }},
         QUERY_TYPE: _TEXT,
         UPDATE_TYPE: _TEXT,
     },
 }
+_ANY = {"schema": {"type": "string"}}
+_RESULTS_JSON = {"schema": {
+    "type": "object", "required": ["head"],
+    "properties": {"head": {"type": "object"}, "results": {"type": "object"}, "boolean": {"type": "boolean"}},
+}}
+_ANSWERS: dict[str, object] = {f.media_type: _ANY for f in (*SOLUTION_FORMATS, *GRAPH_FORMATS)}
+_ANSWERS |= {"application/sparql-results+json": _RESULTS_JSON, "application/ld+json": {"schema": {}}, "text/html": _ANY}
+
+
+def _error(description: str) -> dict[str, object]:
+    return {"model": ErrorBody, "description": description}
+
+
 _RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"description": "Query results (SPARQL JSON/XML/CSV/TSV) or an RDF graph, as negotiated.",
-          "content": {"application/sparql-results+json": {}, "text/turtle": {}, "text/html": {}}},
+    200: {"description": "Query results (SPARQL JSON/XML/CSV/TSV) or an RDF graph, as negotiated; without a "
+                         "query, the service description (or the query page, for a browser).",
+          "content": _ANSWERS},
     204: {"description": "The update was applied."},
-    400: {"description": "Malformed request or query (the parser's message and position)."},
-    403: {"description": "Update without the right bearer token, or a SERVICE/LOAD to an IRI not on the allow-list."},
-    406: {"description": "No acceptable format for this kind of result."},
-    413: {"description": "Request body larger than POLICYKG_MAX_BODY_BYTES."},
-    415: {"description": "POST with a media type other than form, sparql-query or sparql-update."},
-    503: {"description": "Every query worker is busy, or the store is unreachable."},
-    500: {"description": "The engine crashed on the query; its worker process was replaced."},
-    504: {"description": "The query ran past POLICYKG_QUERY_TIMEOUT and was stopped."},
-    507: {"description": "The query needed more memory than POLICYKG_WORKER_MEMORY_MB; it was stopped."},
+    400: _error("Malformed request or query (the parser's message and position), or a parameter repeated."),
+    403: _error("Update without the right bearer token (updates are off as shipped), or a SERVICE/LOAD to an "
+                "IRI not on the allow-list (POLICYKG_ALLOWED_REMOTE)."),
+    406: _error("No acceptable format for this kind of result."),
+    413: _error("Request body larger than POLICYKG_MAX_BODY_BYTES."),
+    415: _error("POST with a media type other than form, sparql-query or sparql-update."),
+    503: _error("Every query worker is busy, or the store is unreachable."),
+    500: _error("The engine crashed on the query (a stack overflow, a signal); its worker process was replaced."),
+    504: _error("The query ran past POLICYKG_QUERY_TIMEOUT and was stopped."),
+    507: _error("The query needed more memory than POLICYKG_WORKER_MEMORY_MB; it was stopped."),
 }
+_GET_RESPONSES = {code: answer for code, answer in _RESPONSES.items() if code not in (204, 413, 415)}
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -139,10 +185,10 @@ def _response(result: Serialized) -> Response:
     return Response(result.body, media_type=result.media_type, headers=headers)
 
 
-@router.get("", summary="SPARQL 1.1 query, service description or query page", responses=_RESPONSES,
-            openapi_extra={"parameters": _PARAMETERS})
+@router.get("", summary="SPARQL 1.1 query, service description or query page", responses=_GET_RESPONSES,
+            openapi_extra={"parameters": _GET_PARAMETERS})
 @router.post("", summary="SPARQL 1.1 query or update", responses=_RESPONSES,
-             openapi_extra={"parameters": _PARAMETERS, "requestBody": _BODY})
+             openapi_extra={"parameters": _POST_PARAMETERS, "requestBody": _BODY})
 @router.api_route("/", methods=["GET", "POST"], include_in_schema=False)
 async def sparql(request: Request, endpoint: EndpointDep, settings: SettingsDep, catalog: CatalogDep) -> Response:
     """Answer a query (GET, POST form, POST direct) or an update (POST, with the bearer token).

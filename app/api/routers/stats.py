@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api.deps import StoreDep
+from app.api.errors import STORE_ERRORS
 from app.stats import compute_stats
 
 router = APIRouter(prefix="/api/stats", tags=["stats"])
@@ -26,7 +27,7 @@ class StatsModel(BaseModel):
     targets: int
 
 
-@router.get("", response_model=StatsModel, summary="Graph statistics")
+@router.get("", response_model=StatsModel, summary="Graph statistics", responses=STORE_ERRORS)
 def stats(store: StoreDep) -> StatsModel:
     """Count what the graph holds."""
     return StatsModel(**asdict(compute_stats(store)))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.api.deps import StoreDep
-from app.api.representations import RDF_GRAPH_FORMATS, ErrorBody, negotiate, rdf_response
+from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
+from app.api.representations import RDF_GRAPH_FORMATS, format_query, negotiate, rdf_response
 from app.dataset import void_description
 
 well_known_router = APIRouter(prefix="/.well-known/void", tags=["dataset"])
@@ -15,9 +14,12 @@ void_router = APIRouter(prefix="/void", tags=["dataset"])
 router = APIRouter()
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {rep.media_type: {} for rep in RDF_GRAPH_FORMATS}},
-    406: {"model": ErrorBody, "description": "None of the accepted types can be served"},
+    200: {"description": "The VoID description", "content": {rep.media_type: {} for rep in RDF_GRAPH_FORMATS}},
+    **NOT_ACCEPTABLE,
+    **INVALID,
+    **STORE_ERRORS,
 }
+FormatQuery = format_query(RDF_GRAPH_FORMATS, "Overrides Accept: ttl, jsonld, rdf (RDF/XML) or nt.")
 
 
 # The same description at both paths: /.well-known/void for crawlers, /void for the dataset IRI.
@@ -26,14 +28,14 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
 def void(
     request: Request,
     store: StoreDep,
-    fmt: Annotated[
-        str | None, Query(alias="format", description="Overrides Accept: ttl, jsonld, rdf (RDF/XML) or nt.")
-    ] = None,
-    accept: Annotated[str | None, Header(description="text/turtle (default), application/ld+json, …")] = None,
+    fmt: FormatQuery = "",
 ) -> Response:
     """Counts (triples, subjects, class and property partitions, one subset per named graph), the
-    SPARQL endpoint, the dumps and the licence, in VoID; the dataset is …/void#dataset."""
-    rep = negotiate(RDF_GRAPH_FORMATS, accept, fmt)
+    SPARQL endpoint, the dumps and the licence, in VoID; the dataset is …/void#dataset.
+
+    Turtle unless Accept (text/turtle, application/ld+json, application/rdf+xml,
+    application/n-triples) or ``format`` asks otherwise."""
+    rep = negotiate(RDF_GRAPH_FORMATS, request.headers.get("accept"), fmt)
     return rdf_response(void_description(store, str(request.base_url)), rep)
 
 
