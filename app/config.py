@@ -66,6 +66,22 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest SPARQL request body accepted.")
     query_workers: int = Field(default=2, gt=0, description="Processes that run /sparql queries.")
+    export_concurrency: int = Field(
+        default=2,
+        gt=0,
+        description=(
+            "Graph exports (/api/export) computed at once; more wait their turn without holding a thread, "
+            "so a burst of exports leaves the CPU and the thread pool to the light routes."
+        ),
+    )
+    export_cache_triples: int = Field(
+        default=100_000,
+        ge=0,
+        description=(
+            "Triples, over all kept selections, of the export graphs kept for the next export of the same "
+            "data (about 1 KB of memory each; 0 keeps none)."
+        ),
+    )
 
     @field_validator("allowed_remote", mode="before")
     @classmethod

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Literal
 
+import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from app.api.deps import StoreDep
+from app.api.deps import ExportCacheDep, ExportLimiterDep, StoreDep
 from app.export import (
     FORMATS,
     MAX_DEPTH,
@@ -116,9 +118,11 @@ _CONTENT = {_media(fmt): {"schema": {"type": "string", "format": "binary"}} for 
         413: {"model": TooLargeResponse},
     },
 )
-def export_graph(
+async def export_graph(
     request: Request,
     store: StoreDep,
+    cache: ExportCacheDep,
+    limiter: ExportLimiterDep,
     format: Annotated[
         ExportFormat | None,
         Query(description="File format; without it the Accept header decides (*/* gives nodelink JSON)."),
@@ -159,7 +163,13 @@ def export_graph(
         province=province or area, agency=agency, indicator=indicator,
     )
     try:
-        result = export(store, selection, chosen, max_elements=max_elements)
+        # Off the event loop, and at most ``export_concurrency`` at once: an export is CPU-bound
+        # Python (SPARQL, the networkx mapping, serialising) and would otherwise take as many pool
+        # threads, and as much of the GIL, as there are clients asking, starving the light routes.
+        result = await anyio.to_thread.run_sync(
+            functools.partial(export, store, selection, chosen, max_elements=max_elements, cache=cache),
+            limiter=limiter,
+        )
     except UnknownEntity as exc:
         return JSONResponse(status_code=404, content={"detail": str(exc), "suggestions": _candidates(exc.suggestions)})
     except AmbiguousEntity as exc:
