@@ -43,54 +43,35 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from tests.live import serve_process  # noqa: E402 - needs the repository root on the path
+# Both need the repository root and bench/ on the path.
+from sparql_endpoint import JSON_RESULTS, PREFIXES, QUERIES  # noqa: E402
+from tests.live import serve_process  # noqa: E402
 
 ROUTES = ("search", "lineage", "sparql", "export")
 EXPORT_FORMATS = ("graphml", "gexf", "cytoscape", "nodelink", "dot", "mermaid", "jsonld", "turtle", "trig", "csv")
 #: The first simulated client's source address; client i uses 127.0.0.(2 + i).
 FIRST_HOST = 2
 MAX_CLIENTS = 253
-JSON_RESULTS = "application/sparql-results+json"
 
-_PREFIXES = """PREFIX pol: <https://w3id.org/policykg/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
+# The endpoint benchmark's three queries (lineage path, responsibility join, GROUP BY), and targets.
 SPARQL_QUERIES: dict[str, str] = {
-    # every (document, ancestor) pair along the implements/basedOn chains
-    "lineage-path": _PREFIXES
-    + """SELECT ?doc ?notation ?ancestor ?ancestorNotation WHERE {
-  ?doc (pol:implements|pol:basedOn)+ ?ancestor .
-  OPTIONAL { ?doc skos:notation ?notation }
-  OPTIONAL { ?ancestor skos:notation ?ancestorNotation }
-}""",
-    # task -> role property (named by its role concept) -> agency, with labels
-    "responsibility": _PREFIXES
-    + """SELECT ?task ?taskLabel ?roleLabel ?agency ?agencyLabel WHERE {
-  ?role pol:roleProperty ?property ; skos:prefLabel ?roleLabel . FILTER(LANG(?roleLabel) = "en")
-  ?task ?property ?agency ; rdfs:label ?taskLabel . FILTER(LANG(?taskLabel) = "vi")
-  ?agency rdfs:label ?agencyLabel . FILTER(LANG(?agencyLabel) = "vi")
-}""",
-    "tasks-per-agency": _PREFIXES
-    + """SELECT ?agency ?role (COUNT(DISTINCT ?task) AS ?tasks) WHERE {
-  ?role pol:roleProperty ?property .
-  ?task a pol:Task ; ?property ?agency .
-} GROUP BY ?agency ?role ORDER BY DESC(?tasks) ?agency ?role""",
-    "targets": _PREFIXES
+    **QUERIES,
+    "targets": PREFIXES
     + """SELECT ?indicator ?value ?year ?doc WHERE {
   ?doc pol:hasObjective/pol:hasTarget|pol:hasTarget ?target .
   ?target pol:measures ?indicator ; pol:targetValue ?value .
   OPTIONAL { ?target pol:targetYear ?year }
 } ORDER BY ?indicator ?year LIMIT 100""",
 }
-_DOCUMENTS = _PREFIXES + """SELECT ?d ?n WHERE {
+_DOCUMENTS = PREFIXES + """SELECT ?d ?n WHERE {
   ?d a/rdfs:subClassOf* pol:PolicyDocument . OPTIONAL { ?d skos:notation ?n }
 } ORDER BY ?d"""
-_AGENCIES = _PREFIXES + """SELECT DISTINCT ?a WHERE {
+_AGENCIES = PREFIXES + """SELECT DISTINCT ?a WHERE {
   ?role pol:roleProperty ?property . ?task ?property ?a .
 } ORDER BY ?a LIMIT 20"""
-_AREAS = _PREFIXES + "SELECT ?a WHERE { ?a a pol:AdministrativeArea } ORDER BY ?a LIMIT 10"
+_AREAS = PREFIXES + "SELECT ?a WHERE { ?a a pol:AdministrativeArea } ORDER BY ?a LIMIT 10"
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,16 @@ def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def stop_process(process: subprocess.Popen[bytes], grace: float) -> None:
+    """Terminate ``process``; kill it if it is still there after ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass(frozen=True, slots=True)
 class ServerProcess:
     """A ``policykg serve`` process: its base URL, its pid and the file its stdout and stderr go to."""
@@ -93,9 +103,4 @@ def serve_process(
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         yield ServerProcess(url, int(children[0]), log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 30)
