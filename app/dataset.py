@@ -152,6 +152,8 @@ async def on_own_thread(chunks: Generator[bytes, None, None], buffer: int = 4) -
                 if stop.is_set():
                     return
                 hand(False, chunk)
+                if stop.is_set():  # the loop has closed: no reader will make room again
+                    return
             hand(True, None)
         except BaseException as exc:  # handed to the reader, which raises it in the response
             hand(True, exc)
