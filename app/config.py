@@ -104,6 +104,22 @@ class Settings(BaseSettings):
             "a 503 with Retry-After (/health answers at once: degraded)."
         ),
     )
+    export_concurrency: int = Field(
+        default=2,
+        gt=0,
+        description=(
+            "Graph exports (/api/export) computed at once; more wait their turn without holding a thread, "
+            "so a burst of exports leaves the CPU and the thread pool to the light routes."
+        ),
+    )
+    export_cache_triples: int = Field(
+        default=100_000,
+        ge=0,
+        description=(
+            "Triples, over all kept selections, of the export graphs kept for the next export of the same "
+            "data (about 1 KB of memory each; 0 keeps none)."
+        ),
+    )
 
     # HTTP limits of `policykg serve` (app/api/server.py) and of the app's middleware (app/api/limits.py).
     http_max_header_bytes: int = Field(

@@ -8,7 +8,9 @@ VoID counts come from SPARQL over the store, never from a cached or hand-written
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import IO, TYPE_CHECKING
@@ -93,7 +95,7 @@ def _without_prefixes(chunk: bytes) -> bytes:
     return lines[len(PREFIXES)]
 
 
-def dump_chunks(store: PolicyStore, fmt: DumpFormat, batch_size: int = _BATCH) -> Iterator[bytes]:
+def dump_chunks(store: PolicyStore, fmt: DumpFormat, batch_size: int = _BATCH) -> Generator[bytes, None, None]:
     """The dataset in ``fmt``, as successive byte chunks (one per batch of quads).
 
     The graphs are listed before the first chunk, so an unreachable remote engine is a StoreError
@@ -106,7 +108,9 @@ def dump_chunks(store: PolicyStore, fmt: DumpFormat, batch_size: int = _BATCH) -
     return _chunks(backend, graphs, spec, batch_size)
 
 
-def _chunks(backend: Backend, graphs: list[str | None], spec: Dump, batch_size: int) -> Iterator[bytes]:
+def _chunks(
+    backend: Backend, graphs: list[str | None], spec: Dump, batch_size: int
+) -> Generator[bytes, None, None]:
     prefixed = spec.format is not DumpFormat.nq
     if prefixed:
         yield _prefix_header()
@@ -118,6 +122,58 @@ def _chunks(backend: Backend, graphs: list[str | None], spec: Dump, batch_size: 
             # blocks are merged when read; blank-node labels are the store's, so they stay shared.
             data = ox.serialize(items, format=spec.rdf_format, prefixes=PREFIXES if prefixed else None) or b""
             yield _without_prefixes(data) if prefixed else data
+
+
+async def on_own_thread(chunks: Generator[bytes, None, None], buffer: int = 4) -> AsyncIterator[bytes]:
+    """The chunks of a not yet started generator, read from start to close on one thread of its own.
+
+    pyoxigraph's store iterators are bound to the thread that created them: advanced or dropped
+    on another one they fail or leak ("QuadIter is unsendable, but is being dropped on another
+    thread", its RocksDB snapshot never freed). A web server reads a plain iterator on whichever
+    pool thread is free, chunk by chunk, so the dump runs here on a dedicated thread that also
+    closes the generator (and so drops every store iterator it holds) when the dump ends, fails,
+    or the client goes away. At most ``buffer`` chunks wait for a slow client.
+    """
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Queue[tuple[bool, bytes | BaseException | None]] = asyncio.Queue()
+    room = threading.Semaphore(buffer)
+    stop = threading.Event()
+
+    def hand(done: bool, value: bytes | BaseException | None) -> None:
+        try:
+            loop.call_soon_threadsafe(ready.put_nowait, (done, value))
+        except RuntimeError:  # the event loop is closed: nobody reads any more
+            stop.set()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                room.acquire()
+                if stop.is_set():
+                    return
+                hand(False, chunk)
+                if stop.is_set():  # the loop has closed: no reader will make room again
+                    return
+            hand(True, None)
+        except BaseException as exc:  # handed to the reader, which raises it in the response
+            hand(True, exc)
+        finally:
+            chunks.close()
+
+    threading.Thread(target=produce, name="policykg-dump", daemon=True).start()
+    try:
+        while True:
+            done, value = await ready.get()
+            if isinstance(value, BaseException):
+                raise value
+            if done or value is None:
+                return
+            room.release()
+            yield value
+    finally:
+        # Also on a client that disconnects: the producer wakes, sees the stop and closes its generator.
+        stop.set()
+        room.release()
 
 
 def write_dump(store: PolicyStore, fmt: DumpFormat, out: IO[bytes]) -> int:

@@ -28,7 +28,9 @@ import difflib
 import functools
 import io
 import json
+import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -68,6 +70,7 @@ __all__ = [
     "AmbiguousEntity",
     "EntityRef",
     "ExportFormat",
+    "ViewCache",
     "ExportResult",
     "GraphView",
     "Selection",
@@ -419,21 +422,80 @@ def describe(store: PolicyStore, iris: Iterable[str]) -> list[ox.Triple]:
     return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
-def build_graph(store: PolicyStore, selection: Selection | None = None, *, max_elements: int | None = None) -> GraphView:
+def build_graph(
+    store: PolicyStore,
+    selection: Selection | None = None,
+    *,
+    max_elements: int | None = None,
+    cache: ViewCache | None = None,
+) -> GraphView:
     """Select, describe and map: the RDF subgraph and the networkx graph of a selection.
 
     Raises SelectionTooLarge when nodes plus edges exceed ``max_elements``; the node count is
-    checked before the description is even built.
+    checked before the description is even built. With a ``cache``, a selection already built
+    for the store's current data is not built again.
     """
-    iris, name, root = select_nodes(store, selection or Selection())
-    if max_elements is not None and len(iris) > max_elements:
-        raise SelectionTooLarge(len(iris), max_elements, counted=f"{len(iris)} nodes before any edge")
-    triples = describe(store, iris)
-    view = GraphView(triples=triples, graph=graph_from_triples(triples), name=name, root=root)
+    chosen = (selection or Selection()).normalised()
+    view = cache.get(store, chosen) if cache is not None else None
+    if view is None:
+        iris, name, root = select_nodes(store, chosen)
+        if max_elements is not None and len(iris) > max_elements:
+            raise SelectionTooLarge(len(iris), max_elements, counted=f"{len(iris)} nodes before any edge")
+        triples = describe(store, iris)
+        view = GraphView(triples=triples, graph=graph_from_triples(triples), name=name, root=root)
+        if cache is not None:
+            cache.put(store, chosen, view)
     if max_elements is not None and view.elements > max_elements:
         counted = f"{view.graph.number_of_nodes()} nodes and {view.graph.number_of_edges()} edges"
         raise SelectionTooLarge(view.elements, max_elements, counted=counted)
     return view
+
+
+class ViewCache:
+    """Graph views of recent selections, for the store's current data, within a budget of triples.
+
+    A view is several SPARQL queries, a CONSTRUCT and the networkx mapping; the explorer asks for
+    the same lineage again to draw it, redraw it and download it in other formats, which then
+    costs only the serialisation. Entries are keyed by the store's generation, so a load or an
+    update (here or, on a remote engine, through another replica) drops them. The least recently
+    used go first once the views hold more than ``max_triples`` triples (about 1 KB each with
+    their networkx graph); a view larger than the budget is not kept. Views are shared between
+    requests and must not be modified.
+    """
+
+    def __init__(self, max_triples: int) -> None:
+        self.max_triples = max_triples
+        self._views: OrderedDict[tuple[int, int, Selection], GraphView] = OrderedDict()
+        self._triples = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(store: PolicyStore, selection: Selection) -> tuple[int, int, Selection]:
+        return (id(store), store.current_generation(), selection)
+
+    def get(self, store: PolicyStore, selection: Selection) -> GraphView | None:
+        """The view of a normalised selection, if built since the store's data last changed."""
+        key = self._key(store, selection)
+        with self._lock:
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+            return view
+
+    def put(self, store: PolicyStore, selection: Selection, view: GraphView) -> None:
+        """Keep a view; drop those of older data, then the least recently used past the budget."""
+        if len(view.triples) > self.max_triples:
+            return
+        key = self._key(store, selection)
+        with self._lock:
+            for stale in [k for k in self._views if k[:2] != key[:2]]:
+                self._triples -= len(self._views.pop(stale).triples)
+            previous = self._views.pop(key, None)
+            self._triples += len(view.triples) - (len(previous.triples) if previous else 0)
+            self._views[key] = view
+            while self._triples > self.max_triples:
+                _, dropped = self._views.popitem(last=False)
+                self._triples -= len(dropped.triples)
 
 
 # ---------------------------------------------------------------------------------- the mapping
@@ -446,6 +508,25 @@ def _local(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
+class _Iris:
+    """A namespace's IRIs as plain strings, each made once.
+
+    rdflib builds a new URIRef on every attribute access of a Namespace, and the mapping reads a
+    dozen properties per node: that was a quarter of its time.
+    """
+
+    def __init__(self, namespace: rdflib.Namespace | type) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> str:
+        value = str(getattr(self._namespace, name))
+        setattr(self, name, value)  # found directly from now on: __getattr__ is not called again
+        return value
+
+
+_POL, _SKOS, _RDFS, _FOAF = _Iris(POL), _Iris(SKOS), _Iris(RDFS), _Iris(FOAF)
+
+
 class _Facts:
     """The triples indexed by subject and predicate, read the way the mapping needs them."""
 
@@ -454,10 +535,10 @@ class _Facts:
         for t in triples:
             self.by_subject.setdefault(t.subject, {}).setdefault(t.predicate.value, []).append(t.object)
 
-    def objects(self, subject: object, predicate: URIRef) -> list[object]:
+    def objects(self, subject: object, predicate: str) -> list[object]:
         return sorted(self.by_subject.get(subject, {}).get(str(predicate), []), key=str)
 
-    def text(self, subject: object, predicate: URIRef, lang: str | None = "vi") -> str | None:
+    def text(self, subject: object, predicate: str, lang: str | None = "vi") -> str | None:
         """One literal: in ``lang``, else untagged, else any; with ``lang`` "en", only English."""
         values = [o for o in self.objects(subject, predicate) if isinstance(o, ox.Literal)]
         preferred = [v for v in values if v.language == lang]
@@ -466,16 +547,16 @@ class _Facts:
         return preferred[0].value if preferred else None
 
     def label(self, subject: object, lang: str = "vi") -> str | None:
-        return self.text(subject, RDFS.label, lang) or self.text(subject, SKOS.prefLabel, lang)
+        return self.text(subject, _RDFS.label, lang) or self.text(subject, _SKOS.prefLabel, lang)
 
     def code(self, concept: object) -> str | None:
-        en = self.text(concept, SKOS.prefLabel, "en")
-        return self.text(concept, SKOS.notation, None) or (en.lower() if en else None)
+        en = self.text(concept, _SKOS.prefLabel, "en")
+        return self.text(concept, _SKOS.notation, None) or (en.lower() if en else None)
 
-    def first_code(self, subject: object, predicate: URIRef) -> str | None:
+    def first_code(self, subject: object, predicate: str) -> str | None:
         return next((code for o in self.objects(subject, predicate) if (code := self.code(o))), None)
 
-    def joined_labels(self, subject: object, predicate: URIRef) -> str | None:
+    def joined_labels(self, subject: object, predicate: str) -> str | None:
         labels = [self.label(o) or _term_text(o) for o in self.objects(subject, predicate)]
         return "; ".join(sorted(labels)) or None
 
@@ -488,7 +569,7 @@ def _kinds(facts: _Facts) -> dict[Resource, tuple[str, str]]:
     """Each node's kind and most specific type (local name), from rdf:type and rdfs:subClassOf."""
     supers: dict[str, set[str]] = {}
     for cls, predicates in facts.by_subject.items():
-        for parent in predicates.get(str(RDFS.subClassOf), []):
+        for parent in predicates.get(str(_RDFS.subClassOf), []):
             supers.setdefault(_term_text(cls), set()).add(_term_text(parent))
     kinds: dict[Resource, tuple[str, str]] = {}
     for subject, predicates in facts.by_subject.items():
@@ -505,47 +586,47 @@ def _kinds(facts: _Facts) -> dict[Resource, tuple[str, str]]:
 
 
 def _target_label(facts: _Facts, node: object, lang: str) -> str | None:
-    indicators = facts.objects(node, POL.measures)
-    value = facts.text(node, POL.targetValue, None)
+    indicators = facts.objects(node, _POL.measures)
+    value = facts.text(node, _POL.targetValue, None)
     if not indicators or value is None:
         return None
     what = facts.label(indicators[0], lang) or _local(_term_text(indicators[0]))
-    comparator = facts.first_code(node, POL.comparator)
-    unit = facts.first_code(node, POL.unit)
-    year = facts.text(node, POL.targetYear, None)
+    comparator = facts.first_code(node, _POL.comparator)
+    unit = facts.first_code(node, _POL.unit)
+    year = facts.text(node, _POL.targetYear, None)
     amount = f"{_COMPARATOR_SIGNS.get(comparator or '', '')}{float(value):g}" + (f" {unit}" if unit else "")
     return f"{what}: {amount}" + (f" ({year})" if year else "")
 
 
 def _node_attributes(facts: _Facts, node: object, kind: str, type_name: str) -> dict[str, str | int | float]:
     attrs: dict[str, str | int | float | None] = {"kind": kind, "type": type_name}
-    attrs["notation"] = facts.text(node, SKOS.notation, None)
+    attrs["notation"] = facts.text(node, _SKOS.notation, None)
     attrs["label"] = (
         facts.label(node)
-        or facts.text(node, POL.title)
-        or facts.text(node, FOAF.name, None)
+        or facts.text(node, _POL.title)
+        or facts.text(node, _FOAF.name, None)
         or _target_label(facts, node, "vi")
         or attrs["notation"]
         or _local(_term_text(node))
     )
-    attrs["label_en"] = facts.text(node, RDFS.label, "en") or (
+    attrs["label_en"] = facts.text(node, _RDFS.label, "en") or (
         _target_label(facts, node, "en") if kind == "target" else None
     )
-    attrs["date"] = facts.text(node, POL.issueDate, None) or facts.text(node, POL.meetingDate, None)
-    attrs["issuer"] = facts.joined_labels(node, POL.issuedBy)
-    attrs["jurisdiction"] = facts.joined_labels(node, POL.jurisdiction)
-    attrs["level"] = facts.first_code(node, POL.level) or next(
-        (code for area in facts.objects(node, POL.jurisdiction) if (code := facts.first_code(area, POL.level))), None
+    attrs["date"] = facts.text(node, _POL.issueDate, None) or facts.text(node, _POL.meetingDate, None)
+    attrs["issuer"] = facts.joined_labels(node, _POL.issuedBy)
+    attrs["jurisdiction"] = facts.joined_labels(node, _POL.jurisdiction)
+    attrs["level"] = facts.first_code(node, _POL.level) or next(
+        (code for area in facts.objects(node, _POL.jurisdiction) if (code := facts.first_code(area, _POL.level))), None
     )
-    attrs["status"] = facts.first_code(node, POL.status)
-    value = facts.text(node, POL.targetValue, None)
+    attrs["status"] = facts.first_code(node, _POL.status)
+    value = facts.text(node, _POL.targetValue, None)
     # Not "value": networkx's cytoscape_data writes the node id into that key.
     attrs["target_value"] = float(value) if value is not None else None
-    attrs["unit"] = facts.first_code(node, POL.unit) if kind == "target" else None
-    attrs["comparator"] = facts.first_code(node, POL.comparator)
-    year = facts.text(node, POL.targetYear, None) or facts.text(node, POL.horizonYear, None)
+    attrs["unit"] = facts.first_code(node, _POL.unit) if kind == "target" else None
+    attrs["comparator"] = facts.first_code(node, _POL.comparator)
+    year = facts.text(node, _POL.targetYear, None) or facts.text(node, _POL.horizonYear, None)
     attrs["year"] = int(year) if year is not None and year.isdigit() else None
-    ordinal = facts.text(node, POL.ordinal, None)
+    ordinal = facts.text(node, _POL.ordinal, None)
     attrs["ordinal"] = int(ordinal) if ordinal is not None and ordinal.lstrip("-").isdigit() else None
     return {k: v for k, v in attrs.items() if v is not None}
 
@@ -559,7 +640,7 @@ def graph_from_triples(triples: Iterable[ox.Triple | ox.Quad]) -> nx.MultiDiGrap
     roles = {
         _term_text(prop): code
         for concept, predicates in facts.by_subject.items()
-        for prop in predicates.get(str(POL.roleProperty), [])
+        for prop in predicates.get(str(_POL.roleProperty), [])
         if (code := facts.code(concept))
     }
     graph = nx.MultiDiGraph()
@@ -804,11 +885,16 @@ def serialise(view: GraphView, fmt: ExportFormat, store: PolicyStore | None = No
 
 
 def export(
-    store: PolicyStore, selection: Selection, fmt: ExportFormat, *, max_elements: int | None = None
+    store: PolicyStore,
+    selection: Selection,
+    fmt: ExportFormat,
+    *,
+    max_elements: int | None = None,
+    cache: ViewCache | None = None,
 ) -> ExportResult:
-    """Export a selection in a format."""
+    """Export a selection in a format (its view taken from ``cache`` when built before)."""
     fmt = ExportFormat(fmt)
-    view = build_graph(store, selection, max_elements=max_elements)
+    view = build_graph(store, selection, max_elements=max_elements, cache=cache)
     spec = FORMATS[fmt]
     return ExportResult(
         media_type=spec.media_type,

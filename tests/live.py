@@ -10,13 +10,17 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -43,6 +47,66 @@ def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float) -> None:
+    """Terminate ``process``; kill it if it is still there after ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass(frozen=True, slots=True)
+class ServerProcess:
+    """A ``policykg serve`` process: its base URL, its pid and the file its stdout and stderr go to."""
+
+    url: str
+    pid: int
+    log: Path
+
+    def rss_kib(self) -> int:
+        """The server process's resident memory (VmRSS), in KiB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError(f"no VmRSS for process {self.pid}")
+
+
+@contextmanager
+def serve_process(
+    args: Sequence[str] = (), *, log: Path, env: dict[str, str] | None = None, lifetime: float = 900
+) -> Iterator[ServerProcess]:
+    """Run ``policykg serve ARGS`` (the shipped project) on a free port; stop it afterwards.
+
+    The server runs under timeout(1) for at most ``lifetime`` seconds, so it never outlives a
+    killed caller; POLICYKG_* variables of the caller's environment are left out unless given.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKG_")} | (env or {})
+    command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            ["timeout", str(int(lifetime)), *command], env=environment, cwd=ROOT, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"policykg serve did not start: {log.read_text(errors='replace')[-2000:]}")
+            try:
+                if httpx.get(url + "/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        # timeout(1) is the parent: the server is its only child.
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        yield ServerProcess(url, int(children[0]), log)
+    finally:
+        stop_process(process, 30)
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -80,38 +144,3 @@ def recorder() -> Iterator[tuple[str, list[str]]]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@contextmanager
-def serve_process(env: dict[str, str] | None = None, *args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``policykg serve`` as shipped, in its own process on a free port; yields its URL and the process.
-
-    For tests that may crash or kill a server: a crash there cannot take the test run with it.
-    """
-    port = free_port()
-    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *args]
-    process = subprocess.Popen(
-        command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"policykg serve exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("policykg serve did not start") from None
-                time.sleep(0.1)
-        yield base, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 from typing import Annotated, cast
 
+import anyio
 from fastapi import Depends, Request
 
 from app.catalog import NamedQuery
 from app.config import Settings
+from app.export import ViewCache
 from app.quality import QualityCache, QualityReport
 from app.search import SearchIndex
 from app.store import PolicyStore
@@ -68,8 +70,26 @@ def get_quality(request: Request) -> QualityReport:
     return cache.get(store_of(request), settings_of(request))
 
 
+async def get_export_cache(request: Request) -> ViewCache:
+    """The graph views of recent export selections, one cache per app (made on the event loop)."""
+    cache: ViewCache | None = getattr(request.app.state, "export_cache", None)
+    if cache is None:
+        cache = request.app.state.export_cache = ViewCache(settings_of(request).export_cache_triples)
+    return cache
+
+
+async def get_export_limiter(request: Request) -> anyio.CapacityLimiter:
+    """How many exports may be computed at once (created on the event loop, on first use)."""
+    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "export_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.export_limiter = anyio.CapacityLimiter(settings_of(request).export_concurrency)
+    return limiter
+
+
 StoreDep = Annotated[PolicyStore, Depends(get_store)]
 SearchDep = Annotated[SearchIndex, Depends(get_search)]
 QualityDep = Annotated[QualityReport, Depends(get_quality)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 CatalogDep = Annotated[dict[str, NamedQuery], Depends(get_catalog)]
+ExportCacheDep = Annotated[ViewCache, Depends(get_export_cache)]
+ExportLimiterDep = Annotated[anyio.CapacityLimiter, Depends(get_export_limiter)]

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.export import ExportFormat
+from app.api import create_app
+from app.config import Settings
+from app.export import ExportFormat, export
+from tests.live import serve
 from tests.project import POLID
 
 DOC_190 = POLID + "doc/tu-quang-tri/2020/190-kh-tu"
@@ -141,3 +148,50 @@ def test_analytics(shipped_client: TestClient) -> None:
     assert "02-NQ/TW" in [s["document"]["notation"] for s in body["chain_stops"]]
     assert body["component_count"] == len(body["components"])
     assert sum(c["size"] for c in body["components"]) == body["nodes"]
+
+
+def test_an_export_after_an_update_shows_the_update(client: TestClient) -> None:
+    """Graph views are kept between exports (ViewCache), but never across a change of the data."""
+    store = client.app.state.store  # type: ignore[attr-defined]
+    params = {"format": "nodelink", "root": "52-NQ/TW", "direction": "down"}
+    before = client.get("/api/export", params=params)
+    assert client.get("/api/export", params={**params, "format": "csv"}).status_code == 200
+    assert before.status_code == 200 and client.get("/api/export", params=params).content == before.content
+    new = POLID + "doc/test/2026/99-kh-test"
+    root = next(n["id"] for n in before.json()["nodes"] if n.get("notation") == "52-NQ/TW")
+    source = next(iter(store.graph_names()))
+    store.update(
+        f"""PREFIX pol: <https://w3id.org/policykg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        INSERT DATA {{ GRAPH <{source}> {{
+          <{new}> a pol:Plan ; skos:notation "99-KH/TEST" ; pol:implements <{root}> . }} }}"""
+    )
+    after = client.get("/api/export", params=params)
+    assert after.status_code == 200
+    assert new in {n["id"] for n in after.json()["nodes"]}
+    assert new not in {n["id"] for n in before.json()["nodes"]}
+
+
+def test_exports_computed_at_once_are_bounded(shipped_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A burst of exports takes at most ``export_concurrency`` (2) threads; the others wait their turn."""
+    from app.api.routers import export as router
+
+    lock, running, peak = threading.Lock(), [0], [0]
+
+    def counted(*args: object, **kwargs: object) -> object:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            time.sleep(0.2)  # long enough for the whole burst to arrive meanwhile
+            return export(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(router, "export", counted)
+    with serve(create_app(shipped_settings)) as url, httpx.Client(base_url=url, timeout=60) as http:
+        params = {"format": "cytoscape", "root": "190-KH/TU"}
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda _: http.get("/api/export", params=params).status_code, range(8)))
+    assert statuses == [200] * 8
+    assert 1 <= peak[0] <= 2, f"{peak[0]} exports ran at once"

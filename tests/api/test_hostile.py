@@ -27,9 +27,10 @@ def outside() -> Iterator[tuple[str, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, int]]:
-    with serve_process({"POLICYKG_UPDATE_TOKEN": TOKEN}) as (base, process):
-        yield base, process.pid
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    log = tmp_path_factory.mktemp("hostile") / "serve.log"
+    with serve_process(env={"POLICYKG_UPDATE_TOKEN": TOKEN}, log=log) as process:
+        yield process.url, process.pid
 
 
 @pytest.fixture

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import http.server
-import json
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import ClassVar
 
 import httpx
 import pyoxigraph as ox

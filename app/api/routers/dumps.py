@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS, ErrorBody
 from app.api.representations import N_QUADS, TRIG, TURTLE, VARY, format_query, negotiate
-from app.dataset import DUMPS, DumpFormat, dump_chunks
+from app.dataset import DUMPS, DumpFormat, dump_chunks, on_own_thread
 from app.errors import shown
 from app.store import PolicyStore
 
@@ -31,7 +31,9 @@ def _stream(store: PolicyStore, fmt: DumpFormat, vary: bool) -> StreamingRespons
     spec = DUMPS[fmt]
     headers = {"Content-Disposition": f'attachment; filename="{spec.filename}"', **(VARY if vary else {})}
     media_type = spec.media_type if fmt is DumpFormat.nq else f"{spec.media_type}; charset=utf-8"
-    return StreamingResponse(dump_chunks(store, fmt), media_type=media_type, headers=headers)
+    # The graphs are listed here, so an unreachable store is still a 503; the quads are read on
+    # one thread of their own (pyoxigraph's iterators must stay on the thread that made them).
+    return StreamingResponse(on_own_thread(dump_chunks(store, fmt)), media_type=media_type, headers=headers)
 
 
 @dump_router.get(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from app.api.deps import StoreDep
+from app.api.deps import ExportCacheDep, ExportLimiterDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
 from app.errors import ParameterError, clip, shown
 from app.export import (
@@ -187,9 +189,11 @@ FORMAT_NAMES = ["", *(fmt.value for fmt in ExportFormat)]
         **STORE_ERRORS,
     },
 )
-def export_graph(
+async def export_graph(
     request: Request,
     store: StoreDep,
+    cache: ExportCacheDep,
+    limiter: ExportLimiterDep,
     format: Annotated[
         str,
         Query(
@@ -232,7 +236,13 @@ def export_graph(
         province=province or area, agency=agency, indicator=indicator,
     )
     try:
-        result = export(store, selection, chosen, max_elements=max_elements)
+        # Off the event loop, and at most ``export_concurrency`` at once: an export is CPU-bound
+        # Python (SPARQL, the networkx mapping, serialising) and would otherwise take as many pool
+        # threads, and as much of the GIL, as there are clients asking, starving the light routes.
+        result = await anyio.to_thread.run_sync(
+            functools.partial(export, store, selection, chosen, max_elements=max_elements, cache=cache),
+            limiter=limiter,
+        )
     except UnknownEntity as exc:
         return JSONResponse(status_code=404, content={"detail": str(exc), "suggestions": _candidates(exc.suggestions)})
     except AmbiguousEntity as exc:
