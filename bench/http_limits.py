@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 
 import httpx
@@ -38,35 +35,16 @@ from app.api.cors import CorsMiddleware  # noqa: E402
 from app.api.limits import RateLimitMiddleware, RequestLimitMiddleware  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.ratelimit import ClientLimiter  # noqa: E402
-from tests.live import free_port  # noqa: E402
+from tests.live import policykg_serve  # noqa: E402
 
 HEALTH = b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
 NO_BUDGETS = {"POLICYKG_RATE_REQUESTS": "0", "POLICYKG_RATE_QUERY_SECONDS": "0"}
 HTTPTOOLS = "import uvicorn; from app.api import create_app; uvicorn.run(create_app(), port={port}, log_level='warning')"
 
 
-@contextmanager
-def server(env: dict[str, str], code: str | None = None) -> Iterator[int]:
-    """``policykg serve`` (or ``code`` formatted with the port) on a free loopback port."""
-    port = free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKG_")} | {"POLICYKG_ROOT": str(ROOT)}
-    environ |= env
-    command = [sys.executable, "-c", code.format(port=port)] if code else [
-        sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=environ, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            with suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def server(env: dict[str, str], code: str | None = None) -> AbstractContextManager[int]:
+    """``policykg serve`` over the shipped project (or ``code``, formatted with the port) on loopback."""
+    return policykg_serve({"POLICYKG_ROOT": str(ROOT), **env}, code)
 
 
 def percentiles(samples: list[float]) -> str:
