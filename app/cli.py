@@ -15,7 +15,7 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -195,7 +195,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default from POLICYKG_PORT).")] = None,
     store: Annotated[str | None, typer.Option("--store", help="On-disk store directory or remote SPARQL endpoint URL.")] = None,
 ) -> None:
-    """Serve the HTTP API (uvicorn)."""
+    """Serve the HTTP API (uvicorn on h11, with the HTTP limits of app/api/server.py)."""
     with _guard():
         import uvicorn
 
@@ -209,7 +209,8 @@ def serve(
         opened = _open(ctx, settings)
         try:
             server = uvicorn.Server(server_config(create_app(settings, store=opened), settings, host, port))
-            server.run()
+            with suppress(SystemExit):  # uvicorn's own exit when it cannot start (it logged why): reported below
+                server.run()
         finally:
             opened.close()
         if not server.started:
