@@ -209,7 +209,9 @@ def serve(
         opened = _open(ctx, settings)
         try:
             server = uvicorn.Server(server_config(create_app(settings, store=opened), settings, host, port))
-            with suppress(SystemExit):  # uvicorn's own exit when it cannot start (it logged why): reported below
+            # SystemExit: uvicorn's own when it cannot start (it logged why), reported below; Ctrl-C is
+            # re-raised by uvicorn once it has shut down, and ends the command as uvicorn.run did (0).
+            with suppress(SystemExit, KeyboardInterrupt):
                 server.run()
         finally:
             opened.close()
