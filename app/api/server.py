@@ -15,7 +15,11 @@ subclass of uvicorn's H11Protocol, so the limits are ones we set and test:
   with ``Retry-After`` at once, without reading its request, and closed. A refused connection does
   not count, so one client past its own cap cannot fill the server's.
 
-Header count, body read time and rate limits are the app's (``app.api.limits``).
+Header count, body read time and rate limits are the app's (``app.api.limits``). uvicorn's own
+``limit_concurrency`` is not used: its 503 has no ``Retry-After``, comes only once a request head
+is in (a slowloris never sends one) and counts the sockets it refuses. Written against uvicorn
+0.54's H11Protocol (``conn``, ``transport``, ``connections``, ``send_400_response``,
+``on_response_complete``); tests/api/test_server.py fails if those change.
 """
 
 from __future__ import annotations
