@@ -15,7 +15,7 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -196,7 +196,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default from POLICYKG_PORT).")] = None,
     store: Annotated[str | None, typer.Option("--store", help="On-disk store directory or remote SPARQL endpoint URL.")] = None,
 ) -> None:
-    """Serve the HTTP API (uvicorn)."""
+    """Serve the HTTP API (uvicorn on h11, with the HTTP limits of app/api/server.py)."""
     with _guard():
         import uvicorn
 
@@ -220,14 +220,17 @@ def serve(
         try:
             app_ = create_app(settings, store=opened, reload=options.reload)
             server = uvicorn.Server(server_config(app_, settings, host, port))
-            sock = server.config.bind_socket()
-            if settings.network_sandbox and not settings.needs_network:
-                from app.sandbox import deny_network
+            # SystemExit: uvicorn's own when it cannot bind or start (it logged why), reported below;
+            # Ctrl-C is re-raised by uvicorn once it has shut down, and ends the command (0).
+            with suppress(SystemExit, KeyboardInterrupt):
+                sock = server.config.bind_socket()
+                if settings.network_sandbox and not settings.needs_network:
+                    from app.sandbox import deny_network
 
-                # From here on neither this process nor a worker it forks can open an internet
-                # socket; the bound listening socket keeps accepting.
-                deny_network()
-            server.run(sockets=[sock])
+                    # From here on neither this process nor a worker it forks can open an internet
+                    # socket; the bound listening socket keeps accepting.
+                    deny_network()
+                server.run(sockets=[sock])
         finally:
             opened.close()
         if not server.started:

@@ -158,6 +158,8 @@ def main() -> None:
         port = free_port()
         env = {**os.environ, "POLICYKG_ROOT": str(ROOT), "POLICYKG_DATA_DIR": str(data), "POLICYKG_QUERY_TIMEOUT": "120"}
         env.pop("POLICYKG_STORE", None)
+        # One benchmark client measures the server, not its per-client budgets.
+        env |= {"POLICYKG_RATE_REQUESTS": "0", "POLICYKG_RATE_QUERY_SECONDS": "0"}
         server = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -219,6 +219,8 @@ def server(name: str, project: Settings, peer: Path, work: Path, lifetime: int, 
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKG_")}
     if name in ("ours", "ours-disk"):
         env |= {"POLICYKG_ROOT": str(project.root), "POLICYKG_QUERIES_DIR": str(project.queries_dir)}
+        # One benchmark client measures the server, not its per-client budgets (the peers have none).
+        env |= {"POLICYKG_RATE_REQUESTS": "0", "POLICYKG_RATE_QUERY_SECONDS": "0"}
         if name == "ours-disk":
             env["POLICYKG_STORE"] = str(work / "ours-store")  # RocksDB, like the Oxigraph server's --location
         env["PYTHONPATH"] = str(ROOT)

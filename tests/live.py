@@ -20,7 +20,9 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-ROOT = Path(__file__).resolve().parent.parent
+from app.api.server import server_config
+from app.config import Settings
+from tests.project import ROOT
 
 
 def free_port() -> int:
@@ -34,7 +36,10 @@ def free_port() -> int:
 def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
     """Run ``app`` with uvicorn in a thread; yield its base URL; stop it afterwards."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    # The server as `policykg serve` builds it (h11, the connection limits), so live tests see the shipped one.
+    settings = getattr(app.state, "settings", None) or Settings()
+    config = server_config(app, settings, "127.0.0.1", port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +147,16 @@ def test_validation_and_reasoning_are_imported_lazily() -> None:
     code = "import sys, app.cli; print('app.validation' in sys.modules, 'app.reasoning' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_serve_on_a_busy_port_is_an_error_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKG_")} | ENV
+        done = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+                              env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    # uvicorn logs why above; the command's own last word is one line.
+    assert done.stderr.strip().splitlines()[-1].startswith(f"error: the server did not start on 127.0.0.1:{port}")

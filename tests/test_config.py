@@ -32,3 +32,8 @@ def test_environment_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 def test_default_root_is_the_repository() -> None:
     assert (Settings().root / "app" / "config.py").is_file()
     assert get_settings() is get_settings()
+
+
+def test_trusted_proxies_are_read_as_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYKG_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ::1")
+    assert Settings().trusted_proxies == ("127.0.0.1", "10.0.0.0/8", "::1")

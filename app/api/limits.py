@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.api.cors import CorsMiddleware
+from app.api.errors import ErrorBody
 from app.config import Settings
 from app.ratelimit import ClientLimiter
 
@@ -184,6 +185,12 @@ def install_limits(app: FastAPI, settings: Settings) -> None:
         max_clients=settings.rate_clients,
     )
     app.state.rate_limiter = limiter
+    # Any route may answer 429; said in the OpenAPI of every route included after this.
+    app.router.responses.setdefault(429, {
+        "model": ErrorBody,
+        "description": "Over this client's request rate or /sparql time (the detail names which).",
+        "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    })
     # The last added runs first: the real client address, then CORS (so refusals carry it too),
     # then the rate limit, then the request limits.
     app.add_middleware(

@@ -12,9 +12,14 @@ subclass of uvicorn's H11Protocol, so the limits are ones we set and test:
   reads none) is not waited for: the connection is closed;
 - more than ``http_max_connections`` open connections, or more than ``http_max_client_connections``
   from one client (its address; a trusted proxy is exempt): the one past the cap is answered 503
-  with ``Retry-After`` and closed.
+  with ``Retry-After`` at once, without reading its request, and closed. A refused connection does
+  not count, so one client past its own cap cannot fill the server's.
 
-Header count, body read time and rate limits are the app's (``app.api.limits``).
+Header count, body read time and rate limits are the app's (``app.api.limits``). uvicorn's own
+``limit_concurrency`` is not used: its 503 has no ``Retry-After``, comes only once a request head
+is in (a slowloris never sends one) and counts the sockets it refuses. Written against uvicorn
+0.54's H11Protocol (``conn``, ``transport``, ``connections``, ``send_400_response``,
+``on_response_complete``); tests/api/test_server.py fails if those change.
 """
 
 from __future__ import annotations
@@ -22,11 +27,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections import Counter
 from typing import Any, ClassVar
 
 import h11
 import uvicorn
-from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
 
 from app.api.limits import RETRY_AFTER_UNAVAILABLE, TrustedProxies, client_key
@@ -35,70 +40,85 @@ from app.config import Settings
 __all__ = ["LimitedH11Protocol", "server_config"]
 
 
-def _json_body(detail: str) -> bytes:
-    return json.dumps({"detail": detail}).encode()
+# Seconds a refused connection is kept reading (and dropping) what the client sends after the 503,
+# so the client reads the answer rather than a reset; then it is closed whatever the client does.
+_LINGER = 2.0
 
 
-def _raw_response(status: int, detail: str) -> bytes:
+def _raw_response(status: int, detail: str, *extra: str) -> bytes:
     """A whole ``Connection: close`` response, written outside h11's state machine (no request read)."""
-    body = _json_body(detail)
+    body = json.dumps({"detail": detail}).encode()
     lines = [
         f"HTTP/1.1 {status} {STATUS_PHRASES[status].decode()}",
         "Content-Type: application/json",
         f"Content-Length: {len(body)}",
         "Connection: close",
         "Access-Control-Allow-Origin: *",
+        *extra,
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
+class _Tally:
+    """The connections one server admitted, in all and by client (counted, not searched: O(1) a connection)."""
+
+    def __init__(self) -> None:
+        self.admitted = 0
+        self.by_client: Counter[str] = Counter()
+
+
 class LimitedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a time limit on request heads and a cap on open connections."""
+    """uvicorn's h11 protocol with time limits on request heads and caps on open connections."""
 
     header_timeout: ClassVar[float] = 10.0
     body_timeout: ClassVar[float] = 15.0
     max_connections: ClassVar[int] = 512
     max_client_connections: ClassVar[int] = 50
-    proxies: ClassVar[TrustedProxies] = TrustedProxies(())
     max_header_bytes: ClassVar[int] = 65_536
+    proxies: ClassVar[TrustedProxies] = TrustedProxies(())
+    tally: ClassVar[_Tally] = _Tally()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_timer: asyncio.TimerHandle | None = None
         self._drain_timer: asyncio.TimerHandle | None = None
         self._peer: str | None = None
-        self._refused = ""
+        self._admitted = False
+        self._refused = False
 
     @classmethod
     def configured(cls, settings: Settings) -> type[LimitedH11Protocol]:
-        """This protocol with the limits of ``settings`` (uvicorn builds one instance a connection)."""
+        """This protocol with the limits of ``settings`` and a tally of its own (one per server)."""
         return type(cls.__name__, (cls,), {
             "header_timeout": settings.http_header_timeout,
             "body_timeout": settings.http_body_timeout,
             "max_connections": settings.http_max_connections,
             "max_client_connections": settings.http_max_client_connections,
-            "proxies": TrustedProxies(settings.trusted_proxies),
             "max_header_bytes": settings.http_max_header_bytes,
+            "proxies": TrustedProxies(settings.trusted_proxies),
+            "tally": _Tally(),
         })
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        tally = self.tally
         if self.client and self.client[0] not in self.proxies:
             self._peer = client_key({"client": self.client})
-        if len(self.connections) > self.max_connections:
-            self._refused = f"the server holds its limit of {self.max_connections} connections; retry shortly"
-        elif self._peer is not None and self._peer_connections() > self.max_client_connections:
-            self._refused = (f"this client holds its limit of {self.max_client_connections} open connections; "
-                             "reuse them (keep-alive) or retry shortly")
-        if self._refused:
-            # Answered once its request head is in, so the client reads a 503 rather than a reset.
-            self.app = self._over_capacity
-        self._arm_head_timer()
-
-    def _peer_connections(self) -> int:
-        return sum(1 for other in self.connections if getattr(other, "_peer", None) == self._peer)
+        if tally.admitted >= self.max_connections:
+            self._refuse_connection(f"the server holds its limit of {self.max_connections} connections; retry shortly")
+        elif self._peer is not None and tally.by_client[self._peer] >= self.max_client_connections:
+            self._refuse_connection(f"this client holds its limit of {self.max_client_connections} open connections; "
+                                    "reuse them (keep-alive) or retry shortly")
+        else:
+            self._admitted = True
+            tally.admitted += 1
+            if self._peer is not None:
+                tally.by_client[self._peer] += 1
+            self._arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
         # The first byte of a request on a kept-alive connection starts its clock.
         if self.conn.their_state is h11.IDLE:
             self._arm_head_timer()
@@ -117,21 +137,30 @@ class LimitedH11Protocol(H11Protocol):
         self._disarm_head_timer()
         if self._drain_timer is not None:
             self._drain_timer.cancel()
+        if self._admitted:
+            self._admitted = False
+            self.tally.admitted -= 1
+            if self._peer is not None:
+                self.tally.by_client[self._peer] -= 1
+                if not self.tally.by_client[self._peer]:
+                    del self.tally.by_client[self._peer]
         super().connection_lost(exc)
-
-    def _drain_timed_out(self) -> None:
-        self._drain_timer = None
-        if self.conn.their_state is h11.SEND_BODY:
-            self.transport.close()
 
     def send_400_response(self, msg: str) -> None:
         # Called by H11Protocol.handle_events while it handles h11's RemoteProtocolError.
         error = sys.exc_info()[1]
         if getattr(error, "error_status_hint", None) == 431:
-            detail = f"the request head passes the limit of {self.max_header_bytes} bytes"
-            self._refuse(431, detail)
+            self._refuse(431, f"the request head passes the limit of {self.max_header_bytes} bytes")
         else:
             super().send_400_response(msg)
+
+    def _refuse_connection(self, detail: str) -> None:
+        """503 at once, before any request is read: a refused socket is let go in ``_LINGER`` seconds."""
+        self._refused = True
+        self.transport.write(_raw_response(503, detail, f"Retry-After: {RETRY_AFTER_UNAVAILABLE}"))
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(_LINGER, self.transport.close)
 
     def _arm_head_timer(self) -> None:
         if self._head_timer is None:
@@ -152,20 +181,14 @@ class LimitedH11Protocol(H11Protocol):
             # Nothing sent (an idle or preconnected socket): close without an unasked-for answer.
             self.transport.close()
 
+    def _drain_timed_out(self) -> None:
+        self._drain_timer = None
+        if self.conn.their_state is h11.SEND_BODY:
+            self.transport.close()
+
     def _refuse(self, status: int, detail: str) -> None:
         self.transport.write(_raw_response(status, detail))
         self.transport.close()
-
-    async def _over_capacity(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = _json_body(self._refused)
-        await send({"type": "http.response.start", "status": 503, "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-            (b"retry-after", str(RETRY_AFTER_UNAVAILABLE).encode()),
-            (b"access-control-allow-origin", b"*"),
-        ]})
-        await send({"type": "http.response.body", "body": body})
 
 
 def server_config(app: Any, settings: Settings, host: str | None = None, port: int | None = None,

@@ -118,3 +118,10 @@ def test_a_busy_service_says_when_to_retry(busy_client: TestClient) -> None:
     assert response.status_code == 503 and "busy" in response.json()["detail"]
     assert int(response.headers["Retry-After"]) > 0
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_openapi_says_any_route_may_answer_429(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in [("/sparql", "get"), ("/sparql", "post"), ("/api/stats", "get"), ("/void", "get")]:
+        refused = paths[path][method]["responses"]["429"]
+        assert "Retry-After" in refused["headers"]

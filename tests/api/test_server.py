@@ -10,18 +10,16 @@ header size limit is the shipped one.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.live import free_port
+from tests import live
 from tests.project import PROJECT
 
 HEADER_TIMEOUT = 1.0
@@ -35,29 +33,11 @@ HEALTH = b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
 @contextmanager
 def policykg_serve(**env: str) -> Iterator[int]:
-    """Run ``policykg serve`` with ``env`` added to the POLICYKG_* settings; yield its port."""
-    port = free_port()
-    environ = {key: value for key, value in os.environ.items() if not key.startswith("POLICYKG_")}
-    environ.update({"POLICYKG_ROOT": str(PROJECT), **env})
-    command = [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"policykg serve did not start: {process.stderr.read() if process.stderr else ''}")
-            time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """``policykg serve`` over the fixture project, with ``env`` added to its settings; yield its port."""
+    with tempfile.TemporaryDirectory() as scratch, live.serve_process(
+        env={"POLICYKG_ROOT": str(PROJECT), **env}, log=Path(scratch) / "serve.log"
+    ) as server:
+        yield int(server.url.rsplit(":", 1)[1])
 
 
 @pytest.fixture(scope="module")
