@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 # The repository root and bench/ must be importable before these imports.
 from sparql_endpoint import build_project
 
-from app.dataset import DumpFormat, write_dump
-from app.restore import restore
-from app.store import PolicyStore
+from app.linkeddata.dataset import DumpFormat, write_dump
+from app.store.restore import restore
+from app.store.policy_store import PolicyStore
 
 
 def timed_ms(run: Callable[[], object], repeat: int) -> list[float]:

@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from generate_national import generate
 
-from app.analytics import analyse
-from app.config import Settings
-from app.export import ExportFormat, Selection, build_graph, serialise
-from app.store import PolicyStore
+from app.export.analytics import analyse
+from app.core.config import Settings
+from app.export.graph import ExportFormat, Selection, build_graph, serialise
+from app.store.policy_store import PolicyStore
 
 EXPLORER_LIMIT = 1500
 

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from app.api.cors import CorsMiddleware  # noqa: E402
 from app.api.limits import RateLimitMiddleware, RequestLimitMiddleware  # noqa: E402
-from app.config import Settings  # noqa: E402
-from app.ratelimit import ClientLimiter  # noqa: E402
+from app.core.config import Settings  # noqa: E402
+from app.core.ratelimit import ClientLimiter  # noqa: E402
 from tests.live import policykg_serve  # noqa: E402
 
 HEALTH = b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from app.backends import Dataset, EmbeddedBackend
-from app.endpoint import QueryJob, answer_query
-from app.results import Serialized
-from app.safety import AllowList
-from app.worker import WorkerPool
+from app.sparql.engine import Dataset
+from app.store.backends import EmbeddedBackend
+from app.endpoint.service import QueryJob, answer_query
+from app.sparql.results import Serialized
+from app.sparql.safety import AllowList
+from app.sparql.worker import WorkerPool
 
 EX = "http://example.org/"
 SCAN = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"

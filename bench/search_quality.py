@@ -2,7 +2,7 @@
 
 Compares, on the same questions and the shipped data:
 
-- ``policykg search``: the tantivy index of app.search (folding, abbreviations from the store,
+- ``policykg search``: the tantivy index of app.search.index (folding, abbreviations from the store,
   syllable bigrams, BM25), as /api/responsible answers;
 - the same index without the abbreviation scheme (what the SKOS data adds);
 - the plain SPARQL peer: the named query ``responsible-for-text`` (CONTAINS on lower-cased task
@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.catalog import load_catalog, run_named
-from app.config import Settings
-from app.evaluation import EvaluationReport, Outcome, evaluate, load_questions
-from app.search import SearchIndex, TextNormaliser
-from app.store import PolicyStore
+from app.endpoint.catalog import load_catalog, run_named
+from app.core.config import Settings
+from app.domain.evaluation import EvaluationReport, Outcome, evaluate, load_questions
+from app.search.index import SearchIndex, TextNormaliser
+from app.store.policy_store import PolicyStore
 
 
 def sparql_peer(store: PolicyStore, questions: list) -> EvaluationReport:
@@ -58,7 +58,7 @@ ABBREVIATED = [
 
 def agreement(index: SearchIndex, store: PolicyStore, k: int = 5) -> float:
     """Mean share of the top-k (task, agency) answers a short form and its full form have in common."""
-    from app.responsibility import who
+    from app.domain.responsibility import who
 
     shares = []
     for short, full in ABBREVIATED:

@@ -50,9 +50,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The repository root must be importable before these imports.
-from app.config import Settings
-from app.namespaces import ONTOLOGY_GRAPH, POLID
-from app.store import PolicyStore
+from app.core.config import Settings
+from app.core.namespaces import ONTOLOGY_GRAPH, POLID
+from app.store.policy_store import PolicyStore
 from tests.live import free_port
 from tests.oxigraph_server import oxigraph_binary
 

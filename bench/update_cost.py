@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 # The repository root and bench/ must be importable before these imports.
 from sparql_endpoint import build_project
 
-from app.store import PolicyStore
+from app.store.policy_store import PolicyStore
 
 
 def timed(run: Callable[[int], None], requests: int) -> list[float]:

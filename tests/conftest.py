@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.config import Settings
-from app.search import SearchIndex
-from app.store import PolicyStore
+from app.core.config import Settings
+from app.search.index import SearchIndex
+from app.store.policy_store import PolicyStore
 from tests.api.backends import (  # noqa: F401 - fixtures: API tests on each store backend, Oxigraph servers
     backend_client,
     backend_settings,

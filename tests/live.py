@@ -21,7 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from app.api.server import server_config
-from app.config import Settings
+from app.core.config import Settings
 from tests.project import ROOT
 
 

@@ -1,12 +1,12 @@
-"""Graph analytics (app.analytics), checked against SPARQL and the lineage module on the same data."""
+"""Graph analytics (app.export.analytics), checked against SPARQL and the lineage module on the same data."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.analytics import Analytics, analyse
-from app.lineage import descendants
-from app.store import PolicyStore
+from app.export.analytics import Analytics, analyse
+from app.domain.lineage import descendants
+from app.store.policy_store import PolicyStore
 from tests.project import DOC_12, DOC_52, DOC_CY1, DOC_CY2, POLID
 
 SO_KHCN_QT = POLID + "agency/quang-tri/so-khcn"

@@ -1,4 +1,4 @@
-"""app.backends and app.sparql_tokens: the embedded store and a real Oxigraph server behind one interface."""
+"""app.store.backends and app.sparql.tokens: the embedded store and a real Oxigraph server behind one interface."""
 
 from __future__ import annotations
 
@@ -10,18 +10,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from app.backends import (
-    Dataset,
-    EmbeddedBackend,
-    GraphAnswer,
-    RemoteBackend,
-    remote_urls,
-    union_update,
-)
-from app.config import Settings
-from app.errors import QueryError, QuerySyntaxError, StoreError
-from app.sparql_tokens import add_using, substitute
-from app.store import PolicyStore
+from app.sparql.engine import Dataset, GraphAnswer
+from app.store.backends import EmbeddedBackend, RemoteBackend, remote_urls, union_update
+from app.core.config import Settings
+from app.core.errors import QueryError, QuerySyntaxError, StoreError
+from app.sparql.tokens import add_using, substitute
+from app.store.policy_store import PolicyStore
 from tests.live import free_port
 from tests.oxigraph_server import oxigraph_server
 
@@ -234,7 +228,7 @@ def test_substitute_replaces_uses_and_keeps_declarations() -> None:
 
 def test_named_queries_answer_the_same_on_both_backends(tmp_path: Path) -> None:
     """Every shipped named query, with its example values, gives the same rows embedded and remote."""
-    from app.catalog import load_catalog, run_named
+    from app.endpoint.catalog import load_catalog, run_named
 
     project = Settings()
     catalog = load_catalog(project.queries_dir)

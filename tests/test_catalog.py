@@ -1,4 +1,4 @@
-"""Named queries (app.catalog): header parsing, parameter checks and safe binding."""
+"""Named queries (app.endpoint.catalog): header parsing, parameter checks and safe binding."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import get_query, load_catalog, load_query, run_file, run_named
-from app.config import Settings
-from app.errors import CatalogError, ParameterError, UnknownQuery
-from app.store import PolicyStore
+from app.endpoint.catalog import get_query, load_catalog, load_query, run_file, run_named
+from app.core.config import Settings
+from app.core.errors import CatalogError, ParameterError, UnknownQuery
+from app.store.policy_store import PolicyStore
 from tests.project import DOC_HT_190, DOC_QT_190, FIXTURE_TRIPLES, PROJECT
 
 REPO_QUERIES = Path(__file__).resolve().parent.parent / "queries"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import app
+from app.cli.commands import app
 from tests.project import DOC_HT_190, DOC_QT_190, FIXTURE_TRIPLES, FIXTURES, PROJECT
 
 runner = CliRunner()
@@ -144,7 +144,7 @@ def test_help_documents_exit_codes_and_commands() -> None:
 
 def test_validation_and_reasoning_are_imported_lazily() -> None:
     # validate/reason belong to another module (tested with it); the CLI must not import it eagerly.
-    code = "import sys, app.cli; print('app.validation' in sys.modules, 'app.reasoning' in sys.modules)"
+    code = "import sys, app.cli; print('app.quality.validation' in sys.modules, 'app.quality.reasoning' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 from typer.testing import CliRunner
 
-from app.cli import app
+from app.cli.commands import app
 from tests.project import ROOT
 
 runner = CliRunner()

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from app.cli import app
+from app.cli.commands import app
 from tests.project import ROOT
 
 runner = CliRunner()

@@ -1,4 +1,4 @@
-"""Settings (app.config)."""
+"""Settings (app.core.config)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.config import Settings, get_settings
+from app.core.config import Settings, get_settings
 
 
 def test_relative_dirs_resolve_against_root(tmp_path: Path) -> None:

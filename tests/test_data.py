@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.config import Settings
-from app.store import PolicyStore
-from app.text import fold
+from app.core.config import Settings
+from app.store.policy_store import PolicyStore
+from app.core.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -236,9 +236,9 @@ def test_text_is_nfc(shipped: PolicyStore) -> None:
 
 # --- Named queries, validation and reasoning on the shipped data ------------------------------
 
-from app.catalog import load_catalog, run_named
-from app.reasoning import check_consistency
-from app.validation import validate
+from app.endpoint.catalog import load_catalog, run_named
+from app.quality.reasoning import check_consistency
+from app.quality.validation import validate
 
 CATALOG = load_catalog(ROOT / "queries")
 

@@ -1,4 +1,4 @@
-"""Dumps and the VoID description (app.dataset): every dump re-reads into the store's quads,
+"""Dumps and the VoID description (app.linkeddata.dataset): every dump re-reads into the store's quads,
 every VoID count equals the SPARQL count it stands for."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 import rdflib
 from typer.testing import CliRunner
 
-from app.cli import app as cli
-from app.dataset import (
+from app.cli.commands import app as cli
+from app.linkeddata.dataset import (
     DATASET_IRI,
     DUMPS,
     VOID,
@@ -22,8 +22,8 @@ from app.dataset import (
     void_description,
     write_dump,
 )
-from app.namespaces import STATE_GRAPH
-from app.store import PolicyStore
+from app.core.namespaces import STATE_GRAPH
+from app.store.policy_store import PolicyStore
 from tests.project import FIXTURE_TRIPLES, PROJECT
 
 # rdflib's own TriG parser still builds a ConjunctiveGraph inside; not our code.

@@ -1,4 +1,4 @@
-"""Concise bounded descriptions (app.describe) on the fixture project, edge cases added in the test."""
+"""Concise bounded descriptions (app.linkeddata.describe) on the fixture project, edge cases added in the test."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 import rdflib
 from rdflib.namespace import RDFS, SKOS
 
-from app.describe import concise_description, describe, suggest, suggestions
-from app.errors import UnknownResource
-from app.store import PolicyStore
+from app.linkeddata.describe import concise_description, describe, suggest, suggestions
+from app.core.errors import UnknownResource
+from app.store.policy_store import PolicyStore
 from tests.project import DOC_12, DOC_45, DOC_52, DOC_QT_190, POLID
 
 POL = rdflib.Namespace("https://w3id.org/policykg/ontology#")

@@ -24,12 +24,12 @@ import pyoxigraph as ox
 import pytest
 from rdflib.compare import isomorphic
 
-from app.config import Settings
-from app.lineage import lineage, resolve_document
-from app.namespaces import DERIVED_GRAPH, POL, STATE_GRAPH
-from app.responsibility import who
-from app.search import SearchIndex
-from app.store import PolicyStore
+from app.core.config import Settings
+from app.domain.lineage import lineage, resolve_document
+from app.core.namespaces import DERIVED_GRAPH, POL, STATE_GRAPH
+from app.domain.responsibility import who
+from app.search.index import SearchIndex
+from app.store.policy_store import PolicyStore
 from tests.project import ROOT
 
 SEED = int(os.environ.get("POLICYKG_TEST_SEED", "20261201"))
@@ -40,8 +40,8 @@ _DERIVED = ox.NamedNode(DERIVED_GRAPH)
 # The child processes: the first load of a disk store, and a stream of updates on a loaded one.
 _LOAD = """
 import sys
-from app.config import Settings
-from app.store import PolicyStore
+from app.core.config import Settings
+from app.store.policy_store import PolicyStore
 settings = Settings(root=sys.argv[1], store=sys.argv[2])
 with PolicyStore.from_settings(settings) as store:
     print("loading", flush=True)
@@ -50,8 +50,8 @@ with PolicyStore.from_settings(settings) as store:
 """
 _UPDATES = """
 import sys
-from app.config import Settings
-from app.store import PolicyStore
+from app.core.config import Settings
+from app.store.policy_store import PolicyStore
 settings = Settings(root=sys.argv[1], store=sys.argv[2])
 agency = sys.argv[3]
 with PolicyStore.from_settings(settings) as store:
@@ -219,8 +219,8 @@ def test_an_update_and_its_rebuild_are_one_request_whatever_its_ending_or_prolog
 _RESTORE = """
 import sys
 from pathlib import Path
-from app.config import Settings
-from app.restore import restore
+from app.core.config import Settings
+from app.store.restore import restore
 settings = Settings(root=sys.argv[1], store=sys.argv[2])
 print("restoring", flush=True)
 restore(settings, Path(sys.argv[3]))
@@ -229,7 +229,7 @@ print("done", flush=True)
 
 
 def test_a_restore_killed_at_any_point_leaves_the_old_store_or_the_new_one(tmp_path: Path) -> None:
-    from app.restore import restore  # here, so the other tests run on a version without restore
+    from app.store.restore import restore  # here, so the other tests run on a version without restore
     from tests.test_restore import as_graph, dump, shipped_with_an_update
 
     shipped = dump(str(tmp_path / "shipped"), tmp_path / "shipped.trig")

@@ -1,4 +1,4 @@
-"""Ranking quality of 'who is responsible' on the evaluation questions (app.evaluation, eval/questions.json)."""
+"""Ranking quality of 'who is responsible' on the evaluation questions (app.domain.evaluation, eval/questions.json)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from app.evaluation import evaluate, load_questions
-from app.search import SearchIndex
-from app.store import PolicyStore
-from app.text import fold
+from app.domain.evaluation import evaluate, load_questions
+from app.search.index import SearchIndex
+from app.store.policy_store import PolicyStore
+from app.core.text import fold
 from tests.project import ROOT
 
 QUESTIONS = ROOT / "eval" / "questions.json"

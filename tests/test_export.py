@@ -1,4 +1,4 @@
-"""Exports (app.export): every format re-reads into the graph the mapping built, labels intact.
+"""Exports (app.export.graph): every format re-reads into the graph the mapping built, labels intact.
 
 Each format is read back with the tool an analyst would use (networkx, pydot, rdflib, csv, a
 Mermaid line parser) over several selections of the shipped data, and compared node by node
@@ -22,9 +22,9 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from app.config import Settings
-from app.errors import ParameterError, UnknownDocument
-from app.export import (
+from app.core.config import Settings
+from app.core.errors import ParameterError, UnknownDocument
+from app.export.graph import (
     AmbiguousEntity,
     ExportFormat,
     GraphView,
@@ -36,8 +36,8 @@ from app.export import (
     graph_from_rdf,
     serialise,
 )
-from app.namespaces import POL, POLG
-from app.store import PolicyStore
+from app.core.namespaces import POL, POLG
+from app.store.policy_store import PolicyStore
 from tests.project import POLID
 
 DOC_52 = POLID + "doc/bo-chinh-tri/2019/52-nq-tw"

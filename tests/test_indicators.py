@@ -1,13 +1,13 @@
-"""Indicators and their targets (app.indicators)."""
+"""Indicators and their targets (app.domain.indicators)."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.errors import ParameterError
-from app.indicators import find_indicators
-from app.search import SearchIndex
-from app.store import PolicyStore
+from app.core.errors import ParameterError
+from app.domain.indicators import find_indicators
+from app.search.index import SearchIndex
+from app.store.policy_store import PolicyStore
 
 IND = "https://w3id.org/policykg/id/indicator/"
 

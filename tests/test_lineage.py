@@ -1,4 +1,4 @@
-"""Lineage and document resolution (app.lineage)."""
+"""Lineage and document resolution (app.domain.lineage)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import unicodedata
 
 import pytest
 
-from app.errors import AmbiguousDocument, UnknownDocument
-from app.lineage import ancestors, chains_up, descendants, describe_document, lineage, resolve_document
-from app.store import PolicyStore
+from app.core.errors import AmbiguousDocument, UnknownDocument
+from app.domain.lineage import ancestors, chains_up, descendants, describe_document, lineage, resolve_document
+from app.store.policy_store import PolicyStore
 from tests.project import DOC_12, DOC_45, DOC_52, DOC_CY1, DOC_CY2, DOC_HT_190, DOC_QT_190
 
 

@@ -1,12 +1,12 @@
-"""app.protocol: reading SPARQL protocol requests and negotiating result formats."""
+"""app.sparql.protocol: reading SPARQL protocol requests and negotiating result formats."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.backends import Dataset
-from app.errors import NotAcceptable, ProtocolError, UnsupportedMediaType
-from app.protocol import accepts_html, negotiate, parse_request
+from app.sparql.engine import Dataset
+from app.core.errors import NotAcceptable, ProtocolError, UnsupportedMediaType
+from app.sparql.protocol import accepts_html, negotiate, parse_request
 
 FORM = "application/x-www-form-urlencoded"
 G1, G2 = "http://example.org/g1", "http://example.org/g2"

@@ -1,12 +1,12 @@
-"""The quality report for people (app.quality): readable names of what is at fault, cached per load."""
+"""The quality report for people (app.quality.report): readable names of what is at fault, cached per load."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from app.config import Settings
-from app.quality import QualityCache
-from app.store import PolicyStore
+from app.core.config import Settings
+from app.quality.report import QualityCache
+from app.store.policy_store import PolicyStore
 from tests.project import FIXTURES, ROOT
 
 QUALITY = FIXTURES / "quality"

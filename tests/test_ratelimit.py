@@ -1,10 +1,10 @@
-"""Token buckets and per-client budgets (app.ratelimit), on an injected clock."""
+"""Token buckets and per-client budgets (app.core.ratelimit), on an injected clock."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.ratelimit import ClientLimiter, Decision, TokenBucket
+from app.core.ratelimit import ClientLimiter, Decision, TokenBucket
 
 
 def test_a_bucket_starts_full_and_refuses_past_its_burst() -> None:

@@ -15,7 +15,7 @@ import rdflib
 from rdflib import Literal
 from rdflib.namespace import RDFS, XSD
 
-from app.reasoning import (
+from app.quality.reasoning import (
     ReasonerUnavailable,
     ReasoningResult,
     check_consistency,
@@ -23,7 +23,7 @@ from app.reasoning import (
     explain_inconsistency,
     prepare_for_hermit,
 )
-from app.validation import load_ontology
+from app.quality.validation import load_ontology
 
 ROOT = Path(__file__).resolve().parent.parent
 QUALITY = Path(__file__).parent / "fixtures" / "quality"
@@ -132,8 +132,8 @@ def test_java_missing_raises_reasoner_unavailable(monkeypatch: pytest.MonkeyPatc
 
 
 def test_check_consistency_on_a_store(tmp_path: Path) -> None:
-    from app.config import Settings
-    from app.store import PolicyStore
+    from app.core.config import Settings
+    from app.store.policy_store import PolicyStore
 
     data = tmp_path / "data"
     data.mkdir()

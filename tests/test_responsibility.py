@@ -1,14 +1,14 @@
-"""Who is responsible, agency names and duties on the shipped data (app.responsibility)."""
+"""Who is responsible, agency names and duties on the shipped data (app.domain.responsibility)."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
 
-from app.errors import AmbiguousAgency, ParameterError, UnknownAgency
-from app.responsibility import ROLE_DRAFT, duties, resolve_agency, who
-from app.search import SearchIndex
-from app.store import PolicyStore
+from app.core.errors import AmbiguousAgency, ParameterError, UnknownAgency
+from app.domain.responsibility import ROLE_DRAFT, duties, resolve_agency, who
+from app.search.index import SearchIndex
+from app.store.policy_store import PolicyStore
 
 ID = "https://w3id.org/policykg/id/"
 SKHCN_QT = ID + "agency/quang-tri/so-khcn"

@@ -10,10 +10,10 @@ import rdflib
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from app.cli import app
-from app.config import Settings
-from app.restore import restore
-from app.store import PolicyStore
+from app.cli.commands import app
+from app.core.config import Settings
+from app.store.restore import restore
+from app.store.policy_store import PolicyStore
 from tests.project import FIXTURE_TRIPLES, PROJECT, ROOT
 
 runner = CliRunner()

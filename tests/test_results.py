@@ -1,4 +1,4 @@
-"""app.results: answers written by pyoxigraph's serialisers, rows counted from the bytes, cut at the limit."""
+"""app.sparql.results: answers written by pyoxigraph's serialisers, rows counted from the bytes, cut at the limit."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.backends import QueryAnswer
-from app.protocol import SOLUTION_FORMATS
-from app.results import ROW_COUNTERS, serialize_answer
+from app.sparql.engine import QueryAnswer
+from app.sparql.protocol import SOLUTION_FORMATS
+from app.sparql.results import ROW_COUNTERS, serialize_answer
 
 FORMATS = {f.name: f for f in SOLUTION_FORMATS}
 OX_FORMATS = {

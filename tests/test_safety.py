@@ -1,4 +1,4 @@
-"""app.safety: one canonical text for every reader, and SERVICE/LOAD refused outside the allow-list.
+"""app.sparql.safety: one canonical text for every reader, and SERVICE/LOAD refused outside the allow-list.
 
 The differential tests run what the guard approves in pyoxigraph *in this process*, where the
 network is open (no sandbox): if the guard and the engine read a text differently, the engine
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.backends import Dataset
-from app.errors import QueryError, QueryRefused, QuerySyntaxError, QueryTooComplex
-from app.safety import (
+from app.sparql.engine import Dataset
+from app.core.errors import QueryError, QueryRefused, QuerySyntaxError, QueryTooComplex
+from app.sparql.safety import (
     AllowList,
     Reference,
     canonical,
@@ -181,7 +181,7 @@ def test_check_refuses_service_and_load_outside_the_allow_list_and_lets_graph_na
 
 def test_a_keyword_the_parse_did_not_account_for_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """If rdflib ever misses a SERVICE that the token scan sees, the query is refused, not run."""
-    import app.safety as safety
+    import app.sparql.safety as safety
 
     monkeypatch.setattr(safety, "_references", lambda *a, **k: [])
     with pytest.raises(QueryRefused, match="cannot confirm"):

@@ -1,4 +1,4 @@
-"""Text normalisation, abbreviations from the store, phrase ranking and bad input (app.search)."""
+"""Text normalisation, abbreviations from the store, phrase ranking and bad input (app.search.index)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.errors import ParameterError
-from app.search import (
+from app.core.errors import ParameterError
+from app.search.index import (
     MAX_QUERY_CHARS,
     Entry,
     SearchIndex,
@@ -18,8 +18,8 @@ from app.search import (
     clean_query,
     load_abbreviations,
 )
-from app.store import PolicyStore
-from app.text import fold
+from app.store.policy_store import PolicyStore
+from app.core.text import fold
 
 NASTY = [
     "\x00",

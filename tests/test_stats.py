@@ -1,9 +1,9 @@
-"""Graph statistics (app.stats)."""
+"""Graph statistics (app.domain.stats)."""
 
 from __future__ import annotations
 
-from app.stats import compute_stats
-from app.store import PolicyStore
+from app.domain.stats import compute_stats
+from app.store.policy_store import PolicyStore
 from tests.project import FIXTURE_TRIPLES
 
 POL = "https://w3id.org/policykg/ontology#"

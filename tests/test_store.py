@@ -1,4 +1,4 @@
-"""The store wrapper (app.store): loading, graphs, querying, export, on-disk reopen."""
+"""The store wrapper (app.store.policy_store): loading, graphs, querying, export, on-disk reopen."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from app.backends import Dataset, EmbeddedBackend
-from app.config import Settings
-from app.errors import (
+from app.sparql.engine import Dataset
+from app.store.backends import EmbeddedBackend
+from app.core.config import Settings
+from app.core.errors import (
     ParameterError,
     QueryError,
     QuerySyntaxError,
     QueryTimeout,
     StoreLoadError,
 )
-from app.namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH
-from app.store import PolicyStore, read_rules
+from app.core.namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH
+from app.store.policy_store import PolicyStore, read_rules
 from tests.project import DOC_12, DOC_45, DOC_52, FIXTURE_TRIPLES, FIXTURES, PROJECT
 
 

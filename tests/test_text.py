@@ -1,4 +1,4 @@
-"""Unicode folding and slugs (app.text)."""
+"""Unicode folding and slugs (app.core.text)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from app.text import fold, nfc, slug
+from app.core.text import fold, nfc, slug
 
 
 def nfd(s: str) -> str:

@@ -21,7 +21,7 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from app.validation import (
+from app.quality.validation import (
     SHAPES_NS,
     Finding,
     ValidationReport,
@@ -332,7 +332,7 @@ def test_report_formats() -> None:
 
 
 def _project(tmp_path: Path, *fixtures: str):
-    from app.config import Settings
+    from app.core.config import Settings
 
     data = tmp_path / "data"
     data.mkdir(parents=True)
@@ -343,7 +343,7 @@ def _project(tmp_path: Path, *fixtures: str):
 
 
 def test_validate_a_store(tmp_path: Path) -> None:
-    from app.store import PolicyStore
+    from app.store.policy_store import PolicyStore
 
     settings = _project(tmp_path, "_base.ttl", "implements-cycle-violation.fail.ttl", "notation-grammar.fail.ttl")
     with PolicyStore.open() as store:
@@ -358,7 +358,7 @@ def test_validate_a_store(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", violation_query_paths(QUERIES_DIR), ids=lambda p: p.stem)
 def test_violation_queries_agree_on_oxigraph(tmp_path: Path, path: Path) -> None:
     """The catalogue runs *-violation.rq on oxigraph: same rows there as with rdflib."""
-    from app.store import PolicyStore
+    from app.store.policy_store import PolicyStore
 
     _severity, expected = header(f"{path.stem}.fail.ttl")
     for kind, want in (("fail", expected), ("pass", set())):

@@ -1,4 +1,4 @@
-"""app.worker: queries in forked processes that are killed at their deadline and replaced."""
+"""app.sparql.worker: queries in forked processes that are killed at their deadline and replaced."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import pyoxigraph as ox
 import pytest
 import uvloop
 
-from app.backends import Backend, EmbeddedBackend
-from app.errors import QueryError, QueryOutOfMemory, QuerySyntaxError, QueryTimeout, ServiceBusy, WorkerCrashed
-from app.worker import Limits, WorkerPool
+from app.sparql.engine import Backend
+from app.store.backends import EmbeddedBackend
+from app.core.errors import QueryError, QueryOutOfMemory, QuerySyntaxError, QueryTimeout, ServiceBusy, WorkerCrashed
+from app.sparql.worker import Limits, WorkerPool
 from tests.live import recorder
 
 EX = "http://example.org/"

@@ -12,9 +12,9 @@ from app import __version__
 from app.api.errors import install as install_error_bodies
 from app.api.errors import refuse_repeated
 from app.api.readiness import ReadinessGate
-from app.catalog import load_catalog
-from app.config import Settings, get_settings
-from app.errors import (
+from app.endpoint.catalog import load_catalog
+from app.core.config import Settings, get_settings
+from app.core.errors import (
     AmbiguousAgency,
     AmbiguousDocument,
     CatalogError,
@@ -35,9 +35,9 @@ from app.errors import (
     UpdateForbidden,
     WorkerCrashed,
 )
-from app.readiness import Readiness
-from app.search import SearchIndex
-from app.store import PolicyStore
+from app.store.readiness import Readiness
+from app.search.index import SearchIndex
+from app.store.policy_store import PolicyStore
 
 __all__ = ["create_app"]
 

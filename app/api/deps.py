@@ -8,12 +8,12 @@ from typing import Annotated, cast
 import anyio
 from fastapi import Depends, Request
 
-from app.catalog import NamedQuery
-from app.config import Settings
-from app.export import ViewCache
-from app.quality import QualityCache, QualityReport
-from app.search import SearchIndex
-from app.store import PolicyStore
+from app.endpoint.catalog import NamedQuery
+from app.core.config import Settings
+from app.export.graph import ViewCache
+from app.quality.report import QualityCache, QualityReport
+from app.search.index import SearchIndex
+from app.store.policy_store import PolicyStore
 
 
 # The dependencies that only read app.state are coroutines: FastAPI runs a plain ``def``

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from app.errors import ParameterError, clip
+from app.core.errors import ParameterError, clip
 
 __all__ = [
     "INVALID",

@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from app.namespaces import GRAPH_BASE, ONTOLOGY_GRAPH, POL, POLID, compact
+from app.core.namespaces import GRAPH_BASE, ONTOLOGY_GRAPH, POL, POLID, compact
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 W3ID_BASE = "https://w3id.org/policykg/"

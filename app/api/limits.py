@@ -31,8 +31,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.api.cors import CorsMiddleware
 from app.api.errors import ErrorBody
-from app.config import Settings
-from app.ratelimit import ClientLimiter
+from app.core.config import Settings
+from app.core.ratelimit import ClientLimiter
 
 __all__ = ["RETRY_AFTER_UNAVAILABLE", "TrustedProxies", "client_key", "install_limits"]
 

@@ -11,7 +11,7 @@ import json
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.readiness import Phase, Readiness
+from app.store.readiness import Phase, Readiness
 
 __all__ = ["RETRY_AFTER_SECONDS", "ReadinessGate"]
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import HTTPException, Query, Response
 
-from app.errors import shown
-from app.namespaces import PREFIXES
-from app.protocol import accept_match, preferences
+from app.core.errors import shown
+from app.core.namespaces import PREFIXES
+from app.sparql.protocol import accept_match, preferences
 
 if TYPE_CHECKING:
     import rdflib

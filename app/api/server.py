@@ -35,7 +35,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
 
 from app.api.limits import RETRY_AFTER_UNAVAILABLE, TrustedProxies, client_key
-from app.config import Settings
+from app.core.config import Settings
 
 __all__ = ["LimitedH11Protocol", "server_config"]
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.config import Settings
-from app.store import PolicyStore
+from app.core.config import Settings
+from app.store.policy_store import PolicyStore
 from tests.oxigraph_server import oxigraph_server
 
 BACKENDS = ("memory", "disk", "remote")

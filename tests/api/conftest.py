@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.config import Settings
+from app.core.config import Settings
 
 
 @pytest.fixture

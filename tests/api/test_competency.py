@@ -7,7 +7,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from app.text import fold
+from app.core.text import fold
 from tests.project import ROOT
 
 CQ_FILE = ROOT.parent / "shared" / "cq" / "examples.json"

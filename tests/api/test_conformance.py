@@ -30,7 +30,7 @@ import rdflib
 from rdflib import RDF, RDFS, Namespace
 
 from app.api import create_app
-from app.config import Settings
+from app.core.config import Settings
 from tests.live import serve
 from tests.oxigraph_server import oxigraph_server
 from tests.project import PROJECT

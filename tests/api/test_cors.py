@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
+from app.core.config import Settings
 from tests.project import DOC_45, POLID
 
 ORIGIN = {"Origin": "https://somewhere-else.example"}

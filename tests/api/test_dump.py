@@ -6,9 +6,9 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from app.dataset import DATASET_IRI, named_graph_quads
-from app.namespaces import STATE_GRAPH
-from app.store import PolicyStore
+from app.linkeddata.dataset import DATASET_IRI, named_graph_quads
+from app.core.namespaces import STATE_GRAPH
+from app.store.policy_store import PolicyStore
 from tests.api.linked_data import RDF_GRAPH_FORMATS, RDFLIB_PARSER_WARNINGS, media_type, parse_graph
 from tests.project import FIXTURE_TRIPLES
 

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.config import Settings
+from app.core.config import Settings
 from tests.browser import browser_page, screenshot_path
 from tests.live import serve
 

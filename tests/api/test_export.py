@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.config import Settings
-from app.export import ExportFormat, export
+from app.core.config import Settings
+from app.export.graph import ExportFormat, export
 from tests.live import serve
 from tests.project import POLID
 

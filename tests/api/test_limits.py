@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.api.limits import client_key
-from app.config import Settings
-from app.errors import ServiceBusy
-from app.ratelimit import ClientLimiter
+from app.core.config import Settings
+from app.core.errors import ServiceBusy
+from app.core.ratelimit import ClientLimiter
 
 SELECT = "SELECT ?d WHERE { ?d <http://www.w3.org/2004/02/skos/core#notation> ?n }"
 

@@ -11,8 +11,8 @@ import rdflib
 import rdflib.collection
 from fastapi.testclient import TestClient
 
-from app.namespaces import ONTOLOGY_GRAPH
-from app.store import PolicyStore
+from app.core.namespaces import ONTOLOGY_GRAPH
+from app.store.policy_store import PolicyStore
 from tests.api.linked_data import (
     FORMAT_NAMES,
     RDF_GRAPH_FORMATS,

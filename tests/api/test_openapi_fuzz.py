@@ -21,7 +21,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from app.api import create_app
-from app.config import Settings
+from app.core.config import Settings
 from tests.live import serve
 from tests.project import ROOT
 

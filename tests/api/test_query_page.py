@@ -9,9 +9,9 @@ import httpx
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.catalog import load_catalog
-from app.config import Settings
-from app.query_page import examples
+from app.endpoint.catalog import load_catalog
+from app.core.config import Settings
+from app.endpoint.examples import examples
 from tests.browser import browser_page, screenshot_path
 from tests.live import serve
 

@@ -14,9 +14,9 @@ import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.backends import EmbeddedBackend
-from app.config import Settings
-from app.store import PolicyStore
+from app.store.backends import EmbeddedBackend
+from app.core.config import Settings
+from app.store.policy_store import PolicyStore
 from tests.project import FIXTURE_TRIPLES, PROJECT
 
 

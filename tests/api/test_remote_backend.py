@@ -19,8 +19,8 @@ from rdflib.compare import to_canonical_graph
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.catalog import load_catalog
-from app.config import Settings
+from app.endpoint.catalog import load_catalog
+from app.core.config import Settings
 from tests.api.test_health import test_health, test_openapi_lists_routes, test_stats
 from tests.api.test_lineage import (
     test_ambiguous_notation_is_409_with_both_candidates,

@@ -12,8 +12,8 @@ import rdflib.compare
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.config import Settings
-from app.store import PolicyStore
+from app.core.config import Settings
+from app.store.policy_store import PolicyStore
 from tests.api.linked_data import (
     FORMAT_NAMES,
     RDF_GRAPH_FORMATS,

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.config import Settings
+from app.core.config import Settings
 from tests.project import ROOT
 from tests.test_search import NASTY
 

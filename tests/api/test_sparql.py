@@ -13,8 +13,8 @@ import rdflib
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.config import Settings
-from app.store import PolicyStore
+from app.core.config import Settings
+from app.store.policy_store import PolicyStore
 from tests.live import recorder, serve
 from tests.project import DOC_HT_190, DOC_QT_190
 

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api import create_app
-from app.config import Settings
+from app.core.config import Settings
 from tests.live import serve
 from tests.project import ROOT
 

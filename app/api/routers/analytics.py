@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from app.analytics import analyse
+from app.export.analytics import analyse
 from app.api.deps import StoreDep
 from app.api.errors import STORE_ERRORS
 

@@ -13,9 +13,9 @@ from fastapi.responses import StreamingResponse
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS, ErrorBody
 from app.api.representations import N_QUADS, TRIG, TURTLE, VARY, format_query, negotiate
-from app.dataset import DUMPS, DumpFormat, dump_chunks, on_own_thread
-from app.errors import shown
-from app.store import PolicyStore
+from app.linkeddata.dataset import DUMPS, DumpFormat, dump_chunks, on_own_thread
+from app.core.errors import shown
+from app.store.policy_store import PolicyStore
 
 OFFERS = (TRIG, N_QUADS, TURTLE)
 _CONTENT: dict[str, dict[str, object]] = {rep.media_type: {} for rep in OFFERS}

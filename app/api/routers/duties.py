@@ -16,7 +16,7 @@ from app.api.routers.responsible import (
     DocumentOut,
     text_query,
 )
-from app.responsibility import duties, resolve_agency
+from app.domain.responsibility import duties, resolve_agency
 
 router = APIRouter(prefix="/api/duties", tags=["responsibility"])
 

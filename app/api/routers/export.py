@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict
 
 from app.api.deps import ExportCacheDep, ExportLimiterDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
-from app.errors import ParameterError, clip, shown
-from app.export import (
+from app.core.errors import ParameterError, clip, shown
+from app.export.graph import (
     FORMATS,
     MAX_DEPTH,
     AmbiguousEntity,
@@ -24,7 +24,7 @@ from app.export import (
     UnknownEntity,
     export,
 )
-from app.protocol import preferences
+from app.sparql.protocol import preferences
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 

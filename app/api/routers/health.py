@@ -12,7 +12,7 @@ from app import __version__
 from app.api.deps import StoreDep
 from app.api.errors import STORE_ERRORS
 from app.api.readiness import RETRY_AFTER_SECONDS
-from app.readiness import Phase, Readiness
+from app.store.readiness import Phase, Readiness
 
 router = APIRouter(prefix="/health", tags=["health"])
 

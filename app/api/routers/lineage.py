@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
 from app.api.routers.responsible import text_query
-from app.lineage import LineageItem, lineage, resolve_document
-from app.search import MAX_QUERY_CHARS
+from app.domain.lineage import LineageItem, lineage, resolve_document
+from app.search.index import MAX_QUERY_CHARS
 
 router = APIRouter(prefix="/api/lineage", tags=["lineage"])
 

@@ -13,7 +13,7 @@ from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.html import render
 from app.api.representations import HTML, RDF_GRAPH_FORMATS, format_query, negotiate, rdf_response
-from app.ontology import document_ontology, ontology_graph
+from app.linkeddata.ontology import document_ontology, ontology_graph
 
 router = APIRouter(prefix="/ontology", tags=["linked data"])
 

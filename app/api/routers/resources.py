@@ -17,10 +17,10 @@ from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.html import local_href, render
 from app.api.representations import HTML, RDF_GRAPH_FORMATS, VARY, format_query, negotiate, rdf_response
-from app.describe import concise_description, describe, suggestions
-from app.errors import UnknownResource
-from app.namespaces import POLID
-from app.text import nfc
+from app.linkeddata.describe import concise_description, describe, suggestions
+from app.core.errors import UnknownResource
+from app.core.namespaces import POLID
+from app.core.text import nfc
 
 
 

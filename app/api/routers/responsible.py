@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import SearchDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
-from app.responsibility import who
-from app.search import MAX_QUERY_CHARS, NOT_BLANK
+from app.domain.responsibility import who
+from app.search.index import MAX_QUERY_CHARS, NOT_BLANK
 
 router = APIRouter(prefix="/api/responsible", tags=["responsibility"])
 

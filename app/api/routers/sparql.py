@@ -19,9 +19,9 @@ from app.api.deps import CatalogDep, SettingsDep
 from app.api.errors import ErrorBody
 from app.api.html import render
 from app.api.limits import client_key
-from app.endpoint import SparqlEndpoint
-from app.errors import PayloadTooLarge, WorkerCrashed
-from app.protocol import (
+from app.endpoint.service import SparqlEndpoint
+from app.core.errors import PayloadTooLarge, WorkerCrashed
+from app.sparql.protocol import (
     FORM,
     GRAPH_FORMATS,
     QUERY_TYPE,
@@ -31,9 +31,9 @@ from app.protocol import (
     negotiate,
     parse_request,
 )
-from app.query_page import examples
-from app.ratelimit import ClientLimiter
-from app.results import Serialized
+from app.endpoint.examples import examples
+from app.core.ratelimit import ClientLimiter
+from app.sparql.results import Serialized
 
 
 @asynccontextmanager

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from app.api.deps import StoreDep
 from app.api.errors import STORE_ERRORS
-from app.stats import compute_stats
+from app.domain.stats import compute_stats
 
 router = APIRouter(prefix="/api/stats", tags=["stats"])
 

@@ -1,0 +1,689 @@
+"""The ``policykg`` command line: serve the API, run named queries, lineage, stats, validation, reasoning,
+and ask who is responsible (``who``, ``duties``, ``targets``, ``eval-search``).
+
+Exit codes:
+  0  success (validation conforms, ontology consistent, violation query returned no rows)
+  1  violations found / ontology inconsistent / a ``*-violation`` query returned rows
+  2  error: bad input, unreadable data, unknown query, bad --param, store not available
+
+An error prints one line ``error: ...`` on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import click
+import typer
+
+from app import __version__
+from app.core.config import Settings
+from app.linkeddata.dataset import DumpFormat
+from app.core.errors import PolicyKGError
+from app.export.graph import ExportFormat
+from app.core.namespaces import compact
+from app.store.restore import RestoreFormat
+from app.store.policy_store import PolicyStore, QueryResult
+
+_R = TypeVar("_R")
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+_EPILOG = (
+    "Exit codes: 0 ok; 1 violations found or ontology inconsistent; "
+    "2 error (bad input, unreadable data, unknown query, bad --param)."
+)
+
+app = typer.Typer(
+    name="policykg",
+    help="policykg: an open knowledge graph of Vietnamese public policy.",
+    epilog=_EPILOG,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class QueryFormat(StrEnum):
+    """Output formats of ``policykg query``."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ReportFormat(StrEnum):
+    """Output formats of ``policykg validate``."""
+
+    text = "text"
+    json = "json"
+    turtle = "turtle"
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    store: str | None
+    reload: bool
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {' '.join(message.splitlines())}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Turn any failure into one line on stderr and exit code 2."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort):
+        raise
+    except PolicyKGError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+    except Exception as exc:  # noqa: BLE001 - the contract is one line on stderr, never a traceback
+        _fail(f"internal error ({type(exc).__name__}): {exc}")
+
+
+def _settings(ctx: typer.Context, store: str | None = None) -> Settings:
+    # Built fresh (not the cached get_settings()) so one process can run commands on several roots.
+    options: _Options = ctx.obj or _Options(store=None, reload=False)
+    settings = Settings()
+    chosen = store or options.store
+    if chosen:
+        settings = settings.model_copy(update={"store": chosen})
+    return settings
+
+
+def _open(ctx: typer.Context, settings: Settings) -> PolicyStore:
+    options: _Options = ctx.obj or _Options(store=None, reload=False)
+    store = PolicyStore.from_settings(settings)
+    try:
+        store.load_project(settings, reload=options.reload)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _emit_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _table(columns: list[str], rows: list[list[str]]) -> str:
+    widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    body = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join([line, rule, *body])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return compact(value) if isinstance(value, str) and "://" in value else str(value)
+
+
+def _print_result(result: QueryResult, fmt: QueryFormat) -> None:
+    rows = result.json_rows()
+    if fmt is QueryFormat.json:
+        _emit_json({"columns": result.columns, "rows": rows, "truncated": result.truncated})
+    elif fmt is QueryFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows([["" if r[c] is None else r[c] for c in result.columns] for r in rows])
+    else:
+        typer.echo(_table(result.columns, [[_cell(r[c]) for c in result.columns] for r in rows]))
+        typer.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+    if result.truncated:
+        typer.echo(f"warning: result truncated to {len(rows)} rows (POLICYKG_MAX_RESULTS)", err=True)
+
+
+def _parse_params(items: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            _fail(f"bad --param {item!r}: expected NAME=VALUE")
+        if key in params:
+            _fail(f"--param {key!r} is given twice")
+        params[key] = value
+    return params
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="On-disk store directory, or the URL of a remote SPARQL query endpoint (default: in memory). "
+            "Env: POLICYKG_STORE.",
+        ),
+    ] = None,
+    reload_data: Annotated[
+        bool,
+        typer.Option("--reload-data", help="Reload ontology and data into an on-disk store that already has data."),
+    ] = False,
+) -> None:
+    """policykg: an open knowledge graph of Vietnamese public policy."""
+    ctx.obj = _Options(store=store, reload=reload_data)
+
+
+@app.command()
+def version() -> None:
+    """Print the policykg version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default from POLICYKG_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from POLICYKG_PORT).")] = None,
+    store: Annotated[str | None, typer.Option("--store", help="On-disk store directory or remote SPARQL endpoint URL.")] = None,
+) -> None:
+    """Serve the HTTP API (uvicorn on h11, with the HTTP limits of app/api/server.py)."""
+    with _guard():
+        import uvicorn
+
+        from app.api import create_app
+        from app.api.server import server_config
+        from app.endpoint.catalog import load_catalog
+        from app.store.policy_store import read_rules
+
+        settings = _settings(ctx, store)
+        options: _Options = ctx.obj or _Options(store=None, reload=False)
+        # Checked before uvicorn starts, so a catalogue or rule error is one line and exit code 2.
+        load_catalog(settings.queries_dir)
+        read_rules(settings.ontology_dir / "rules")
+        if settings.store:
+            # A persistent store is loaded by the app: in the background if it needs (re)building,
+            # with /health degraded meanwhile.
+            opened = PolicyStore.from_settings(settings)
+        else:
+            # In memory there is nothing to serve before the load: a data error is exit code 2.
+            opened = _open(ctx, settings)
+        try:
+            app_ = create_app(settings, store=opened, reload=options.reload)
+            server = uvicorn.Server(server_config(app_, settings, host, port))
+            # SystemExit: uvicorn's own when it cannot bind or start (it logged why), reported below;
+            # Ctrl-C is re-raised by uvicorn once it has shut down, and ends the command (0).
+            with suppress(SystemExit, KeyboardInterrupt):
+                sock = server.config.bind_socket()
+                if settings.network_sandbox and not settings.needs_network:
+                    from app.core.sandbox import deny_network
+
+                    # From here on neither this process nor a worker it forks can open an internet
+                    # socket; the bound listening socket keeps accepting.
+                    deny_network()
+                server.run(sockets=[sock])
+        finally:
+            opened.close()
+        if not server.started:
+            _fail(f"the server did not start on {server.config.host}:{server.config.port} (see the log above)")
+
+
+@app.command()
+def query(
+    ctx: typer.Context,
+    name: Annotated[
+        str, typer.Argument(metavar="NAME|FILE", help="A named query (file stem in queries/) or a .rq file.")
+    ],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, repeatable.")] = None,
+    fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")] = QueryFormat.table,
+) -> None:
+    """Run a named query or a query file. A *-violation query that returns rows exits 1."""
+    with _guard():
+        from app.endpoint.catalog import get_query, load_catalog, load_query, run_named
+
+        settings = _settings(ctx)
+        params = _parse_params(param or [])
+        path = Path(name)
+        if path.suffix == ".rq" or path.is_file():
+            if not path.is_file():
+                _fail(f"no such query file: {path}")
+            named = load_query(path)
+        else:
+            named = get_query(load_catalog(settings.queries_dir), name)
+        store = _open(ctx, settings)
+        try:
+            result = run_named(store, named, params)
+        finally:
+            store.close()
+        _print_result(result, fmt)
+        if named.is_violation and result.rows:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Count triples, graphs, class instances, documents, agencies, tasks and targets."""
+    with _guard():
+        from app.domain.stats import compute_stats
+
+        store = _open(ctx, _settings(ctx))
+        try:
+            result = compute_stats(store)
+        finally:
+            store.close()
+        if as_json:
+            _emit_json(asdict(result))
+            return
+        summary = [
+            ["triples", str(result.triples)],
+            ["documents", str(result.documents)],
+            ["agencies", str(result.agencies)],
+            ["tasks", str(result.tasks)],
+            ["targets", str(result.targets)],
+            ["named graphs", str(len(result.graphs))],
+        ]
+        typer.echo(_table(["what", "count"], summary))
+        typer.echo("")
+        typer.echo(_table(["class", "instances"], [[compact(c), str(n)] for c, n in result.classes.items()]))
+        typer.echo("")
+        graphs = [[compact(g), str(n)] for g, n in result.graphs.items()]
+        if result.default_graph_triples:
+            graphs.append(["(default graph)", str(result.default_graph_triples)])
+        typer.echo(_table(["graph", "triples"], graphs))
+
+
+@app.command()
+def lineage(
+    ctx: typer.Context,
+    document: Annotated[
+        str, typer.Argument(metavar="NOTATION", help="A document number as written (190-KH/TU) or an IRI.")
+    ],
+    issuer: Annotated[
+        str | None, typer.Option(help="Issuer IRI, key (quang-tri) or name, when the number repeats.")
+    ] = None,
+    max_depth: Annotated[int, typer.Option(min=1, help="How many levels to follow.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what a document carries out (ancestors) and what carries it out (descendants)."""
+    with _guard():
+        from app.domain.lineage import LineageItem, resolve_document
+        from app.domain.lineage import lineage as compute_lineage
+
+        store = _open(ctx, _settings(ctx))
+        try:
+            result = compute_lineage(store, resolve_document(store, document, issuer), max_depth)
+        finally:
+            store.close()
+        if as_json:
+            _emit_json(
+                {
+                    "document": asdict(result.document),
+                    "ancestors": [asdict(i) for i in result.ancestors],
+                    "descendants": [asdict(i) for i in result.descendants],
+                }
+            )
+            return
+
+        def show(item: LineageItem) -> str:
+            who = item.issuer_label or (compact(item.issuer) if item.issuer else "?")
+            when = f", {item.date}" if item.date else ""
+            rel = f"[{item.relation}] " if item.relation else ""
+            return f"{'  ' * item.depth}{rel}{item.notation or item.label or compact(item.iri)} ({who}{when})"
+
+        typer.echo(show(result.document))
+        if result.document.label:
+            typer.echo(f"  {result.document.label}")
+        typer.echo(f"  <{result.document.iri}>")
+        for title, items in (("Ancestors", result.ancestors), ("Descendants", result.descendants)):
+            typer.echo(f"\n{title} ({len(items)}):")
+            for item in items:
+                typer.echo(show(item))
+
+
+def _with_index(ctx: typer.Context, answer: Callable[[PolicyStore, Any], _R]) -> _R:
+    """Open the store, index it, and compute ``answer(store, index)`` before closing the store."""
+    from app.search.index import SearchIndex
+
+    store = _open(ctx, _settings(ctx))
+    try:
+        return answer(store, SearchIndex.build(store))
+    finally:
+        store.close()
+
+
+def _short(text: str | None, width: int) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command()
+def who(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="What to look for, any accents or abbreviations.")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many results.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the shape of /api/responsible).")] = False,
+) -> None:
+    """Who is responsible for TEXT: agency, role, task, document and its chain up to the national root."""
+    with _guard():
+        from app.domain.responsibility import who as answer_who
+
+        answer = _with_index(ctx, lambda store, index: answer_who(index, store, text, limit))
+        if as_json:
+            _emit_json(asdict(answer))
+            return
+        rows = [
+            [
+                str(n),
+                _short(r.agency.label, 45),
+                r.role,
+                _short(r.task.label, 60),
+                " ← ".join(s.notation or _short(s.label, 20) for s in r.lineage) or "",
+            ]
+            for n, r in enumerate(answer.results, start=1)
+        ]
+        typer.echo(_table(["#", "agency", "role", "task", "document chain"], rows))
+        typer.echo(f"({len(rows)} result{'s' if len(rows) != 1 else ''})", err=True)
+
+
+@app.command()
+def duties(
+    ctx: typer.Context,
+    agency: Annotated[str, typer.Argument(metavar="AGENCY", help="Name, abbreviation or IRI: 'Sở KH&CN Quảng Trị'.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the shape of /api/duties).")] = False,
+) -> None:
+    """The tasks of AGENCY by document and task group, with its role in each."""
+    with _guard():
+        from app.domain.responsibility import duties as agency_duties
+        from app.domain.responsibility import resolve_agency
+
+        result = _with_index(ctx, lambda store, index: agency_duties(index, resolve_agency(index, agency)))
+        if as_json:
+            _emit_json({**asdict(result), "task_count": result.task_count})
+            return
+        typer.echo(f"{result.agency.label} <{result.agency.iri}>: {result.task_count} tasks")
+        for block in result.documents:
+            doc = block.document
+            typer.echo(f"\n{(doc.notation or doc.label) if doc else '(no document)'}")
+            for group in block.groups:
+                if group.group is not None:
+                    typer.echo(f"  {group.ordinal or ''}. {_short(group.group.label, 90)}")
+                for task in group.tasks:
+                    typer.echo(f"    [{task.role}] {_short(task.label, 100)}")
+        if result.drafted:
+            typer.echo("\nDrafts:")
+            for doc in result.drafted:
+                typer.echo(f"  {doc.notation or ''} {_short(doc.label, 100)}".rstrip())
+
+
+@app.command()
+def targets(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="Words of the indicator: 'kinh te so', 'GRDP'.")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many indicators.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the shape of /api/indicators).")] = False,
+) -> None:
+    """Indicators matching TEXT with every target set for them: value, year, place and document."""
+    with _guard():
+        from app.domain.indicators import find_indicators
+
+        found = _with_index(ctx, lambda store, index: find_indicators(index, store, text, limit))
+        if as_json:
+            _emit_json({"query": text, "indicators": [asdict(i) for i in found]})
+            return
+        for indicator in found:
+            typer.echo(f"{indicator.label} <{indicator.iri}>")
+            rows = [
+                [
+                    str(t.year or ""),
+                    f"{t.comparator or ''} {'' if t.value is None else f'{t.value:g}'} {t.unit or ''}".strip(),
+                    t.jurisdiction.label if t.jurisdiction else "",
+                    (t.document.notation or _short(t.document.label, 50)) if t.document else "",
+                ]
+                for t in indicator.targets
+            ]
+            typer.echo(_table(["year", "target", "place", "document"], rows) + "\n")
+        if not found:
+            typer.echo("(no indicator matches)", err=True)
+
+
+@app.command("eval-search")
+def eval_search(
+    ctx: typer.Context,
+    questions: Annotated[
+        Path | None, typer.Option(help="Questions file (default: eval/questions.json of the project).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Ask the evaluation questions and print hit@1 and hit@3 of 'who is responsible'."""
+    with _guard():
+        from app.domain.evaluation import evaluate, load_questions
+
+        settings = _settings(ctx)
+        cases = load_questions(questions or settings.root / "eval" / "questions.json")
+        report = _with_index(ctx, lambda store, index: evaluate(index, store, cases))
+        if as_json:
+            _emit_json(
+                {
+                    "questions": len(report.outcomes),
+                    "hit_at_1": report.hit_at(1),
+                    "hit_at_3": report.hit_at(3),
+                    "passed_within": report.passed,
+                    "by_form": report.by_form(),
+                    "misses": [
+                        {"q": o.question.q, "agency": o.question.agency, "rank": o.rank}
+                        for o in report.outcomes
+                        if o.rank != 1
+                    ],
+                }
+            )
+            return
+        for o in report.outcomes:
+            if o.rank != 1:
+                typer.echo(f"rank {o.rank or '-'}: {o.question.q}  (expects {compact(o.question.agency)})")
+        typer.echo(
+            f"{len(report.outcomes)} questions: hit@1 {report.hit_at(1):.1%}, hit@3 {report.hit_at(3):.1%}, "
+            f"{report.passed} within their own limit ({report.seconds * 1000:.0f} ms)"
+        )
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.text,
+) -> None:
+    """Check the data against the SHACL shapes and violation queries; exit 1 when it does not conform."""
+    with _guard():
+        from app.quality.validation import validate as run_validation
+
+        settings = _settings(ctx)
+        store = _open(ctx, settings)
+        try:
+            report = run_validation(store, settings)
+        finally:
+            store.close()
+        if fmt is ReportFormat.turtle:
+            typer.echo(report.to_turtle())
+        elif fmt is ReportFormat.json:
+            typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(report.to_text(), nl=False)
+        if not report.conforms:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def reason(ctx: typer.Context) -> None:
+    """Check the ontology and data for logical consistency; exit 1 when inconsistent."""
+    with _guard():
+        from app.quality.reasoning import check_consistency
+
+        settings = _settings(ctx)
+        store = _open(ctx, settings)
+        try:
+            result = check_consistency(store, settings)
+        finally:
+            store.close()
+        state = "consistent" if result.consistent else "INCONSISTENT"
+        typer.echo(f"{state} ({result.reasoner})" + (f": {result.message}" if result.message else ""))
+        for cls in result.unsatisfiable:
+            typer.echo(f"  unsatisfiable: {compact(cls)}")
+        if not result.consistent:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def dump(
+    ctx: typer.Context,
+    fmt: Annotated[
+        DumpFormat, typer.Option("--format", "-f", help="trig and nq keep the named graphs; ttl is the union graph.")
+    ] = DumpFormat.trig,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")] = None,
+) -> None:
+    """Write the whole dataset: TriG or N-Quads (one named graph per source article) or Turtle (union)."""
+    with _guard():
+        from app.linkeddata.dataset import write_dump
+
+        store = _open(ctx, _settings(ctx))
+        try:
+            if out is None:
+                stdout = typer.get_binary_stream("stdout")
+                write_dump(store, fmt, stdout)
+                stdout.flush()
+                return
+            # Written beside the target and renamed, so a failed dump never leaves a truncated file.
+            partial = out.with_name(out.name + ".part")
+            try:
+                with partial.open("wb") as handle:
+                    written = write_dump(store, fmt, handle)
+                partial.replace(out)
+            finally:
+                partial.unlink(missing_ok=True)
+            typer.echo(f"wrote {written} bytes ({fmt.value}) to {out}", err=True)
+        finally:
+            store.close()
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A dump: TriG (.trig) or N-Quads (.nq).")],
+    fmt: Annotated[
+        RestoreFormat | None, typer.Option("--format", "-f", help="trig or nq (default: by the file's extension).")
+    ] = None,
+) -> None:
+    """Replace the store's content with a dump, all or nothing, then derive (the server must be stopped).
+
+    Needs --store DIR or a remote endpoint. A bad file is reported with its line and column and
+    changes nothing.
+    """
+    with _guard():
+        from app.store.restore import restore as restore_dump
+
+        settings = _settings(ctx)
+        result = restore_dump(settings, file, fmt)
+        typer.echo(f"restored {result.quads} quads in {result.graphs} named graphs from {file}", err=True)
+
+
+class LineageDirection(StrEnum):
+    """Which way ``policykg export --root`` follows a lineage."""
+
+    both = "both"
+    up = "up"
+    down = "down"
+
+
+@app.command("export")
+def export_graph(
+    ctx: typer.Context,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = ExportFormat.graphml,
+    root: Annotated[str | None, typer.Option(help="Lineage of this document: notation (190-KH/TU) or IRI.")] = None,
+    issuer: Annotated[str | None, typer.Option(help="Issuer of --root when its number repeats.")] = None,
+    direction: Annotated[LineageDirection, typer.Option(help="Lineage direction from --root.")] = LineageDirection.both,
+    depth: Annotated[int, typer.Option(min=0, max=10, help="Lineage levels from --root.")] = 10,
+    province: Annotated[str | None, typer.Option("--province", "--area", help="One area: IRI, key or name.")] = None,
+    agency: Annotated[str | None, typer.Option(help="One agency's duties: IRI, key or name.")] = None,
+    indicator: Annotated[str | None, typer.Option(help="One indicator's targets: IRI, key or name.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: standard output).")] = None,
+) -> None:
+    """Export the whole graph, or one selection, for Gephi, Cytoscape, yEd, Graphviz, Mermaid or RDF tools.
+
+    csv writes a zip holding nodes.csv and edges.csv.
+    """
+    with _guard():
+        from app.export.graph import Selection, export
+
+        selection = Selection(
+            root=root, issuer=issuer, direction=direction.value, depth=depth,
+            province=province, agency=agency, indicator=indicator,
+        )
+        store = _open(ctx, _settings(ctx))
+        try:
+            result = export(store, selection, fmt)
+        finally:
+            store.close()
+        if out is None:
+            stdout = typer.get_binary_stream("stdout")
+            stdout.write(result.body)
+            stdout.flush()
+        else:
+            out.write_bytes(result.body)
+        typer.echo(f"{result.nodes} nodes, {result.edges} edges ({fmt.value})" + (f" to {out}" if out else ""), err=True)
+
+
+@app.command()
+def analytics(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the shape of /api/analytics).")] = False,
+) -> None:
+    """Agencies by duties, documents by fan-out, chains that stop before a national document, components."""
+    with _guard():
+        from app.export.analytics import analyse
+
+        store = _open(ctx, _settings(ctx))
+        try:
+            result = analyse(store)
+        finally:
+            store.close()
+        if as_json:
+            _emit_json({**asdict(result), "component_count": result.component_count})
+            return
+
+        def name(doc: Any) -> str:
+            return doc.notation or _short(doc.label, 50)
+
+        typer.echo(f"{result.nodes} nodes, {result.edges} edges\n\nDuties per agency:")
+        rows = [[_short(a.label, 55), str(a.total), *(str(a.roles.get(r, 0)) for r in result.roles)] for a in result.agencies]
+        typer.echo(_table(["agency", "total", *result.roles], rows))
+        typer.echo("\nDocuments carried out by others (fan-out):")
+        typer.echo(_table(["document", "direct", "transitive"],
+                          [[name(f.document), str(f.direct), str(f.transitive)] for f in result.documents]))
+        typer.echo("\nChains that stop before a national document:")
+        for stop in result.chain_stops:
+            below = ", ".join(name(b) for b in stop.below) or "nothing below"
+            typer.echo(f"  {name(stop.document)} ({stop.document.level or '?'}): {below}")
+        typer.echo("Documents that reach no national document: " + (", ".join(name(d) for d in result.unanchored) or "none"))
+        sizes = ", ".join(str(c.size) for c in result.components)
+        typer.echo(f"\n{result.component_count} weakly connected components, sizes {sizes}")
+        for component in result.components[1:]:
+            typer.echo(f"  {component.size}: {'; '.join(component.hubs)}")
+
+
+def main() -> None:
+    """Entry point of the ``policykg`` console script."""
+    app(prog_name="policykg")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""Domain exceptions of policykg; the CLI and the HTTP API translate them, the core never prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+#: How much of a client's input an error message repeats: enough to recognise it, never the whole
+#: of a 14 KB parameter (messages travel back in every 4xx body and into logs).
+SHOWN_CHARS = 200
+
+
+def clip(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, with ``…`` when it was longer."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def shown(value: object) -> str:
+    """A client's value quoted for a message (as ``repr`` quotes it), cut by ``clip``."""
+    return repr(clip(str(value)))
+
+
+class PolicyKGError(Exception):
+    """Base class of every error the project reports to a user as one clear line."""
+
+
+class StoreError(PolicyKGError):
+    """The RDF store could not be opened, read or written."""
+
+
+class StoreLoadError(StoreError):
+    """An RDF file could not be parsed or loaded."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = str(path) if line is None else f"{path}:{line}" + ("" if column is None else f":{column}")
+        super().__init__(f"{where}: {message}")
+
+
+class QueryError(PolicyKGError):
+    """A SPARQL query could not be run."""
+
+
+class QuerySyntaxError(QueryError):
+    """A SPARQL query is not valid SPARQL 1.1 (message from pyoxigraph)."""
+
+
+class QueryTimeout(QueryError):
+    """A query ran longer than the configured timeout."""
+
+
+class QueryRefused(QueryError):
+    """A query or update would reach outside the store (SERVICE, LOAD) to a place not allowed."""
+
+
+class QueryTooComplex(QueryError):
+    """A query or update nests deeper than the endpoint parses (refused before any parser runs)."""
+
+
+class WorkerCrashed(QueryError):
+    """The process evaluating a query or update died; ``signal`` names how, ``client`` may be throttled."""
+
+    def __init__(self, message: str, *, signal: str | None = None) -> None:
+        super().__init__(message)
+        self.signal = signal
+
+
+class QueryOutOfMemory(WorkerCrashed):
+    """A query needed more memory than a worker may use (POLICYKG_WORKER_MEMORY_MB)."""
+
+
+class DefaultGraphWrite(QueryError):
+    """An update would write the default graph, which is the union of the named graphs (read-only)."""
+
+
+class ServiceBusy(StoreError):
+    """Every query worker stayed busy until the request's deadline."""
+
+
+class ProtocolError(PolicyKGError):
+    """A SPARQL protocol request is malformed (missing or repeated parameters, bad encoding)."""
+
+
+class UnsupportedMediaType(ProtocolError):
+    """A request body has a media type the endpoint does not take."""
+
+
+class NotAcceptable(ProtocolError):
+    """No result format the client accepts fits the query."""
+
+
+class PayloadTooLarge(ProtocolError):
+    """A request body is larger than the configured limit."""
+
+
+class UpdateForbidden(PolicyKGError):
+    """Updates are disabled, or the request lacks the right bearer token."""
+
+
+class ParameterError(QueryError):
+    """A named-query parameter is unknown, missing or malformed."""
+
+    def __init__(self, message: str, *, name: str | None = None) -> None:
+        self.name = name
+        super().__init__(message)
+
+
+class CatalogError(PolicyKGError):
+    """A named query file cannot be read or its header is malformed."""
+
+
+class UnknownQuery(CatalogError):
+    """No named query has the requested name."""
+
+    def __init__(self, name: str, available: list[str]) -> None:
+        self.name = name
+        self.available = available
+        listed = ", ".join(available) if available else "none"
+        super().__init__(f"unknown query {shown(name)}; available: {listed}")
+
+
+# Lives here rather than in app.domain.lineage because the document errors below must carry it and
+# this module must not import the domain modules that raise them.
+@dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """A document as shown to a user choosing between candidates."""
+
+    iri: str
+    notation: str | None = None
+    label: str | None = None
+    issuer: str | None = None
+    issuer_label: str | None = None
+    date: str | None = None
+
+    def describe(self) -> str:
+        """One-line human description: notation, issuer, date and IRI."""
+        parts = [self.notation or "?"]
+        if self.issuer_label or self.issuer:
+            parts.append(f"({self.issuer_label or self.issuer})")
+        if self.date:
+            parts.append(self.date)
+        return " ".join(parts) + f" <{self.iri}>"
+
+
+class DocumentError(PolicyKGError):
+    """A document reference could not be resolved to exactly one document."""
+
+
+class AmbiguousDocument(DocumentError):
+    """A notation names several documents (numbers repeat across issuers)."""
+
+    def __init__(self, query: str, candidates: list[DocumentRef]) -> None:
+        self.query = query
+        self.candidates = candidates
+        listed = "; ".join(c.describe() for c in candidates)
+        super().__init__(
+            f"{shown(query)} names {len(candidates)} documents, give an issuer or an IRI: {listed}"
+        )
+
+
+class UnknownDocument(DocumentError):
+    """No document matches the given notation or IRI."""
+
+    def __init__(self, query: str, suggestions: list[DocumentRef]) -> None:
+        self.query = query
+        self.suggestions = suggestions
+        hint = (
+            "; did you mean: " + "; ".join(s.describe() for s in suggestions) if suggestions else ""
+        )
+        super().__init__(f"no document matches {shown(query)}{hint}")
+
+
+class UnknownResource(PolicyKGError):
+    """No triple of the graph has this IRI as subject or object (linked-data dereferencing)."""
+
+    def __init__(self, iri: str, suggestions: list[str]) -> None:
+        self.iri = iri
+        self.suggestions = suggestions
+        hint = "; did you mean: " + ", ".join(f"<{s}>" for s in suggestions) if suggestions else ""
+        super().__init__(f"no resource <{clip(iri)}> in the graph{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyRef:
+    """An agency as shown to a user choosing between candidates."""
+
+    iri: str
+    label: str
+
+    def describe(self) -> str:
+        """One-line human description: label and IRI."""
+        return f"{self.label} <{self.iri}>"
+
+
+class AgencyError(PolicyKGError):
+    """An agency reference (name, abbreviation or IRI) could not be resolved to exactly one agency."""
+
+
+class AmbiguousAgency(AgencyError):
+    """The text names several agencies (``Sở KH&CN`` exists in every province)."""
+
+    def __init__(self, query: str, candidates: list[AgencyRef]) -> None:
+        self.query = query
+        self.candidates = candidates
+        listed = "; ".join(c.describe() for c in candidates)
+        super().__init__(f"{shown(query)} names {len(candidates)} agencies, add the province or give an IRI: {listed}")
+
+
+class UnknownAgency(AgencyError):
+    """No agency has this name, abbreviation or IRI."""
+
+    def __init__(self, query: str, suggestions: list[AgencyRef]) -> None:
+        self.query = query
+        self.suggestions = suggestions
+        hint = "; did you mean: " + "; ".join(s.describe() for s in suggestions) + "?" if suggestions else ""
+        super().__init__(f"no agency matches {shown(query)}{hint}")

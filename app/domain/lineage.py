@@ -1,0 +1,389 @@
+"""Document lineage: which documents a document carries out (ancestors) and which carry it out (descendants).
+
+Edges are ``pol:implements`` and ``pol:basedOn``; a document is reported once, at its shortest
+depth, and cycles in the data never loop. Documents are resolved from a notation as written
+("190-KH/TU"), which numbers repeat across issuers, so a notation alone can be ambiguous.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal as TypingLiteral
+
+import pyoxigraph as ox
+
+from app.core.errors import AmbiguousDocument, DocumentRef, UnknownDocument
+from app.core.namespaces import POL, POLID, expand
+from app.search.index import clean_query, optional_query
+from app.store.policy_store import PolicyStore, term_text
+from app.core.text import fold, slug
+
+Direction = TypingLiteral["up", "down"]
+Relation = TypingLiteral["implements", "basedOn"]
+
+_RELATIONS: dict[str, Relation] = {str(POL.implements): "implements", str(POL.basedOn): "basedOn"}
+# Preferred when a document is reached at the same depth through both kinds of edge.
+_RELATION_RANK: dict[Relation, int] = {"implements": 0, "basedOn": 1}
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_VALUES_CHUNK = 500
+
+# One branch per relation rather than VALUES ?rel: with several ?src values Oxigraph joins two
+# VALUES tables and scans the edges, ten times slower for ten documents and worse as they grow.
+_EDGES_UP = """
+SELECT DISTINCT ?src ?rel ?dst WHERE {
+  %s
+  { ?src pol:implements ?dst . BIND(pol:implements AS ?rel) }
+  UNION { ?src pol:basedOn ?dst . BIND(pol:basedOn AS ?rel) }
+}"""
+_EDGES_DOWN = """
+SELECT DISTINCT ?src ?rel ?dst WHERE {
+  %s
+  { ?dst pol:implements ?src . BIND(pol:implements AS ?rel) }
+  UNION { ?dst pol:basedOn ?src . BIND(pol:basedOn AS ?rel) }
+}"""
+# Long format (one row per fact) keeps the result linear in the facts, where one OPTIONAL per
+# property would multiply labels by titles by types.
+_FACTS = """
+SELECT DISTINCT ?d ?key ?value ?aux WHERE {
+  %s
+  {
+    { ?d skos:notation ?value . BIND("notation" AS ?key) }
+    UNION { ?d rdfs:label ?value . BIND("label" AS ?key) }
+    UNION { ?d pol:title ?value . BIND("title" AS ?key) }
+    UNION { ?d a ?value . BIND("type" AS ?key) }
+    UNION { ?d pol:issueDate ?value . BIND("date" AS ?key) }
+    UNION { ?d pol:issuedBy ?value . BIND("issuer" AS ?key) }
+    UNION { ?d pol:issuedBy ?aux . ?aux rdfs:label ?value . BIND("issuerLabel" AS ?key) }
+  }
+}"""
+_ALL_DOCUMENTS = """
+  ?d skos:notation ?anyNotation .
+  FILTER EXISTS { { ?d a/rdfs:subClassOf* pol:PolicyDocument } UNION { ?d pol:issuedBy ?anyIssuer } }
+"""
+_EXISTS = "ASK { ?d ?p ?o }"
+
+
+@dataclass(frozen=True, slots=True)
+class LineageItem:
+    """A document in a lineage, with how far and by which edge it was reached."""
+
+    iri: str
+    notation: str | None
+    label: str | None
+    type: str | None
+    issuer: str | None
+    issuer_label: str | None
+    date: str | None
+    depth: int
+    relation: Relation | None = None
+    via: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lineage:
+    """A document with its ancestors and descendants."""
+
+    document: LineageItem
+    ancestors: list[LineageItem] = field(default_factory=list)
+    descendants: list[LineageItem] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Facts:
+    iri: str
+    notations: list[str] = field(default_factory=list)
+    labels: list[tuple[str, str | None]] = field(default_factory=list)
+    titles: list[tuple[str, str | None]] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    issuers: list[str] = field(default_factory=list)
+    issuer_labels: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+
+    @property
+    def notation(self) -> str | None:
+        return min(self.notations) if self.notations else None
+
+    @property
+    def label(self) -> str | None:
+        return _best_label(self.labels) or _best_label(self.titles)
+
+    @property
+    def type(self) -> str | None:
+        # The most specific pol: class; pol:PolicyDocument only when nothing narrower is stated.
+        ours = sorted(t for t in self.types if t.startswith(str(POL)))
+        narrow = [t for t in ours if t != str(POL.PolicyDocument)]
+        candidates = narrow or ours or sorted(self.types)
+        return candidates[0] if candidates else None
+
+    @property
+    def issuer(self) -> str | None:
+        return min(self.issuers) if self.issuers else None
+
+    @property
+    def issuer_label(self) -> str | None:
+        return _best_label(self.issuer_labels.get(self.issuer or "", []))
+
+    @property
+    def date(self) -> str | None:
+        return min(self.dates) if self.dates else None
+
+    def ref(self) -> DocumentRef:
+        return DocumentRef(
+            iri=self.iri,
+            notation=self.notation,
+            label=self.label,
+            issuer=self.issuer,
+            issuer_label=self.issuer_label,
+            date=self.date,
+        )
+
+    def item(self, depth: int, relation: Relation | None = None, via: str | None = None) -> LineageItem:
+        return LineageItem(
+            iri=self.iri,
+            notation=self.notation,
+            label=self.label,
+            type=self.type,
+            issuer=self.issuer,
+            issuer_label=self.issuer_label,
+            date=self.date,
+            depth=depth,
+            relation=relation,
+            via=via,
+        )
+
+
+def _best_label(labels: Sequence[tuple[str, str | None]]) -> str | None:
+    if not labels:
+        return None
+    rank = {"vi": 0, None: 1, "en": 2}
+    return min(labels, key=lambda pair: (rank.get(pair[1], 3), pair[0]))[0]
+
+
+def _values(iris: Iterable[str], var: str) -> str:
+    # Only IRIs read back from the store reach here; NamedNode validates them and str() writes
+    # them in <...> form, so no user text is ever spliced into SPARQL.
+    terms = " ".join(str(ox.NamedNode(iri)) for iri in iris)
+    return f"VALUES ?{var} {{ {terms} }}"
+
+
+def _chunks(items: Sequence[str], size: int = _VALUES_CHUNK) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _facts(store: PolicyStore, iris: Sequence[str] | None) -> dict[str, _Facts]:
+    """Facts about the given documents, or about every document when ``iris`` is None."""
+    facts: dict[str, _Facts] = {}
+    patterns = [_ALL_DOCUMENTS] if iris is None else [_values(chunk, "d") for chunk in _chunks(list(iris))]
+    for pattern in patterns:
+        for row in store.select(_FACTS % pattern):
+            d, key, value, aux = row["d"], row["key"], row["value"], row["aux"]
+            if d is None or key is None or value is None:
+                continue
+            iri = term_text(d)
+            info = facts.setdefault(iri, _Facts(iri))
+            text = term_text(value)
+            lang = value.language if isinstance(value, ox.Literal) else None
+            match term_text(key):
+                case "notation":
+                    info.notations.append(text)
+                case "label":
+                    info.labels.append((text, lang))
+                case "title":
+                    info.titles.append((text, lang))
+                case "type":
+                    info.types.append(text)
+                case "date":
+                    info.dates.append(text)
+                case "issuer":
+                    info.issuers.append(text)
+                case "issuerLabel" if aux is not None:
+                    info.issuer_labels.setdefault(term_text(aux), []).append((text, lang))
+    return facts
+
+
+def _walk_many(
+    store: PolicyStore, starts: Sequence[str], direction: Direction, max_depth: int
+) -> dict[str, list[LineageItem]]:
+    """Each start's documents in ``direction``, each at its shortest depth from that start.
+
+    All starts are walked together: one edge query per level (in VALUES chunks) and one facts
+    query at the end, however many starts there are.
+    """
+    template = _EDGES_UP if direction == "up" else _EDGES_DOWN
+    edges: dict[str, list[tuple[Relation, str]]] = {}
+    reached: dict[str, dict[str, tuple[int, Relation, str]]] = {start: {} for start in starts}
+    seen = {start: {start} for start in starts}
+    frontier = {start: [start] for start in starts}
+    depth = 0
+    while any(frontier.values()) and depth < max_depth:
+        depth += 1
+        todo = sorted({node for nodes in frontier.values() for node in nodes} - edges.keys())
+        for node in todo:
+            edges[node] = []
+        for chunk in _chunks(todo):
+            for row in store.select(template % _values(chunk, "src")):
+                src, rel, dst = row["src"], row["rel"], row["dst"]
+                if isinstance(dst, ox.NamedNode) and src is not None and rel is not None:
+                    edges[term_text(src)].append((_RELATIONS[term_text(rel)], dst.value))
+        for start in starts:
+            found: dict[str, tuple[Relation, str]] = {}
+            for origin in frontier[start]:
+                for relation, target in edges[origin]:
+                    if target in seen[start]:
+                        continue
+                    best = found.get(target)
+                    if best is None or (_RELATION_RANK[relation], origin) < (_RELATION_RANK[best[0]], best[1]):
+                        found[target] = (relation, origin)
+            for iri, (relation, via) in found.items():
+                reached[start][iri] = (depth, relation, via)
+            seen[start].update(found)
+            frontier[start] = sorted(found)
+    facts = _facts(store, sorted({iri for found in reached.values() for iri in found}))
+    return {
+        start: sorted(
+            (facts.get(iri, _Facts(iri)).item(d, relation, via) for iri, (d, relation, via) in found.items()),
+            key=lambda i: (i.depth, i.notation or "", i.iri),
+        )
+        for start, found in reached.items()
+    }
+
+
+def ancestors(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> list[LineageItem]:
+    """Documents ``doc_iri`` implements or is based on, transitively, each at its shortest depth."""
+    return _walk_many(store, [doc_iri], "up", max_depth)[doc_iri]
+
+
+def descendants(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> list[LineageItem]:
+    """Documents that implement or are based on ``doc_iri``, transitively, each at its shortest depth."""
+    return _walk_many(store, [doc_iri], "down", max_depth)[doc_iri]
+
+
+def chains_up(store: PolicyStore, doc_iris: Sequence[str], max_depth: int = 20) -> dict[str, list[LineageItem]]:
+    """For each document, itself (depth 0) then its ancestors by depth: the chain up to the roots.
+
+    Computed for all documents at once (a few queries in all), for answers that show the chain
+    of several documents.
+    """
+    starts = list(dict.fromkeys(doc_iris))
+    if not starts:
+        return {}
+    up = _walk_many(store, starts, "up", max_depth)
+    own = _facts(store, starts)
+    return {start: [own.get(start, _Facts(start)).item(0), *up[start]] for start in starts}
+
+
+def describe_document(store: PolicyStore, doc_iri: str) -> LineageItem:
+    """The document itself as a depth-0 lineage item."""
+    return _facts(store, [doc_iri]).get(doc_iri, _Facts(doc_iri)).item(0)
+
+
+def lineage(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> Lineage:
+    """A document with its ancestors and descendants."""
+    return Lineage(
+        document=describe_document(store, doc_iri),
+        ancestors=ancestors(store, doc_iri, max_depth),
+        descendants=descendants(store, doc_iri, max_depth),
+    )
+
+
+def _issuer_matches(info: _Facts, issuer: str) -> bool:
+    wanted_iri = expand(issuer)
+    if wanted_iri in info.issuers:
+        return True
+    key = slug(issuer)
+    folded = fold(issuer)
+    if not key:
+        return False
+    for iri in info.issuers:
+        # Agency IRIs are agency/{area-key}/{slug}: "quang-tri" or "so-khcn" pick them out.
+        segments = iri.rstrip("/").split("/")[-2:]
+        if any(key in segment for segment in segments):
+            return True
+        if any(folded in fold(label) for label, _ in info.issuer_labels.get(iri, [])):
+            return True
+    # The document IRI carries the issuer key too: doc/{issuer-key}/...
+    parts = info.iri.split("/doc/", 1)
+    return len(parts) == 2 and key in parts[1].split("/", 1)[0]
+
+
+def _tail(iri: str) -> str:
+    return iri.removeprefix(str(POLID))
+
+
+def _looks_like_iri(text: str) -> str | None:
+    expanded = expand(text)
+    if expanded != text or (_URL_LIKE.match(text) and ("://" in text or text.lower().startswith("urn:"))):
+        try:
+            return ox.NamedNode(expanded).value
+        except ValueError:
+            return None
+    return None
+
+
+def resolve_document(store: PolicyStore, notation_or_iri: str, issuer: str | None = None) -> str:
+    """The IRI of the one document a notation (optionally with an issuer) or an IRI names.
+
+    Raises AmbiguousDocument with the candidates when several documents share the notation,
+    UnknownDocument with close matches when none matches, and ParameterError when the
+    reference is blank or too long.
+    """
+    # Blank, over-long or control-character input is refused (ParameterError) before any lookup.
+    query = clean_query(notation_or_iri, name="document")
+    issuer = optional_query(issuer, name="issuer")
+    iri = _looks_like_iri(query)
+    numbers = _numbers(store)
+    if iri is not None:
+        if store.ask(_EXISTS, {"d": ox.NamedNode(iri)}):
+            return iri
+        # Compare what follows the shared polid: namespace, else every IRI looks alike.
+        tails = {_tail(d): d for iris in numbers.values() for d in iris}
+        close = difflib.get_close_matches(_tail(iri), list(tails), n=5, cutoff=0.6)
+        found = _facts(store, [tails[c] for c in close]) if close else {}
+        raise UnknownDocument(query, [found.get(tails[c], _Facts(tails[c])).ref() for c in close])
+    key = slug(query)
+    documents = _facts(store, numbers.get(key, [])) if key in numbers else {}
+    same_number = [documents[d] for d in numbers.get(key, []) if d in documents]
+    candidates = [d for d in same_number if issuer is None or _issuer_matches(d, issuer)]
+    candidates.sort(key=lambda d: (d.issuer_label or d.issuer or "", d.iri))
+    if len(candidates) == 1:
+        return candidates[0].iri
+    if candidates:
+        raise AmbiguousDocument(query, [d.ref() for d in candidates])
+    if same_number:
+        # The number exists but not for that issuer: those documents are the best suggestions.
+        raise UnknownDocument(query if issuer is None else f"{query} ({issuer})", [d.ref() for d in same_number])
+    close = difflib.get_close_matches(key, list(numbers), n=5, cutoff=0.6) if key else []
+    near = [d for c in close for d in numbers[c]][:10]
+    found = _facts(store, near) if near else {}
+    raise UnknownDocument(query, [found.get(d, _Facts(d)).ref() for d in near])
+
+
+# The documents under each number (slug of the notation), per store and per load of its data:
+# resolving a number then reads the facts of its few documents, not of every document.
+_NUMBERS: weakref.WeakKeyDictionary[PolicyStore, tuple[int, dict[str, list[str]]]] = weakref.WeakKeyDictionary()
+_NUMBERS_LOCK = threading.Lock()
+_NOTATIONS = "SELECT DISTINCT ?d ?anyNotation WHERE {" + _ALL_DOCUMENTS + "}"
+
+
+def _numbers(store: PolicyStore) -> dict[str, list[str]]:
+    generation = store.current_generation()
+    with _NUMBERS_LOCK:
+        cached = _NUMBERS.get(store)
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    table: dict[str, list[str]] = {}
+    for row in store.select(_NOTATIONS):
+        d, notation = row["d"], row["anyNotation"]
+        if isinstance(d, ox.NamedNode) and notation is not None:
+            iris = table.setdefault(slug(term_text(notation)), [])
+            if d.value not in iris:
+                iris.append(d.value)
+    with _NUMBERS_LOCK:
+        _NUMBERS[store] = (generation, table)
+    return table

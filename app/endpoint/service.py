@@ -1,0 +1,263 @@
+"""The public SPARQL endpoint as a service: check, run and serialise queries and updates.
+
+Every text a client sends is first put in canonical form and its nesting bounded
+(``app.safety.prepare``: linear regular expressions, no parser), here in the server; from then on
+the canonical text is what is checked and what runs. Every parse and evaluation of it happens in
+a killable worker process (``app.worker``) that has no network and a memory cap: queries are
+checked, run and serialised there (only the finished bytes cross the pipe); an update is checked
+there and parsed and tried by Oxigraph on an empty store, so a text that crashes a parser costs a
+worker, not the server. Only then does the update run here, on the store the rest of the API
+reads, on a thread with a large stack (far more than the worker that just parsed it had); it
+needs the configured bearer token and writes named graphs only (the default graph is their
+union, rebuilt after each update with the derived graph); workers are then recycled.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from app.core import sandbox
+from app.sparql.engine import Backend, Dataset, QueryAnswer
+from app.store.backends import EmbeddedBackend
+from app.core.config import Settings
+from app.core.errors import NotAcceptable, QueryError, QuerySyntaxError, StoreError, UpdateForbidden
+from app.sparql.protocol import (
+    GRAPH_FORMATS,
+    SOLUTION_FORMATS,
+    ResultFormat,
+    SparqlRequest,
+    negotiate,
+)
+from app.sparql.results import Serialized, serialize_answer, serialize_graph
+from app.sparql.safety import AllowList, check_query, check_update, prepare
+from app.store.policy_store import PolicyStore
+from app.sparql.worker import Limits, WorkerPool
+
+__all__ = ["QueryJob", "SparqlEndpoint", "UpdateCheck", "answer_query", "run_job"]
+
+_T = TypeVar("_T")
+# The stack of the thread that runs updates in the server: far above the 8 MiB a worker parses
+# and tries the same text with, so what a worker survived cannot overflow here (virtual memory:
+# only the pages used are committed).
+_UPDATE_STACK = 512 * 1024 * 1024
+
+_SD = "http://www.w3.org/ns/sparql-service-description#"
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_VOID_TRIPLES = ox.NamedNode("http://rdfs.org/ns/void#triples")
+_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryJob:
+    """A query as sent to a worker process (picklable)."""
+
+    text: str  # canonical (app.safety.canonical)
+    dataset: Dataset
+    base_iri: str
+    accept: str | None
+    formats: tuple[str, ...]
+    max_results: int
+    allowed: AllowList
+    max_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateCheck:
+    """An update to check and parse in a worker before the server runs it (picklable)."""
+
+    text: str  # canonical
+    base_iri: str
+    using: Dataset
+    allowed: AllowList
+
+
+def answer_query(backend: Backend, job: QueryJob) -> Serialized:
+    """Check a query against the allow-list, run it and serialise the answer (in a worker)."""
+    check_query(job.text, base_iri=job.base_iri, allowed=job.allowed)
+
+    def run() -> QueryAnswer:
+        return backend.query(job.text, base_iri=job.base_iri, dataset=job.dataset or None)
+
+    return serialize_answer(run, job.accept, job.formats, job.max_results, job.max_bytes)
+
+
+def vet_update(backend: Backend, job: UpdateCheck) -> None:
+    """Check an update and have Oxigraph parse and try it (in a worker that is retired afterwards).
+
+    Oxigraph parses only to run, so the update is tried: on the worker's own copy of an in-memory
+    store (so a data-dependent blow-up meets the worker's time and memory limits, not the
+    server's), else on an empty store. In a worker without network the trial goes first
+    (Oxigraph fails fast where rdflib's parser may take seconds) and what it would fetch fails
+    harmlessly; with network the safety check goes first.
+    """
+    if sandbox.network_denied():
+        _try(backend, job)
+        check_update(job.text, base_iri=job.base_iri, using=job.using, allowed=job.allowed)
+    else:
+        check_update(job.text, base_iri=job.base_iri, using=job.using, allowed=job.allowed)
+        _try(backend, job)
+
+
+def _try(backend: Backend, job: UpdateCheck) -> None:
+    on = backend if backend.kind == "memory" else EmbeddedBackend(ox.Store())
+    try:
+        on.update(job.text, base_iri=job.base_iri, using=job.using or None)
+    except QuerySyntaxError:
+        raise
+    except (QueryError, StoreError):
+        pass  # a failure to evaluate (a LOAD without network, no data): the server's run reports it
+
+
+def run_job(backend: Backend, job: QueryJob | UpdateCheck) -> Serialized | None:
+    """What a worker of the endpoint does with a job."""
+    if isinstance(job, UpdateCheck):
+        vet_update(backend, job)
+        return None
+    return answer_query(backend, job)
+
+
+def _on_big_stack(work: Callable[[], _T]) -> _T:
+    """Run ``work`` on a fresh thread with a ``_UPDATE_STACK`` stack and return its result."""
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    previous = threading.stack_size(_UPDATE_STACK)
+    try:
+        thread = threading.Thread(target=target, name="policykg-update")
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome.get("value")  # type: ignore[return-value]
+
+
+def _sd(name: str) -> ox.NamedNode:
+    return ox.NamedNode(_SD + name)
+
+
+class SparqlEndpoint:
+    """The SPARQL 1.1 Protocol service over a ``PolicyStore`` (embedded or remote)."""
+
+    def __init__(self, store: PolicyStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.allowed = AllowList.of(settings.allowed_remote)
+        limits = Limits(
+            # A remote engine is reached over the network; an allow-listed SERVICE/LOAD needs it too.
+            deny_network=settings.network_sandbox and store.backend.kind != "remote" and not self.allowed.prefixes,
+            memory_bytes=settings.worker_memory_mb * 1_048_576 if settings.worker_memory_mb else None,
+        )
+        self._pool: WorkerPool[QueryJob | UpdateCheck, Serialized | None] = WorkerPool(
+            store.backend.for_worker, run_job, settings.query_workers, limits=limits
+        )
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self._pool.close()
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live query workers."""
+        return self._pool.pids()
+
+    def _job(self, request: SparqlRequest, accept: str | None, base_iri: str) -> QueryJob:
+        # Refuse before running anything when no result form at all could be sent back.
+        try:
+            negotiate("solutions", accept, request.formats)
+        except NotAcceptable:
+            negotiate("graph", accept, request.formats)
+        return QueryJob(
+            text=prepare(request.text or "", max_depth=self.settings.max_nesting),
+            dataset=request.dataset,
+            base_iri=base_iri,
+            accept=accept,
+            formats=request.formats,
+            max_results=self.settings.max_results,
+            allowed=self.allowed,
+            max_bytes=self.settings.max_response_bytes,
+        )
+
+    def query(self, request: SparqlRequest, accept: str | None, base_iri: str) -> Serialized:
+        """Answer a query within ``query_timeout`` seconds (QueryTimeout past it)."""
+        answer = self._pool.run(self._job(request, accept, base_iri), self.settings.query_timeout)
+        assert answer is not None
+        return answer
+
+    async def query_async(self, request: SparqlRequest, accept: str | None, base_iri: str) -> Serialized:
+        """``query`` for an event loop: the loop waits for the worker, no thread is held."""
+        answer = await self._pool.run_async(self._job(request, accept, base_iri), self.settings.query_timeout)
+        assert answer is not None
+        return answer
+
+    def authorise(self, authorization: str | None) -> None:
+        """Raise UpdateForbidden unless updates are enabled and the bearer token matches."""
+        token = self.settings.update_token
+        if not token:
+            raise UpdateForbidden("updates are disabled on this endpoint (no POLICYKG_UPDATE_TOKEN is configured)")
+        scheme, _, given = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise UpdateForbidden("an update needs the header 'Authorization: Bearer <update token>'")
+
+    def update(self, request: SparqlRequest, authorization: str | None, base_iri: str) -> None:
+        """Authorise, check and run an update; workers answer later queries with the new data."""
+        self.authorise(authorization)
+        text = prepare(request.text or "", max_depth=self.settings.max_nesting)
+        self._pool.run(
+            UpdateCheck(text, base_iri, request.using, self.allowed), self.settings.query_timeout, retire=True
+        )
+
+        def apply() -> None:
+            with self._pool.paused():
+                self.store.update(text, base_iri=base_iri, using=request.using or None)
+
+        _on_big_stack(apply)
+        if self.store.backend.kind != "remote":
+            self._pool.recycle()
+
+    def description(self, fmt: ResultFormat, endpoint_url: str) -> Serialized:
+        """The SPARQL 1.1 Service Description of this endpoint, in an RDF format."""
+        service = ox.NamedNode(endpoint_url)
+        dataset = ox.NamedNode(endpoint_url + "#dataset")
+        default_graph = ox.BlankNode()
+        triples = [
+            ox.Triple(service, _RDF_TYPE, _sd("Service")),
+            ox.Triple(service, _sd("endpoint"), service),
+            ox.Triple(service, _TITLE, ox.Literal("policykg SPARQL endpoint", language="en")),
+            ox.Triple(service, _TITLE, ox.Literal("Điểm truy vấn SPARQL của policykg", language="vi")),
+            ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
+            ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
+            ox.Triple(service, _sd("defaultEntailmentRegime"),
+                      ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
+            ox.Triple(service, _sd("defaultDataset"), dataset),
+            ox.Triple(dataset, _RDF_TYPE, _sd("Dataset")),
+            ox.Triple(dataset, _sd("defaultGraph"), default_graph),
+            ox.Triple(default_graph, _RDF_TYPE, _sd("Graph")),
+            ox.Triple(default_graph, _VOID_TRIPLES, ox.Literal(str(self.store.triple_count()), datatype=_XSD_INTEGER)),
+        ]
+        if self.settings.update_token:
+            triples.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
+        if self.allowed.prefixes:
+            triples.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
+        for result_format in SOLUTION_FORMATS + GRAPH_FORMATS:
+            triples.append(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(result_format.iri)))
+        for name in self.store.graph_names():
+            graph = ox.BlankNode()
+            triples += [
+                ox.Triple(dataset, _sd("namedGraph"), graph),
+                ox.Triple(graph, _RDF_TYPE, _sd("NamedGraph")),
+                ox.Triple(graph, _sd("name"), ox.NamedNode(name)),
+            ]
+        return Serialized(serialize_graph(triples, fmt), fmt.media_type, len(triples))

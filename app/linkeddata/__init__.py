@@ -1,0 +1,1 @@
+"""linkeddata: see ARCHITECTURE.md."""

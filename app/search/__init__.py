@@ -1,0 +1,1 @@
+"""search: see ARCHITECTURE.md."""

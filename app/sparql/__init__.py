@@ -1,0 +1,1 @@
+"""sparql: see ARCHITECTURE.md."""

@@ -1,0 +1,383 @@
+"""Where the triples live: the embedded pyoxigraph store (memory or disk) or a remote SPARQL 1.1 engine.
+
+``PolicyStore`` and the ``/sparql`` endpoint talk to one ``Backend``; both implementations answer
+queries with pyoxigraph result objects (a remote engine's answer is parsed into them), so callers
+never care which one they hold. A backend raises the domain errors of ``app.errors`` and lets
+pyoxigraph's own ``SyntaxError`` / ``OSError`` through only where ``PolicyStore`` already
+translates them (loading and lazily iterated results).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import httpx
+import pyoxigraph as ox
+
+from app.core.errors import QueryError, QuerySyntaxError, QueryTimeout, StoreError
+from app.sparql.engine import Backend, Dataset, GraphAnswer, QueryAnswer, Term
+from app.sparql.tokens import add_using, substitute
+
+__all__ = [
+    "Backend",
+    "Dataset",
+    "EmbeddedBackend",
+    "GraphAnswer",
+    "QueryAnswer",
+    "RemoteBackend",
+    "remote_urls",
+    "union_update",
+]
+
+def union_update(*, rebuild: bool = False, graph: str | None = None, exclude: Iterable[str] = ()) -> str:
+    """The SPARQL update that copies named-graph triples (of ``graph`` alone if given, none of
+    ``exclude``) into the default graph.
+
+    ``rebuild`` empties the default graph first, so what left the named graphs leaves it too.
+    """
+    source = f"{ox.NamedNode(graph)}" if graph is not None else "?g"
+    skip = "".join(f" FILTER(?g != {ox.NamedNode(name)})" for name in exclude) if graph is None else ""
+    copy = f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {source} {{ ?s ?p ?o }}{skip} }}"
+    return f"CLEAR DEFAULT ; {copy}" if rebuild else copy
+
+_VALUES_BATCH = 256
+
+
+def _has_blank_node(triple: ox.Triple) -> bool:
+    return any(
+        isinstance(term, ox.BlankNode) or (isinstance(term, ox.Triple) and _has_blank_node(term))
+        for term in (triple.subject, triple.object)
+    )
+
+
+_ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+_QUAD_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+_ANY_QUAD = "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+_GRAPHS = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+class EmbeddedBackend:
+    """A pyoxigraph store in this process: in memory, or RocksDB in a directory."""
+
+    def __init__(self, store: ox.Store, path: Path | None = None, *, read_only: bool = False) -> None:
+        self.store = store
+        self.path = path
+        self.read_only = read_only
+        self.kind: Literal["memory", "disk", "remote"] = "memory" if path is None else "disk"
+
+    def query(
+        self,
+        text: str,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+        substitutions: Mapping[ox.Variable, Term] | None = None,
+        base_iri: str | None = None,
+        dataset: Dataset | None = None,
+    ) -> QueryAnswer:
+        """Run a query on the store (see ``Backend.query``)."""
+        graphs: dict[str, object] = {}
+        if dataset:
+            # A dataset named by the protocol is exactly those graphs: no named graph means none.
+            graphs["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
+            graphs["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
+        try:
+            return self.store.query(
+                text,
+                prefixes=dict(prefixes) if prefixes else None,
+                substitutions=dict(substitutions) if substitutions else None,
+                base_iri=base_iri,
+                **graphs,  # type: ignore[arg-type]
+            )
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise QueryError(str(exc)) from exc
+        except OSError as exc:
+            raise StoreError(f"store error while querying: {exc}") from exc
+
+    def update(self, text: str, *, base_iri: str | None = None, using: Dataset | None = None) -> None:
+        """Run an update on the store; ``using`` is written into the update as USING clauses."""
+        if using:
+            text = add_using(text, using.default_graphs, using.named_graphs)
+        try:
+            self.store.update(text, base_iri=base_iri)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise QueryError(f"update failed: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"store error while updating: {exc}") from exc
+
+    def load(self, data: bytes, fmt: ox.RdfFormat, graph: str | None) -> None:
+        """Load ``data`` in one transaction, so a bad file never leaves half of itself behind."""
+        self.store.load(input=data, format=fmt, to_graph=ox.NamedNode(graph) if graph is not None else None)
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad of the store."""
+        return iter(self.store)
+
+    def graph_quads(self, graph: str | None) -> Iterator[ox.Quad]:
+        """The quads of one graph, read lazily from the store."""
+        name = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
+        return self.store.quads_for_pattern(None, None, None, name)
+
+    def graphs_stating(self, triples: Sequence[ox.Triple]) -> list[frozenset[str]]:
+        """For each triple, the named graphs holding it (one index lookup each)."""
+        return [
+            frozenset(
+                q.graph_name.value
+                for q in self.store.quads_for_pattern(t.subject, t.predicate, t.object)
+                if isinstance(q.graph_name, ox.NamedNode)
+            )
+            for t in triples
+        ]
+
+    def named_graphs(self) -> list[str]:
+        """IRIs of the named graphs (blank-node graph names left out)."""
+        return [g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def quad_count(self) -> int:
+        """Number of quads."""
+        return len(self.store)
+
+    def is_empty(self) -> bool:
+        """True when the store holds no quad."""
+        return next(iter(self.store.quads_for_pattern(None, None, None, None)), None) is None
+
+    def clear(self) -> None:
+        """Remove every quad and named graph."""
+        self.store.clear()
+
+    def flush(self) -> None:
+        """Flush an on-disk store's writes."""
+        if self.path is not None and not self.read_only:
+            self.store.flush()
+
+    def close(self) -> None:
+        """Nothing to release beyond the store object, which the owner drops."""
+
+    def for_worker(self) -> EmbeddedBackend:
+        """In memory: this store, copied by fork. On disk: a read-only open of the same directory."""
+        if self.path is None:
+            return self
+        try:
+            return EmbeddedBackend(ox.Store.read_only(str(self.path)), self.path, read_only=True)
+        except OSError as exc:
+            raise StoreError(f"cannot open {self.path} read-only for a query worker: {exc}") from exc
+
+
+def remote_urls(query_url: str, update_url: str | None, graph_store_url: str | None) -> tuple[str, str, str | None]:
+    """Fill in the update and Graph Store URLs an engine with ``…/query`` endpoints uses (Oxigraph).
+
+    An empty ``graph_store_url`` means the engine has none: data is then loaded with INSERT DATA.
+    """
+    base = query_url.rstrip("/")
+    stem = base[: -len("/query")] if base.endswith("/query") else None
+    update = update_url or (f"{stem}/update" if stem is not None else query_url)
+    store = graph_store_url if graph_store_url is not None else (f"{stem}/store" if stem is not None else None)
+    return query_url, update, store or None
+
+
+class RemoteBackend:
+    """A SPARQL 1.1 engine reached over HTTP: the Protocol for queries and updates, the Graph Store
+    Protocol (or INSERT DATA) to load data."""
+
+    kind: Literal["memory", "disk", "remote"] = "remote"
+
+    # Parsed here into pyoxigraph objects; N-Triples first because it needs no prefix resolution.
+    _ACCEPT = (
+        "application/sparql-results+json, application/sparql-results+xml;q=0.9, "
+        "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
+    )
+
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str | None = None,
+        graph_store_url: str | None = None,
+        *,
+        timeout: float | None = 30.0,
+    ) -> None:
+        self.query_url, self.update_url, self.graph_store_url = remote_urls(query_url, update_url, graph_store_url)
+        self.timeout = timeout
+        self._client: httpx.Client | None = None
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client, created on first use (so a forked worker opens its own connections)."""
+        if self._client is None:
+            self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=10.0), follow_redirects=False)
+        return self._client
+
+    def _post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, object] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        try:
+            response = self.client.post(url, data=data, content=content, headers=headers, params=params)
+        except httpx.TimeoutException as exc:
+            raise QueryTimeout(f"the remote SPARQL endpoint did not answer within {self.timeout:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise StoreError(f"cannot reach the remote SPARQL endpoint {url}: {exc}") from exc
+        if response.status_code >= 400:
+            message = " ".join(response.text.split())[:2000] or response.reason_phrase
+            if response.status_code == 400:
+                raise QuerySyntaxError(f"the remote endpoint refused the request: {message}")
+            if response.status_code in (408, 503, 504):
+                raise QueryTimeout(f"the remote endpoint gave up ({response.status_code}): {message}")
+            raise StoreError(f"the remote endpoint answered {response.status_code}: {message}")
+        return response
+
+    @staticmethod
+    def _prologue(text: str, prefixes: Mapping[str, str] | None, base_iri: str | None) -> str:
+        # On one line so the engine's error positions still match the caller's text (line-wise).
+        head = "".join(f"PREFIX {p}: {ox.NamedNode(ns)} " for p, ns in (prefixes or {}).items())
+        if base_iri:
+            head = f"BASE {ox.NamedNode(base_iri)} " + head
+        return head + text
+
+    @staticmethod
+    def _values(text: str, substitutions: Mapping[ox.Variable, Term] | None) -> str:
+        """Bind variables as pyoxigraph's substitutions do: every use in the query becomes the term
+        (so FILTERs see it), and a trailing VALUES clause keeps the variable projected."""
+        if not substitutions:
+            return text
+        # Terms are serialised by pyoxigraph (N-Triples syntax, escaped), never pasted as text.
+        terms = {v.value: str(t) for v, t in substitutions.items()}
+        names = " ".join(f"?{name}" for name in terms)
+        return f"{substitute(text, terms)}\nVALUES ({names}) {{ ({' '.join(terms.values())}) }}"
+
+    def query(
+        self,
+        text: str,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+        substitutions: Mapping[ox.Variable, Term] | None = None,
+        base_iri: str | None = None,
+        dataset: Dataset | None = None,
+    ) -> QueryAnswer:
+        """Send a query with the SPARQL 1.1 Protocol and parse the answer."""
+        form: dict[str, object] = {"query": self._values(self._prologue(text, prefixes, base_iri), substitutions)}
+        if dataset:
+            form["default-graph-uri"] = list(dataset.default_graphs)
+            form["named-graph-uri"] = list(dataset.named_graphs)
+        response = self._post(self.query_url, data=form, headers={"Accept": self._ACCEPT})
+        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            results_format = ox.QueryResultsFormat.from_media_type(media_type)
+            if results_format is not None:
+                return ox.parse_query_results(response.content, results_format)
+            rdf_format = ox.RdfFormat.from_media_type(media_type)
+            if rdf_format is not None:
+                return GraphAnswer([q.triple for q in ox.parse(response.content, rdf_format)])
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(f"the remote endpoint sent an unreadable {media_type} answer: {exc}") from exc
+        raise StoreError(f"the remote endpoint answered with an unexpected media type {media_type!r}")
+
+    def update(self, text: str, *, base_iri: str | None = None, using: Dataset | None = None) -> None:
+        """Send an update with the SPARQL 1.1 Protocol."""
+        form: dict[str, object] = {"update": self._prologue(text, None, base_iri)}
+        if using:
+            form["using-graph-uri"] = list(using.default_graphs)
+            form["using-named-graph-uri"] = list(using.named_graphs)
+        self._post(self.update_url, data=form)
+
+    def load(self, data: bytes, fmt: ox.RdfFormat, graph: str | None) -> None:
+        """Parse locally (errors keep their line and column), then send each graph's triples."""
+        by_graph: dict[str | None, list[ox.Triple]] = {}
+        for quad in ox.parse(data, fmt):
+            name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else graph
+            by_graph.setdefault(name, []).append(quad.triple)
+        for name, triples in by_graph.items():
+            self._send(name, triples)
+
+    def _send(self, graph: str | None, triples: Sequence[ox.Triple]) -> None:
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        if self.graph_store_url is not None:
+            params = {"graph": graph} if graph is not None else {"default": ""}
+            self._post(
+                self.graph_store_url, content=body, params=params,
+                headers={"Content-Type": "application/n-triples"},
+            )
+            return
+        # Without a Graph Store endpoint, INSERT DATA carries the same N-Triples (all terms serialised
+        # by pyoxigraph, so no text of the data can escape its term).
+        block = body.decode("utf-8")
+        inner = f"GRAPH {ox.NamedNode(graph)} {{ {block} }}" if graph is not None else block
+        self._post(self.update_url, data={"update": f"INSERT DATA {{ {inner} }}"})
+
+    def _rows(self, text: str) -> Iterable[ox.QuerySolution]:
+        answer = self.query(text)
+        if not isinstance(answer, ox.QuerySolutions):
+            raise StoreError("the remote endpoint did not answer a SELECT query with solutions")
+        return answer
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad, fetched with one SELECT."""
+        for row in self._rows(_ALL_QUADS):
+            graph = row["g"]
+            yield ox.Quad(row["s"], row["p"], row["o"], graph if graph is not None else ox.DefaultGraph())  # type: ignore[arg-type]
+
+    def graph_quads(self, graph: str | None) -> Iterator[ox.Quad]:
+        """The quads of one graph, fetched with one SELECT (its answer is read whole)."""
+        name = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
+        # str() of a NamedNode is its IRI in SPARQL syntax, checked by pyoxigraph.
+        pattern = f"GRAPH {name} {{ ?s ?p ?o }}" if graph is not None else "?s ?p ?o"
+        for row in self._rows(f"SELECT ?s ?p ?o WHERE {{ {pattern} }}"):
+            yield ox.Quad(row["s"], row["p"], row["o"], name)  # type: ignore[arg-type]
+
+    def graphs_stating(self, triples: Sequence[ox.Triple]) -> list[frozenset[str]]:
+        """For each triple, the named graphs holding it: one SELECT per 256 triples, bound by VALUES.
+
+        A triple with a blank node cannot be named in a query (the engine's labels are per answer),
+        so it gets no graph.
+        """
+        found: list[set[str]] = [set() for _ in triples]
+        named = [i for i, t in enumerate(triples) if not _has_blank_node(t)]
+        for start in range(0, len(named), _VALUES_BATCH):
+            # str() of a pyoxigraph term is its N-Triples form, valid SPARQL: no user text is spliced.
+            rows = " ".join(
+                f"({i} {triples[i].subject} {triples[i].predicate} {triples[i].object})"
+                for i in named[start : start + _VALUES_BATCH]
+            )
+            text = f"SELECT ?i ?g WHERE {{ VALUES (?i ?s ?p ?o) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            for row in self._rows(text):
+                found[int(row["i"].value)].add(row["g"].value)  # type: ignore[union-attr]
+        return [frozenset(graphs) for graphs in found]
+
+    def named_graphs(self) -> list[str]:
+        """IRIs of the graphs that hold at least one triple."""
+        return [row["g"].value for row in self._rows(_GRAPHS) if isinstance(row["g"], ox.NamedNode)]
+
+    def quad_count(self) -> int:
+        """Number of quads."""
+        rows = list(self._rows(_QUAD_COUNT))
+        return int(rows[0]["n"].value) if rows and rows[0]["n"] is not None else 0
+
+    def is_empty(self) -> bool:
+        """True when the engine holds no quad."""
+        return not bool(self.query(_ANY_QUAD))
+
+    def clear(self) -> None:
+        """Drop every graph."""
+        self.update("DROP ALL")
+
+    def flush(self) -> None:
+        """The engine persists on its own."""
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def for_worker(self) -> RemoteBackend:
+        """A backend with the same URLs and its own connections."""
+        return RemoteBackend(self.query_url, self.update_url, self.graph_store_url, timeout=self.timeout)

@@ -1,0 +1,820 @@
+"""The policykg RDF store: a thin, typed wrapper around a backend (``app.backends``): an embedded
+``pyoxigraph.Store`` in memory or on disk, or a remote SPARQL 1.1 engine.
+
+Every query runs with the default graph as the union of all named graphs (each source article
+is its own graph, but questions are about the whole graph) and with the project prefixes.
+Values are bound through pyoxigraph ``substitutions`` so user text never becomes SPARQL text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
+
+import pyoxigraph as ox
+
+from app.sparql.engine import Backend, Dataset, GraphAnswer
+from app.store.backends import EmbeddedBackend, RemoteBackend, union_update
+from app.core.errors import ParameterError, QueryError, QuerySyntaxError, QueryTimeout, StoreError, StoreLoadError
+from app.store.load_record import (
+    RECORD_QUERY,
+    Condition,
+    LoadRecord,
+    StoreCondition,
+    completion_steps,
+    derivation_steps,
+    fingerprint,
+    judge,
+    update_steps,
+)
+from app.core.namespaces import DERIVED_GRAPH, GRAPH_BASE, ONTOLOGY_GRAPH, PREFIXES, STATE_GRAPH
+from app.store import directory as store_directory
+from app.sparql.tokens import add_using, expand_prefixed_names, last_operation_end
+
+if TYPE_CHECKING:
+    import rdflib
+
+    from app.core.config import Settings
+
+Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+PyValue: TypeAlias = str | int | float | bool | dt.date | dt.datetime | None
+JsonValue: TypeAlias = str | int | float | bool | None
+_T = TypeVar("_T")
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER_TYPES = frozenset(
+    _XSD + t
+    for t in (
+        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+        "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+        "unsignedByte",
+    )
+)
+_FLOAT_TYPES = frozenset(_XSD + t for t in ("decimal", "double", "float"))
+
+_TRIPLE_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+}
+_QUAD_FORMATS: dict[str, ox.RdfFormat] = {
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
+}
+# pyoxigraph puts the position in the message as well as in lineno/offset; we print it once.
+_POSITION_PREFIX = re.compile(r"^Parser error (?:at|between) line \d+ column \d+(?: and line \d+ column \d+)?: ")
+_PROJECTION_ERROR = re.compile(r"does not contains? variable \?(\w+) in its SELECT projection")
+
+
+def rdf_format(path: Path, fmt: ox.RdfFormat | None = None) -> ox.RdfFormat:
+    """The RDF format of a file: ``fmt`` if given, else by its extension (StoreLoadError if unknown)."""
+    suffix = Path(path).suffix.lower()
+    found = fmt or _TRIPLE_FORMATS.get(suffix) or _QUAD_FORMATS.get(suffix)
+    if found is None:
+        raise StoreLoadError(Path(path), f"unsupported file type {suffix!r}")
+    return found
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise StoreLoadError(path, f"cannot read: {exc.strerror or exc}") from exc
+
+
+@contextmanager
+def _load_errors(path: Path) -> Iterator[None]:
+    """Report a parser's or a store's failure on ``path`` as a StoreLoadError, with line and column."""
+    try:
+        yield
+    except SyntaxError as exc:
+        message = _POSITION_PREFIX.sub("", exc.msg or str(exc))
+        raise StoreLoadError(path, message, exc.lineno, exc.offset) from exc
+    except (ValueError, OSError) as exc:
+        raise StoreLoadError(path, str(exc)) from exc
+
+
+def parse_file(path: Path, fmt: ox.RdfFormat | None = None, *, graph: str | None = None) -> list[ox.Quad]:
+    """Every quad of an RDF file, parsed whole before anything is written (triples go into ``graph``)."""
+    fmt = rdf_format(path, fmt)
+    data = _read(path)
+    target = ox.NamedNode(graph) if graph is not None else None
+    with _load_errors(path):
+        quads = list(ox.parse(data, fmt))
+    if target is None:
+        return quads
+    return [q if not isinstance(q.graph_name, ox.DefaultGraph) else ox.Quad(q.subject, q.predicate, q.object, target)
+            for q in quads]
+
+
+def term_text(term: Term) -> str:
+    """The lexical text of a term: IRI, blank node id, literal value, or N-Triples for a quoted triple."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
+def to_python(term: Term | None) -> PyValue:
+    """Convert an RDF term to a plain Python value (IRIs and strings as str, numbers, dates)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
+    datatype = term.datatype.value
+    value = term.value
+    # A lexical form outside the datatype's space is kept as text rather than failing the query.
+    try:
+        if datatype in _INTEGER_TYPES:
+            return int(value)
+        if datatype in _FLOAT_TYPES:
+            return float(value)
+        if datatype == _XSD + "boolean":
+            return value in ("true", "1")
+        if datatype == _XSD + "date":
+            return dt.date.fromisoformat(value)
+        if datatype == _XSD + "dateTime":
+            return dt.datetime.fromisoformat(value)
+        if datatype == _XSD + "gYear" and value.isdigit():
+            return int(value)
+    except ValueError:
+        return value
+    return value
+
+
+def to_json_value(term: Term | None) -> JsonValue:
+    """Convert an RDF term to a JSON-ready value (dates as ISO 8601 text)."""
+    value = to_python(term)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """The solutions of a SELECT query: column names in projection order and one dict per row."""
+
+    columns: list[str]
+    rows: list[dict[str, Term | None]] = field(default_factory=list)
+    truncated: bool = False
+
+    def python_rows(self) -> list[dict[str, PyValue]]:
+        """Rows with plain Python values."""
+        return [{c: to_python(row.get(c)) for c in self.columns} for row in self.rows]
+
+    def json_rows(self) -> list[dict[str, JsonValue]]:
+        """Rows with JSON-ready values."""
+        return [{c: to_json_value(row.get(c)) for c in self.columns} for row in self.rows]
+
+
+class PolicyStore:
+    """An RDF dataset of the project, in memory, on disk (RocksDB) or in a remote SPARQL engine."""
+
+    def __init__(
+        self,
+        store: ox.Store | Backend,
+        path: Path | None = None,
+        *,
+        timeout: float | None = None,
+        max_results: int | None = None,
+        change_check_seconds: float = 1.0,
+    ) -> None:
+        self._backend: Backend | None = EmbeddedBackend(store, path) if isinstance(store, ox.Store) else store
+        self.path = path
+        self.timeout = timeout
+        self.max_results = max_results
+        # Bumped by every load and clear made through this class, so caches built from the
+        # data (the search index, the quality report) know when to rebuild.
+        self.generation = 0
+        #: SPARQL Update rules (``*.ru``) run after every load and update; set by ``load_project``.
+        self.rules_dir: Path | None = None
+        # The stamp of the derivation the caches reflect, and when the engine's was last read.
+        self._stamp: str | None = None
+        self._stamp_checked = -math.inf
+        self._generation_lock = threading.Lock()
+        #: On a remote engine, how often at most ``current_generation`` asks it for the stamp.
+        self.change_check_seconds = change_check_seconds
+        #: True once ``load_project`` (or a restore) has made the data servable.
+        self.loaded = False
+        #: What the last ``load_project`` found and did (for ``/health``).
+        self.state: StoreCondition | None = None
+
+    # ------------------------------------------------------------------ opening and loading
+
+    @classmethod
+    def open(
+        cls, path: Path | None = None, *, timeout: float | None = None, max_results: int | None = None
+    ) -> PolicyStore:
+        """Open an in-memory store (``path`` None) or an on-disk store in directory ``path``."""
+        if path is None:
+            return cls(ox.Store(), None, timeout=timeout, max_results=max_results)
+        path = Path(path).expanduser()
+        try:
+            # A restore that a crash interrupted is finished or dropped before the store is opened.
+            store_directory.recover(path)
+            path.mkdir(parents=True, exist_ok=True)
+            store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store at {path}: {exc} (is another policykg process using it?)"
+            ) from exc
+        return cls(store, path, timeout=timeout, max_results=max_results)
+
+    @classmethod
+    def open_remote(
+        cls,
+        query_url: str,
+        update_url: str | None = None,
+        graph_store_url: str | None = None,
+        *,
+        timeout: float | None = None,
+        max_results: int | None = None,
+        change_check_seconds: float = 1.0,
+    ) -> PolicyStore:
+        """Use a remote SPARQL 1.1 engine (query, update and Graph Store endpoints) as the store."""
+        backend = RemoteBackend(query_url, update_url, graph_store_url, timeout=timeout)
+        return cls(
+            backend, None, timeout=timeout, max_results=max_results, change_check_seconds=change_check_seconds
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PolicyStore:
+        """Open the store the settings name, with their timeout and result limit."""
+        if settings.store_is_remote:
+            return cls.open_remote(
+                settings.query_url or str(settings.store),
+                settings.update_url,
+                settings.graph_store_url,
+                timeout=settings.query_timeout,
+                max_results=settings.max_results,
+                change_check_seconds=settings.change_check_seconds,
+            )
+        return cls.open(settings.store_path, timeout=settings.query_timeout, max_results=settings.max_results)
+
+    @property
+    def backend(self) -> Backend:
+        """The backend holding the data (embedded pyoxigraph or a remote engine)."""
+        if self._backend is None:
+            raise StoreError("the store is closed")
+        return self._backend
+
+    @property
+    def raw(self) -> ox.Store:
+        """The underlying pyoxigraph store; a remote store has none."""
+        backend = self.backend
+        if not isinstance(backend, EmbeddedBackend):
+            raise StoreError("the store is a remote SPARQL endpoint: there is no embedded pyoxigraph store")
+        return backend.store
+
+    @property
+    def on_disk(self) -> bool:
+        """True when the store persists in a directory."""
+        return self.path is not None
+
+    @property
+    def persistent(self) -> bool:
+        """True when the data outlives this process (on disk or in a remote engine)."""
+        return self.backend.kind != "memory"
+
+    def close(self) -> None:
+        """Flush and release the store (and its RocksDB lock, so it can be reopened)."""
+        if self._backend is not None:
+            self._backend.flush()
+            self._backend.close()
+            # Dropping the only reference frees the Rust store, which releases the lock.
+            self._backend = None
+
+    def __enter__(self) -> PolicyStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def is_empty(self) -> bool:
+        """True when the store holds no quad at all."""
+        return self.backend.is_empty()
+
+    def clear(self) -> None:
+        """Remove every quad and named graph."""
+        # The records first, in a transaction of their own: a crash in the middle of clearing a
+        # large store then leaves a store a restart sees as an interrupted load, not as a complete one.
+        self.backend.update(f"DROP SILENT GRAPH {ox.NamedNode(STATE_GRAPH)}")
+        self.backend.clear()
+        self.generation += 1
+
+    @staticmethod
+    def graph_for_file(path: Path, ontology_dir: Path | None = None) -> str:
+        """The named graph a file's triples go into (in TriG or N-Quads: those outside any GRAPH block).
+
+        Nothing is loaded into the default graph: it is the union of the named graphs, rebuilt
+        after each load and update, and every triple keeps a graph naming its source.
+        """
+        if ontology_dir is not None and path.resolve().is_relative_to(ontology_dir.resolve()):
+            return ONTOLOGY_GRAPH
+        return GRAPH_BASE + path.stem
+
+    def load_file(self, path: Path, *, graph: str | None = None) -> None:
+        """Load one RDF file; triples go to ``graph`` (default: by file name), quads keep their graph."""
+        path = Path(path)
+        fmt = rdf_format(path)
+        if graph is None:
+            graph = self.graph_for_file(path)
+        data = _read(path)
+        with _load_errors(path):
+            self.backend.load(data, fmt, graph)
+        self.generation += 1
+
+    def load_files(self, paths: Iterable[Path], *, ontology_dir: Path | None = None) -> int:
+        """Load RDF files (ontology-dir Turtle into the ontology graph); return how many were loaded."""
+        count = 0
+        for path in paths:
+            path = Path(path)
+            self.load_file(path, graph=self.graph_for_file(path, ontology_dir))
+            count += 1
+        return count
+
+    @staticmethod
+    def project_files(settings: Settings) -> list[Path]:
+        """The files ``load_project`` reads, in a stable order: ontology first, then data."""
+        files: list[Path] = []
+        if settings.ontology_dir.is_dir():
+            files += sorted(settings.ontology_dir.rglob("*.ttl"))
+        if settings.data_dir.is_dir():
+            files += sorted(
+                p for p in settings.data_dir.rglob("*") if p.is_file() and p.suffix.lower() in (".trig", ".ttl", ".nq")
+            )
+        return files
+
+    @classmethod
+    def project_fingerprint(cls, settings: Settings) -> str:
+        """sha256 over the relative paths and bytes of the files ``load_project`` reads."""
+        named = []
+        for path in cls.project_files(settings):
+            root = settings.ontology_dir if path.is_relative_to(settings.ontology_dir) else settings.data_dir
+            label = "ontology" if root == settings.ontology_dir else "data"
+            named.append((f"{label}/{path.relative_to(root).as_posix()}", path))
+        return fingerprint(named)
+
+    @staticmethod
+    def rules_fingerprint(rules_dir: Path | None) -> str | None:
+        """sha256 over the rule files (None for a store used without its project's rules)."""
+        if rules_dir is None:
+            return None
+        paths = sorted(Path(rules_dir).glob("*.ru")) if Path(rules_dir).is_dir() else []
+        return fingerprint((p.name, p) for p in paths)
+
+    def load_record(self) -> LoadRecord:
+        """The store's record of its load and last derivation, read from the state graph (a few triples)."""
+        rows = self.backend.query(RECORD_QUERY)
+        return LoadRecord.from_triples((r["s"], r["p"], r["o"]) for r in rows)  # type: ignore[index, misc, union-attr]
+
+    def condition(self, settings: Settings) -> StoreCondition:
+        """What a start finds in this store: empty, an interrupted load, files changed since, or complete."""
+        rules_dir = settings.ontology_dir / "rules"
+        return judge(
+            self.load_record(),
+            empty=self.is_empty(),
+            files=self.project_fingerprint(settings),
+            rules=self.rules_fingerprint(rules_dir),
+        )
+
+    def load_project(self, settings: Settings, *, reload: bool = False) -> bool:
+        """Load the ontology and data of the project; return False when a persistent store was kept as is.
+
+        A persistent store is kept when its load completed (``load_record``), re-derived when only the
+        rules changed, and rebuilt from the files when its load was interrupted, or when the files changed
+        and no update was made since; ``self.state`` says which, for ``/health``.
+        """
+        self.rules_dir = settings.ontology_dir / "rules"
+        if self.persistent and not reload:
+            state = self.condition(settings)
+            if not state.needs_load:
+                self.state = state
+                if state.condition is Condition.rules_changed:
+                    self.derive()
+                else:
+                    # Caches will be built from the data as it is now: remember which derivation that is.
+                    self._stamp = state.record.derivation
+                self.loaded = True
+                return False
+        else:
+            state = StoreCondition(Condition.empty, "loading the project", LoadRecord())
+        files = self.project_files(settings)
+        if state.condition is Condition.outdated:
+            # The store is a finished load of older files: a broken new file must not cost it.
+            for path in files:
+                parse_file(path)
+        if not self.is_empty():
+            self.clear()
+        try:
+            self.load_files(files, ontology_dir=settings.ontology_dir)
+            # The record is written by the derivation's own request: present only if the load completed.
+            self.derive(completion=completion_steps(self.project_fingerprint(settings), "project"))
+        except StoreLoadError:
+            if self.persistent:
+                # A half-loaded persistent store would otherwise look loaded on the next start.
+                self.clear()
+            raise
+        self.backend.flush()
+        self.state = StoreCondition(Condition.complete, f"loaded ({state.reason})", self.load_record())
+        self.loaded = True
+        return True
+
+    def replace_content(self, quads: Sequence[ox.Quad], fingerprint_: str) -> None:
+        """Replace every quad with ``quads`` (named graphs only), derive, and record a completed restore.
+
+        On a remote engine all of it is one update request (one transaction in Oxigraph: readers see
+        the old data or the new). An embedded store is cleared and filled first, then derived: a disk
+        restore (``app.restore``) does this on a new store that it swaps in whole.
+        """
+        steps, stamp = self._derivation()
+        completion = completion_steps(fingerprint_, "restore")
+        if isinstance(self.backend, RemoteBackend):
+            by_graph: dict[str, list[ox.Triple]] = {}
+            for quad in quads:
+                by_graph.setdefault(str(quad.graph_name), []).append(quad.triple)
+            # One INSERT DATA, so a blank node shared by two graphs stays one node.
+            blocks = " ".join(
+                f"GRAPH {graph} {{ {(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b'').decode()} }}"
+                for graph, triples in by_graph.items()
+            )
+            self._send(["DROP ALL", f"INSERT DATA {{ {blocks} }}", *steps, *completion], stamp)
+        else:
+            self.clear()
+            self.raw.extend(quads)
+            self._send(steps + completion, stamp)
+        self.backend.flush()
+        self.state = StoreCondition(Condition.complete, "restored from a dump", self.load_record())
+        self.loaded = True
+
+    def _derivation(self) -> tuple[list[str], str]:
+        """The operations that rebuild the union and the derived graph, and the stamp they record."""
+        stamp = uuid.uuid4().hex
+        # Without rules (a store used without its project) the derived graph is left as it is.
+        if self.rules_dir is None:
+            return [union_update(rebuild=True, exclude=[STATE_GRAPH]), *derivation_steps(stamp, None)], stamp
+        rules = read_rules(self.rules_dir)
+        derived = ox.NamedNode(DERIVED_GRAPH)
+        steps = [
+            f"DROP SILENT GRAPH {derived}",
+            union_update(rebuild=True, exclude=[STATE_GRAPH]),
+            *rules.operations,
+            union_update(graph=DERIVED_GRAPH),
+            # The derivation's record, outside the union; other replicas of a remote engine read
+            # its identifier to learn that the data changed (``current_generation``).
+            *derivation_steps(stamp, self.rules_fingerprint(self.rules_dir)),
+        ]
+        return steps, stamp
+
+    def derive(self, *, completion: list[str] | None = None) -> None:
+        """Rebuild what is derived from the named graphs: the union default graph and the rules' graph.
+
+        Oxigraph's ``use_default_graph_as_union`` is a bag: a fact stated by two source articles
+        would match twice and COUNTs would overcount. A real union default graph (a set, as Fuseki's
+        unionDefaultGraph) keeps SPARQL answers right while each source keeps its named graph.
+        Rules (``ontology/rules/*.ru``, in name order) read that union and write their own named
+        graph, which then joins it. All of it is one SPARQL update request, run inside the engine:
+        no round trip per triple, and one transaction in Oxigraph (embedded or server), so a reader
+        on a disk store or another replica never sees the default graph emptied or half rebuilt.
+        ``completion``: operations of the load record, sent in the same request.
+        """
+        steps, stamp = self._derivation()
+        self._send(steps + (completion or []), stamp)
+
+    def _send(self, steps: list[str], stamp: str, *, base_iri: str | None = None) -> None:
+        # Line breaks around ';' so a rule ending in a comment cannot swallow the separator.
+        self.backend.update("\n;\n".join(steps), base_iri=base_iri)
+        with self._generation_lock:
+            self._stamp = stamp
+            self.generation += 1
+
+    def _engine_stamp(self) -> str | None:
+        """The identifier the last derivation recorded, read from the engine."""
+        return self.load_record().derivation
+
+    def current_generation(self) -> int:
+        """The generation, first bumped if another service replica has changed a remote engine's data.
+
+        Replicas over one engine each keep caches (search index, notation table, quality report);
+        an update through one of them rewrites the derivation stamp, which the others read here,
+        at most once per ``change_check_seconds``. An embedded store has one writer: this process.
+        """
+        if self.backend.kind != "remote" or self.rules_dir is None:
+            return self.generation
+        with self._generation_lock:
+            now = time.monotonic()
+            if now - self._stamp_checked >= self.change_check_seconds:
+                self._stamp_checked = now
+                stamp = self._engine_stamp()
+                if stamp != self._stamp:
+                    self._stamp = stamp
+                    self.generation += 1
+            return self.generation
+
+    # ------------------------------------------------------------------ querying
+
+    def _execute(self, text: str, substitutions: dict[ox.Variable, Term]) -> object:
+        try:
+            return self.backend.query(text, prefixes=PREFIXES, substitutions=substitutions or None)
+        except (QuerySyntaxError, QueryTimeout):
+            raise
+        except QueryError as exc:
+            raise self._query_error(exc) from exc
+
+    def update(self, text: str, *, base_iri: str | None = None, using: Dataset | None = None) -> None:
+        """Run a SPARQL update on the named graphs, and rebuild the union and the derived graph with it.
+
+        ``using``: the protocol's using-graph-uri / using-named-graph-uri. The user's update, the
+        rebuild and the note in the load record that an update happened go to the engine as one
+        request (one transaction in Oxigraph): a crash leaves either all of it or none. The rules
+        carry no prologue (their prefixed names are expanded by ``read_rules``) and every IRI of the
+        rebuild is absolute, so the user's PREFIX and BASE cannot change what they mean.
+        """
+        if using:
+            text = add_using(text, using.default_graphs, using.named_graphs)
+        steps, stamp = self._derivation()
+        end = last_operation_end(text)
+        rebuild = "\n;\n".join([*steps, *update_steps()])
+        # A request of a prologue alone runs nothing: the rebuild then follows it directly. Else it
+        # follows the last operation, cutting a trailing ';' that would leave '; ;' behind.
+        request = f"{text}\n{rebuild}" if end is None else f"{text[:end]}\n;\n{rebuild}"
+        self._send([request], stamp, base_iri=base_iri)
+        self.backend.flush()
+
+    def _run(self, query: str, bindings: Mapping[str, Term] | None) -> tuple[object, frozenset[str]]:
+        """Run ``query``; return its result and the variables added to its projection (to hide)."""
+        substitutions: dict[ox.Variable, Term] = {}
+        for name, value in (bindings or {}).items():
+            if not isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal, ox.Triple)):
+                raise ParameterError(f"binding for ?{name} must be an RDF term, not {type(value).__name__}")
+            substitutions[ox.Variable(name.lstrip("?$"))] = value
+        text, added = query, list[str]()
+        while True:
+            try:
+                return self._execute(text, substitutions), frozenset(added)
+            except ParameterError as exc:
+                # pyoxigraph substitutes only projected variables, and a query author naturally
+                # leaves a parameter out of SELECT: project it, and the caller hides the column.
+                widened = _add_to_projection(text, exc.name) if exc.name and exc.name not in added else None
+                if widened is None:
+                    raise
+                added.append(exc.name)  # type: ignore[arg-type]  # checked just above
+                text = widened
+            except QuerySyntaxError as exc:
+                if added:  # the widened projection is invalid (an aggregate query): name the real cause
+                    raise self._unprojected(added[0]) from exc
+                raise
+
+    @staticmethod
+    def _unprojected(variable: str) -> ParameterError:
+        return ParameterError(
+            f"cannot bind ?{variable}: the query must project it (SELECT ?{variable} ... or SELECT *)",
+            name=variable,
+        )
+
+    @staticmethod
+    def _query_error(exc: Exception) -> QueryError:
+        match = _PROJECTION_ERROR.search(str(exc))
+        if match:
+            return PolicyStore._unprojected(match.group(1))
+        return QueryError(f"query failed: {exc}")
+
+    def _iterate(self, results: Iterable[_T]) -> Iterator[_T]:
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        iterator = iter(results)
+        while True:
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+            except (RuntimeError, ValueError) as exc:
+                raise self._query_error(exc) from exc
+            except OSError as exc:
+                raise StoreError(f"store error while querying: {exc}") from exc
+            # pyoxigraph cannot interrupt a running query, so the deadline is checked between rows.
+            if deadline is not None and time.monotonic() > deadline:
+                raise QueryTimeout(f"query exceeded the {self.timeout:g} s timeout")
+            yield item
+
+    def run_select(
+        self, query: str, bindings: Mapping[str, Term] | None = None, *, limit: int | None = None
+    ) -> QueryResult:
+        """Run a SELECT query; keep at most ``limit`` rows and flag the result as truncated past it."""
+        results, hidden = self._run(query, bindings)
+        if not isinstance(results, ox.QuerySolutions):
+            raise QueryError(f"expected a SELECT query, got {_kind(results)}")
+        names = [v.value for v in results.variables]
+        columns = [name for name in names if name not in hidden]
+        # Unpacking a solution is ~10x faster than looking each variable up by name.
+        positions = [(name, i) for i, name in enumerate(names) if name not in hidden]
+        rows: list[dict[str, Term | None]] = []
+        truncated = False
+        for solution in self._iterate(results):
+            if limit is not None and len(rows) >= limit:
+                truncated = True
+                break
+            assert isinstance(solution, ox.QuerySolution)
+            values = tuple(solution)
+            rows.append({name: values[i] for name, i in positions})
+        return QueryResult(columns=columns, rows=rows, truncated=truncated)
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term | None]]:
+        """Run a SELECT query; each row maps every projected variable to a term, None when unbound."""
+        return self.run_select(query, bindings).rows
+
+    def select_python(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, PyValue]]:
+        """Run a SELECT query and return rows of plain Python values."""
+        return self.run_select(query, bindings).python_rows()
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        """Run an ASK query."""
+        result, _ = self._run(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError(f"expected an ASK query, got {_kind(result)}")
+        return bool(result)
+
+    def construct_triples(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE query and return its triples as pyoxigraph terms.
+
+        Far faster than ``construct`` on large results: rdflib's N-Triples parser reads ~10k
+        triples a second (bench/export.py).
+        """
+        result, _ = self._run(query, bindings)
+        if not isinstance(result, ox.QueryTriples | GraphAnswer):
+            raise QueryError(f"expected a CONSTRUCT or DESCRIBE query, got {_kind(result)}")
+        return list(self._iterate(result))
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> rdflib.Graph:
+        """Run a CONSTRUCT or DESCRIBE query and return its triples as an rdflib graph."""
+        import rdflib
+
+        data = ox.serialize(self.construct_triples(query, bindings), format=ox.RdfFormat.N_TRIPLES) or b""
+        graph = _bind(rdflib.Graph())
+        graph.parse(data=data.decode("utf-8"), format="nt")
+        return graph
+
+    # ------------------------------------------------------------------ inspection and export
+
+    def triple_count(self) -> int:
+        """Number of distinct triples (the union default graph)."""
+        rows = self.select_python("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return int(rows[0]["n"])
+
+    def quad_count(self) -> int:
+        """Number of quads in the store, the union copy included."""
+        return self.backend.quad_count()
+
+    def graph_names(self) -> list[str]:
+        """IRIs of the dataset's named graphs, sorted (the service's state graph is not one of them)."""
+        return sorted(g for g in self.backend.named_graphs() if g != STATE_GRAPH)
+
+    def _data_quads(self) -> Iterator[ox.Quad]:
+        """Every quad but those of the service's state graph."""
+        state = ox.NamedNode(STATE_GRAPH)
+        return (q for q in self.backend.quads() if q.graph_name != state)
+
+    def to_rdflib_dataset(self) -> rdflib.Dataset:
+        """The whole dataset as an rdflib Dataset (named graphs kept)."""
+        import rdflib
+
+        # N-Quads is the fastest route: no prefixes to resolve, one line per quad.
+        data = ox.serialize(self._data_quads(), format=ox.RdfFormat.N_QUADS) or b""
+        dataset = rdflib.Dataset()
+        _bind(dataset)
+        dataset.parse(data=data.decode("utf-8"), format="nquads")
+        return dataset
+
+    def to_rdflib_graph(self) -> rdflib.Graph:
+        """The union of all graphs as one rdflib Graph (for pySHACL and owlready2)."""
+        import rdflib
+
+        data = ox.serialize((q.triple for q in self._data_quads()), format=ox.RdfFormat.N_TRIPLES) or b""
+        graph = _bind(rdflib.Graph())
+        graph.parse(data=data.decode("utf-8"), format="nt")
+        return graph
+
+
+_SELECT_MODIFIER = re.compile(r"\s+(DISTINCT|REDUCED)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The SPARQL Update rules of a project: their PREFIX declarations merged, and their operations
+    with every prefixed name written as a full IRI (no prologue: Oxigraph accepts none after ';')."""
+
+    prefixes: dict[str, str]
+    operations: list[str]
+
+
+# A rule's leading comments and PREFIX declarations.
+_PROLOGUE_ITEM = re.compile(r"\s*(?:#[^\n]*|PREFIX\s+(?P<name>[^\s:]*):\s*<(?P<iri>[^>]*)>|(?P<base>BASE\b))", re.IGNORECASE)
+
+
+def read_rules(rules_dir: Path) -> Rules:
+    """The rules (``*.ru``) of ``rules_dir`` in name order, each checked on its own.
+
+    Each runs once on an empty in-memory store first, so a broken rule is reported with its file
+    and position (StoreLoadError) before anything is written.
+    """
+    paths = sorted(Path(rules_dir).glob("*.ru")) if Path(rules_dir).is_dir() else []
+    rules = Rules({}, [])
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+            ox.Store().update(text)
+        except OSError as exc:
+            raise StoreLoadError(path, f"cannot read the rule: {exc.strerror or exc}") from exc
+        except (SyntaxError, RuntimeError, ValueError) as exc:
+            raise StoreLoadError(path, f"rule failed: {exc}") from exc
+        position = 0
+        while (item := _PROLOGUE_ITEM.match(text, position)) is not None:
+            if item["base"]:
+                raise StoreLoadError(path, "a rule cannot declare BASE (it would apply to every rule); write full IRIs")
+            if item["iri"] is not None:
+                known = rules.prefixes.setdefault(item["name"], item["iri"])
+                if known != item["iri"]:
+                    raise StoreLoadError(
+                        path, f"prefix {item['name']}: is <{item['iri']}> here but <{known}> in an earlier rule"
+                    )
+            position = item.end()
+        operation = expand_prefixed_names(text[position:], rules.prefixes).rstrip().removesuffix(";")
+        try:
+            # Without its prologue: a prefixed name the expansion missed fails here, not in a derivation.
+            ox.Store().update(operation)
+        except (SyntaxError, RuntimeError, ValueError) as exc:
+            raise StoreLoadError(path, f"rule failed once its prefixes were expanded: {exc}") from exc
+        rules.operations.append(operation)
+    return rules
+
+
+def _add_to_projection(query: str, variable: str) -> str | None:
+    """Return ``query`` with ``?variable`` added to its top-level SELECT clause, or None if not found.
+
+    Only the prologue (comments, PREFIX/BASE IRIs) can precede the top-level SELECT, so a scan
+    that skips comments, IRIs and strings finds it without a SPARQL parser.
+    """
+    i, n = 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch == "#":
+            newline = query.find("\n", i)
+            i = n if newline < 0 else newline + 1
+        elif ch == "<":
+            close = query.find(">", i)
+            i = n if close < 0 else close + 1
+        elif ch in "\"'":
+            close = query.find(ch, i + 1)
+            i = n if close < 0 else close + 1
+        elif ch.isalpha():
+            j = i
+            while j < n and (query[j].isalnum() or query[j] in "_-:"):
+                j += 1
+            word = query[i:j]
+            if word.upper() == "SELECT":
+                modifier = _SELECT_MODIFIER.match(query, j)
+                at = modifier.end() if modifier else j
+                if query[at:].lstrip().startswith("*"):
+                    return None  # SELECT * already projects every variable
+                return f"{query[:at]} ?{variable}{query[at:]}"
+            if word.upper() in ("ASK", "CONSTRUCT", "DESCRIBE", "WHERE"):
+                return None
+            i = j
+        else:
+            i += 1
+    return None
+
+
+def _kind(result: object) -> str:
+    if isinstance(result, ox.QueryBoolean):
+        return "an ASK query"
+    if isinstance(result, ox.QueryTriples | GraphAnswer):
+        return "a CONSTRUCT/DESCRIBE query"
+    return "a SELECT query"
+
+
+def _bind(graph: rdflib.Graph) -> rdflib.Graph:
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph
+
+
+def rdflib_graph_of(source: object) -> rdflib.Graph:
+    """``source`` itself when it is an rdflib Graph, else the union graph of a PolicyStore."""
+    import rdflib
+
+    if isinstance(source, rdflib.Graph):
+        return source
+    if hasattr(source, "to_rdflib_graph"):
+        return source.to_rdflib_graph()  # type: ignore[no-any-return]
+    raise TypeError(f"expected a PolicyStore or an rdflib.Graph, not {type(source).__name__}")
