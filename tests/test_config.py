@@ -30,7 +30,7 @@ def test_environment_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
 
 
 def test_default_root_is_the_repository() -> None:
-    assert (Settings().root / "app" / "config.py").is_file()
+    assert (Settings().root / "app" / "core" / "config.py").is_file()
     assert get_settings() is get_settings()
 
 
