@@ -31,11 +31,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.api.cors import CorsMiddleware  # noqa: E402
-from app.api.limits import RateLimitMiddleware, RequestLimitMiddleware  # noqa: E402
-from app.core.config import Settings  # noqa: E402
-from app.core.ratelimit import ClientLimiter  # noqa: E402
-from tests.live import policykg_serve  # noqa: E402
+from app.api.cors import CorsMiddleware
+from app.api.limits import RateLimitMiddleware, RequestLimitMiddleware
+from app.core.config import Settings
+from app.core.ratelimit import ClientLimiter
+from tests.live import policykg_serve
 
 HEALTH = b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
 NO_BUDGETS = {"POLICYKG_RATE_REQUESTS": "0", "POLICYKG_RATE_QUERY_SECONDS": "0"}

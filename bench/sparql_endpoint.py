@@ -28,6 +28,7 @@ This is a measurement, not a test: it prints a table and never asserts a speed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -204,10 +205,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
             break
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
     process.wait()
 
 
