@@ -35,7 +35,7 @@ from app.api.cors import CorsMiddleware  # noqa: E402
 from app.api.limits import RateLimitMiddleware, RequestLimitMiddleware  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.core.ratelimit import ClientLimiter  # noqa: E402
-from tests.live import policykg_serve  # noqa: E402
+from tests.support.live import policykg_serve  # noqa: E402
 
 HEALTH = b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
 NO_BUDGETS = {"POLICYKG_RATE_REQUESTS": "0", "POLICYKG_RATE_QUERY_SECONDS": "0"}

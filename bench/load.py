@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 # Both need the repository root and bench/ on the path.
 from sparql_endpoint import JSON_RESULTS, PREFIXES, QUERIES  # noqa: E402
-from tests.live import serve_process  # noqa: E402
+from tests.support.live import serve_process  # noqa: E402
 
 ROUTES = ("search", "lineage", "sparql", "export")
 EXPORT_FORMATS = ("graphml", "gexf", "cytoscape", "nodelink", "dot", "mermaid", "jsonld", "turtle", "trig", "csv")
