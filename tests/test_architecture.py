@@ -90,7 +90,7 @@ def imports_of(root: Path, path: Path) -> Iterator[Import]:
                     yield Import(name, node.lineno, alias.name)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = here[: len(here) - (node.level - 1)] if node.level > 1 else here
+                base = here[: len(here) - node.level + 1]
                 source = ".".join(base + ([node.module] if node.module else []))
             else:
                 source = node.module or ""

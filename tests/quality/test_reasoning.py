@@ -24,9 +24,9 @@ from app.quality.reasoning import (
     prepare_for_hermit,
 )
 from app.quality.validation import load_ontology
+from tests.support.project import FIXTURES, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-QUALITY = ROOT / "tests" / "fixtures" / "quality"
+QUALITY = FIXTURES / "quality"
 REASONING = QUALITY / "reasoning"
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")

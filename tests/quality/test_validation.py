@@ -32,9 +32,9 @@ from app.quality.validation import (
     validate_graph,
     violation_query_paths,
 )
+from tests.support.project import FIXTURES, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-QUALITY = ROOT / "tests" / "fixtures" / "quality"
+QUALITY = FIXTURES / "quality"
 BASE_IRI = "https://w3id.org/policykg/id/"
 SHAPES_DIR = ROOT / "shapes"
 QUERIES_DIR = ROOT / "queries"
