@@ -43,7 +43,7 @@ from app.core.config import Settings
 from app.core.text import fold
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
-from tests.live import free_port
+from tests.support.live import free_port
 
 TARGET_P50_MS, TARGET_P99_MS = 20.0, 100.0
 

@@ -54,8 +54,8 @@ sys.path.insert(0, str(ROOT))
 from app.core.config import Settings
 from app.core.namespaces import ONTOLOGY_GRAPH, POLID
 from app.store.policy_store import PolicyStore
-from tests.live import free_port
-from tests.oxigraph_server import oxigraph_binary
+from tests.support.live import free_port
+from tests.support.oxigraph_server import oxigraph_binary
 
 PREFIXES = """PREFIX pol: <https://w3id.org/policykg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>

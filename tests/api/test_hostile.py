@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live import recorder, serve_process
+from tests.support.live import recorder, serve_process
 
 TOKEN = "hostile-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -172,10 +172,10 @@ def test_an_update_that_would_grow_without_bound_meets_the_worker_cap_not_the_se
 def test_generated_outbound_texts_reach_nothing_through_the_shipped_server(
     http: httpx.Client, outside: tuple[str, list[str]]
 ) -> None:
-    """The generator of tests/test_safety.py, sent over HTTP as query and as update, by every method."""
+    """The generator of tests/sparql/test_safety.py, sent over HTTP as query and as update, by every method."""
     from hypothesis import HealthCheck, given, settings
 
-    from tests.test_safety import _outbound
+    from tests.sparql.test_safety import _outbound
 
     url, hits = outside
 

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, settings
 
 from app.api import create_app
 from app.core.config import Settings
-from tests.live import serve
-from tests.project import ROOT
+from tests.support.live import serve
+from tests.support.project import ROOT
 
 EXAMPLES = int(os.environ.get("POLICYKG_FUZZ_EXAMPLES", "50"))
 SPARQL_EXAMPLES = max(EXAMPLES // 5, 3)

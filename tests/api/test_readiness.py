@@ -17,7 +17,7 @@ from app.api import create_app
 from app.store.backends import EmbeddedBackend
 from app.core.config import Settings
 from app.store.policy_store import PolicyStore
-from tests.project import FIXTURE_TRIPLES, PROJECT
+from tests.support.project import FIXTURE_TRIPLES, PROJECT
 
 
 class _HeldLoad(EmbeddedBackend):

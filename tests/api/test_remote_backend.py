@@ -39,8 +39,8 @@ from tests.api.test_queries import (
     test_unknown_query_is_404,
 )
 from tests.conftest import ROOT
-from tests.oxigraph_server import oxigraph_server
-from tests.project import PROJECT
+from tests.support.oxigraph_server import oxigraph_server
+from tests.support.project import PROJECT
 
 __all__ = [
     "test_ambiguous_notation_is_409_with_both_candidates",
