@@ -175,7 +175,7 @@ class WorkerPool(Generic[Job, Result]):
 
     def _spawn(self) -> _Worker:
         """Fork a worker and wait for it to say it is ready."""
-        stderr = tempfile.TemporaryFile(prefix="policykg-worker-")
+        stderr = tempfile.TemporaryFile(prefix="policykg-worker-")  # noqa: SIM115 - lives as long as the worker; closed in _stop
         with self._fork_lock:
             parent, child = _CONTEXT.Pipe()
             process = _CONTEXT.Process(

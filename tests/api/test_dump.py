@@ -6,8 +6,8 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from app.linkeddata.dataset import DATASET_IRI, named_graph_quads
 from app.core.namespaces import STATE_GRAPH
+from app.linkeddata.dataset import DATASET_IRI, named_graph_quads
 from app.store.policy_store import PolicyStore
 from tests.support.linked_data import RDF_GRAPH_FORMATS, RDFLIB_PARSER_WARNINGS, media_type, parse_graph
 from tests.support.project import FIXTURE_TRIPLES

@@ -94,7 +94,7 @@ def _call(case: schemathesis.Case, base_url: str) -> None:
 
 
 # Health checks judge the generation (slow on a busy 2-core runner), not the API: off.
-_SETTINGS = dict(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+_SETTINGS = {"deadline": None, "derandomize": True, "database": None, "suppress_health_check": list(HealthCheck)}
 
 
 @rest_schema.parametrize()

@@ -9,8 +9,8 @@ import httpx
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.endpoint.catalog import load_catalog
 from app.core.config import Settings
+from app.endpoint.catalog import load_catalog
 from app.endpoint.examples import examples
 from tests.support.browser import browser_page, screenshot_path
 from tests.support.live import serve

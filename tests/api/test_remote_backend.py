@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 import rdflib
-from rdflib.compare import to_canonical_graph
 from fastapi.testclient import TestClient
+from rdflib.compare import to_canonical_graph
 
 from app.api import create_app
-from app.endpoint.catalog import load_catalog
 from app.core.config import Settings
+from app.endpoint.catalog import load_catalog
 from tests.api.test_health import test_health, test_openapi_lists_routes, test_stats
 from tests.api.test_lineage import (
     test_ambiguous_notation_is_409_with_both_candidates,

@@ -18,6 +18,7 @@ from app.core.config import Settings
 from tests.support.live import serve
 from tests.support.project import ROOT
 
+
 def load_module() -> Any:
     spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
     assert spec is not None and spec.loader is not None

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from app.core.text import fold
 from app.domain.evaluation import evaluate, load_questions
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
-from app.core.text import fold
 from tests.support.project import ROOT
 
 QUESTIONS = ROOT / "eval" / "questions.json"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from app.endpoint.catalog import get_query, load_catalog, load_query, run_file, run_named
 from app.core.config import Settings
 from app.core.errors import CatalogError, ParameterError, UnknownQuery
+from app.endpoint.catalog import get_query, load_catalog, load_query, run_file, run_named
 from app.store.policy_store import PolicyStore
 from tests.support.project import DOC_HT_190, DOC_QT_190, FIXTURE_TRIPLES, PROJECT
 

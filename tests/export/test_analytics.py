@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.export.analytics import Analytics, analyse
 from app.domain.lineage import descendants
+from app.export.analytics import Analytics, analyse
 from app.store.policy_store import PolicyStore
 from tests.support.project import DOC_12, DOC_52, DOC_CY1, DOC_CY2, POLID
 

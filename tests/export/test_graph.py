@@ -24,6 +24,7 @@ import rdflib
 
 from app.core.config import Settings
 from app.core.errors import ParameterError, UnknownDocument
+from app.core.namespaces import POL, POLG
 from app.export.graph import (
     AmbiguousEntity,
     ExportFormat,
@@ -36,7 +37,6 @@ from app.export.graph import (
     graph_from_rdf,
     serialise,
 )
-from app.core.namespaces import POL, POLG
 from app.store.policy_store import PolicyStore
 from tests.support.project import POLID
 

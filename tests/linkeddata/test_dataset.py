@@ -12,6 +12,7 @@ import rdflib
 from typer.testing import CliRunner
 
 from app.cli.commands import app as cli
+from app.core.namespaces import STATE_GRAPH
 from app.linkeddata.dataset import (
     DATASET_IRI,
     DUMPS,
@@ -22,7 +23,6 @@ from app.linkeddata.dataset import (
     void_description,
     write_dump,
 )
-from app.core.namespaces import STATE_GRAPH
 from app.store.policy_store import PolicyStore
 from tests.support.project import FIXTURE_TRIPLES, PROJECT
 

@@ -7,8 +7,8 @@ import pytest
 import rdflib
 from rdflib.namespace import RDFS, SKOS
 
-from app.linkeddata.describe import concise_description, describe, suggest, suggestions
 from app.core.errors import UnknownResource
+from app.linkeddata.describe import concise_description, describe, suggest, suggestions
 from app.store.policy_store import PolicyStore
 from tests.support.project import DOC_12, DOC_45, DOC_52, DOC_QT_190, POLID
 

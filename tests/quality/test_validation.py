@@ -151,8 +151,8 @@ def test_every_shape_has_a_vietnamese_and_an_english_message() -> None:
     lacking = []
     holders = set(g.subjects(SH.message, None))
     # every shape or SPARQL constraint that reports: named shapes, nested property shapes, constraints
-    reporting = {s for s in g.subjects(SH.path, None)} | {s for s in g.subjects(SH.select, None)}
-    reporting |= {s for s in g.subjects(SH["or"], None)}
+    reporting = set(g.subjects(SH.path, None)) | set(g.subjects(SH.select, None))
+    reporting |= set(g.subjects(SH["or"], None))
     for node in reporting:
         if node == rdflib.URIRef(SHAPES_NS + "IsDraft") or node in _or_members(g):
             continue  # members of sh:or report through the shape holding the sh:or
@@ -350,7 +350,8 @@ def test_validate_a_store(tmp_path: Path) -> None:
         store.load_project(settings)
         report = validate(store, settings)
     direct = run("_base.ttl", "implements-cycle-violation.fail.ttl", "notation-grammar.fail.ttl")
-    as_set = lambda r: {(f.severity, f.rule, f.focus, f.value) for f in r.findings}
+    def as_set(r: object) -> set[tuple[object, ...]]:
+        return {(f.severity, f.rule, f.focus, f.value) for f in r.findings}
     assert as_set(report) == as_set(direct)
     assert not report.conforms
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import ParameterError
+from app.core.text import fold
 from app.search.index import (
     MAX_QUERY_CHARS,
     Entry,
@@ -19,7 +20,6 @@ from app.search.index import (
     load_abbreviations,
 )
 from app.store.policy_store import PolicyStore
-from app.core.text import fold
 
 NASTY = [
     "\x00",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.sparql.engine import Dataset
 from app.core.errors import NotAcceptable, ProtocolError, UnsupportedMediaType
+from app.sparql.engine import Dataset
 from app.sparql.protocol import accepts_html, negotiate, parse_request
 
 FORM = "application/x-www-form-urlencoded"

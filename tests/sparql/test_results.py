@@ -38,7 +38,7 @@ terms = st.one_of(
     st.integers(0, 99).map(lambda i: {"type": "bnode", "value": f"b{i}"}),
 )
 VARIABLES = ["a", "b", "type"]  # a variable named "type" shares its key with the term objects
-solutions = st.lists(st.fixed_dictionaries({v: terms for v in VARIABLES}), max_size=12)
+solutions = st.lists(st.fixed_dictionaries(dict.fromkeys(VARIABLES, terms)), max_size=12)
 
 
 def results_json(rows: list[dict[str, dict[str, str] | None]], variables: list[str] = VARIABLES) -> bytes:
@@ -93,7 +93,7 @@ def test_quick_counts_never_undercount(fmt: str, rows: list[dict[str, dict[str, 
 def test_counters_read_escapes_split_across_chunks(fmt: str, size: int) -> None:
     """A backslash or doubled quote at the end of one chunk still escapes the start of the next."""
     rows = [{"a": {"type": "literal", "value": value}, "b": None, "type": None}
-            for value in TRICKY + ['\\"},{"', '\\\\', 'x\\', '""},{', '\\\\"[{']]
+            for value in [*TRICKY, '\\"},{"', '\\\\', 'x\\', '""},{', '\\\\"[{']]
     body = answer(results_json(rows)).serialize(format=OX_FORMATS[fmt]) or b""
     counter = ROW_COUNTERS[fmt]()
     seen = [counter.feed(body[i:i + size]) for i in range(0, len(body), size)]

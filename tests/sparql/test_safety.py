@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.sparql.engine import Dataset
 from app.core.errors import QueryError, QueryRefused, QuerySyntaxError, QueryTooComplex
+from app.sparql.engine import Dataset
 from app.sparql.safety import (
     AllowList,
     Reference,

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from app.sparql.engine import Dataset, GraphAnswer
-from app.store.backends import EmbeddedBackend, RemoteBackend, remote_urls, union_update
 from app.core.config import Settings
 from app.core.errors import QueryError, QuerySyntaxError, StoreError
+from app.sparql.engine import Dataset, GraphAnswer
 from app.sparql.tokens import add_using, substitute
+from app.store.backends import EmbeddedBackend, RemoteBackend, remote_urls, union_update
 from app.store.policy_store import PolicyStore
 from tests.support.live import free_port
 from tests.support.oxigraph_server import oxigraph_server

@@ -25,8 +25,8 @@ import pytest
 from rdflib.compare import isomorphic
 
 from app.core.config import Settings
-from app.domain.lineage import lineage, resolve_document
 from app.core.namespaces import DERIVED_GRAPH, POL, STATE_GRAPH
+from app.domain.lineage import lineage, resolve_document
 from app.domain.responsibility import who
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
@@ -279,7 +279,7 @@ def test_the_server_restarted_on_a_half_loaded_store_is_never_healthy_before_it_
     duration = _wait_for(child, "done") - began
     child.wait(timeout=30)
     rng = random.Random(SEED)
-    for attempt in range(10):  # until a kill lands inside the load (checked below), nearly always the first
+    for attempt in range(10):  # noqa: B007 - read after the loop; until a kill lands inside the load, nearly always the first
         shutil.rmtree(settings.store_path)  # type: ignore[arg-type]
         child = _start(_LOAD, str(settings.root), str(settings.store))
         _wait_for(child, "loading")

@@ -9,8 +9,6 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from app.sparql.engine import Dataset
-from app.store.backends import EmbeddedBackend
 from app.core.config import Settings
 from app.core.errors import (
     ParameterError,
@@ -20,6 +18,8 @@ from app.core.errors import (
     StoreLoadError,
 )
 from app.core.namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH
+from app.sparql.engine import Dataset
+from app.store.backends import EmbeddedBackend
 from app.store.policy_store import PolicyStore, read_rules
 from tests.support.project import DOC_12, DOC_45, DOC_52, FIXTURE_TRIPLES, FIXTURES, PROJECT
 
@@ -173,10 +173,10 @@ def test_on_disk_store_reopens_without_reloading(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "bad.ttl", project / "data" / "zz-bad.ttl")
     broken = Settings(root=project, store=str(tmp_path / "db"))
     with PolicyStore.from_settings(broken) as second:
-        with pytest.raises(StoreLoadError, match="zz-bad.ttl"):
+        with pytest.raises(StoreLoadError, match=r"zz-bad\.ttl"):
             second.load_project(broken)
         assert second.triple_count() == count
-        with pytest.raises(StoreLoadError, match="zz-bad.ttl"):
+        with pytest.raises(StoreLoadError, match=r"zz-bad\.ttl"):
             second.load_project(broken, reload=True)
         # A failed load leaves the on-disk store empty rather than half loaded.
         assert second.is_empty()
@@ -236,7 +236,7 @@ def test_a_project_with_a_broken_rule_fails_to_load_and_writes_nothing(tmp_path:
     (tmp_path / "data" / "one.ttl").write_text("<https://ex.org/a> <https://ex.org/p> 1 .\n", encoding="utf-8")
     settings = Settings(root=tmp_path, store=str(tmp_path / "store"))
     with PolicyStore.from_settings(settings) as store:
-        with pytest.raises(StoreLoadError, match="broken.ru"):
+        with pytest.raises(StoreLoadError, match=r"broken\.ru"):
             store.load_project(settings)
         assert store.is_empty()  # a disk store is not left half-loaded, to look loaded next start
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from app.cli.commands import app
 from app.core.config import Settings
-from app.store.restore import restore
 from app.store.policy_store import PolicyStore
+from app.store.restore import restore
 from tests.support.project import FIXTURE_TRIPLES, PROJECT, ROOT
 
 runner = CliRunner()
