@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Generic, TypeVar
+from typing import IO, Generic, TypeVar
 
 from app.sparql.engine import Backend
 from app.core import sandbox
@@ -143,7 +143,7 @@ class _Worker:
     conn: Connection
     generation: int
     pid: int
-    stderr: tempfile._TemporaryFileWrapper[bytes]
+    stderr: IO[bytes]
 
 
 class WorkerPool(Generic[Job, Result]):
