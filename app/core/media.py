@@ -41,7 +41,7 @@ __all__ = [
 #: export (networkx, tables, diagrams) or an HTML page.
 Kind = Literal["solutions", "graph", "dataset", "export", "html"]
 #: The offers of each negotiated route, by name (:data:`OFFERS`).
-Offers = Literal["solutions", "graph", "rdf", "page", "dataset", "export"]
+Offers = Literal["solutions", "graph", "query", "rdf", "page", "dataset", "export"]
 
 _FORMATS_NS = "http://www.w3.org/ns/formats/"
 
@@ -140,6 +140,8 @@ RDF_FORMATS: tuple[MediaFormat, ...] = (TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
 OFFERS: dict[Offers, tuple[MediaFormat, ...]] = {
     "solutions": SOLUTION_FORMATS,
     "graph": GRAPH_FORMATS,
+    # A query before it runs: its answer may be either kind (refused only when it fits neither).
+    "query": SOLUTION_FORMATS + GRAPH_FORMATS,
     "rdf": RDF_FORMATS,
     "page": (HTML, *RDF_FORMATS),
     "dataset": (TRIG, N_QUADS, TURTLE),
@@ -149,6 +151,7 @@ OFFERS: dict[Offers, tuple[MediaFormat, ...]] = {
 _WHAT: dict[Offers, str] = {
     "solutions": "query results (SELECT/ASK)",
     "graph": "RDF graphs (CONSTRUCT/DESCRIBE)",
+    "query": "query results or RDF graphs",
     "rdf": "this resource",
     "page": "this resource",
     "dataset": "the dataset dump",

@@ -26,7 +26,7 @@ from app.core import sandbox
 from app.sparql.engine import Backend, Dataset, QueryAnswer
 from app.store.backends import EmbeddedBackend
 from app.core.config import Settings
-from app.core.errors import NotAcceptable, QueryError, QuerySyntaxError, StoreError, UpdateForbidden
+from app.core.errors import QueryError, QuerySyntaxError, StoreError, UpdateForbidden
 from app.core.media import GRAPH_FORMATS, SOLUTION_FORMATS, MediaFormat, negotiate
 from app.sparql.protocol import SparqlRequest
 from app.sparql.results import Serialized, serialize_answer, serialize_graph
@@ -170,10 +170,7 @@ class SparqlEndpoint:
 
     def _job(self, request: SparqlRequest, accept: str | None, base_iri: str) -> QueryJob:
         # Refuse before running anything when no result form at all could be sent back.
-        try:
-            negotiate("solutions", accept, request.formats)
-        except NotAcceptable:
-            negotiate("graph", accept, request.formats)
+        negotiate("query", accept, request.formats)
         return QueryJob(
             text=prepare(request.text or "", max_depth=self.settings.max_nesting),
             dataset=request.dataset,
