@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI
 
 from app import __version__
 from app.api.errors import install as install_error_bodies
@@ -14,27 +13,6 @@ from app.api.errors import refuse_repeated
 from app.api.readiness import ReadinessGate
 from app.endpoint.catalog import load_catalog
 from app.core.config import Settings, get_settings
-from app.core.errors import (
-    AmbiguousAgency,
-    AmbiguousDocument,
-    CatalogError,
-    DocumentRef,
-    NotAcceptable,
-    ParameterError,
-    PayloadTooLarge,
-    PolicyKGError,
-    QueryError,
-    QueryOutOfMemory,
-    QueryRefused,
-    QueryTimeout,
-    StoreError,
-    UnknownAgency,
-    UnknownDocument,
-    UnknownQuery,
-    UnsupportedMediaType,
-    UpdateForbidden,
-    WorkerCrashed,
-)
 from app.store.readiness import Readiness
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
@@ -82,7 +60,6 @@ def create_app(
         dependencies=[Depends(refuse_repeated)],
     )
     app.state.settings = settings
-    _install_exception_handlers(app)
     install_error_bodies(app)
     # Added first, so it sits inside the limits: a 503 while the store builds carries CORS, and
     # rate limits apply to it too.
@@ -117,66 +94,3 @@ def create_app(
     for module in (responsible, duties, indicators, quality):
         app.include_router(module.router)
     return app
-
-
-def _ref(ref: DocumentRef) -> dict[str, str | None]:
-    return {
-        "iri": ref.iri,
-        "notation": ref.notation,
-        "label": ref.label,
-        "issuer": ref.issuer,
-        "issuer_label": ref.issuer_label,
-        "date": ref.date,
-    }
-
-
-def _install_exception_handlers(app: FastAPI) -> None:
-    """Map domain errors to 4xx JSON bodies ``{"detail": ...}`` so bad input never yields a 500."""
-
-    @app.exception_handler(AmbiguousDocument)
-    async def ambiguous(_: Request, exc: AmbiguousDocument) -> JSONResponse:
-        return JSONResponse(
-            status_code=409, content={"detail": str(exc), "candidates": [_ref(c) for c in exc.candidates]}
-        )
-
-    @app.exception_handler(UnknownDocument)
-    async def unknown_document(_: Request, exc: UnknownDocument) -> JSONResponse:
-        return JSONResponse(
-            status_code=404, content={"detail": str(exc), "suggestions": [_ref(s) for s in exc.suggestions]}
-        )
-
-    @app.exception_handler(AmbiguousAgency)
-    async def ambiguous_agency(_: Request, exc: AmbiguousAgency) -> JSONResponse:
-        candidates = [{"iri": c.iri, "label": c.label} for c in exc.candidates]
-        return JSONResponse(status_code=409, content={"detail": str(exc), "candidates": candidates})
-
-    @app.exception_handler(UnknownAgency)
-    async def unknown_agency(_: Request, exc: UnknownAgency) -> JSONResponse:
-        suggestions = [{"iri": s.iri, "label": s.label} for s in exc.suggestions]
-        return JSONResponse(status_code=404, content={"detail": str(exc), "suggestions": suggestions})
-
-    @app.exception_handler(UnknownQuery)
-    async def unknown_query(_: Request, exc: UnknownQuery) -> JSONResponse:
-        return JSONResponse(status_code=404, content={"detail": str(exc), "available": exc.available})
-
-    status_by_type: list[tuple[type[PolicyKGError], int]] = [
-        (QueryRefused, 403),
-        (UpdateForbidden, 403),
-        (NotAcceptable, 406),
-        (PayloadTooLarge, 413),
-        (UnsupportedMediaType, 415),
-        (ParameterError, 422),
-        (QueryTimeout, 504),
-        (QueryOutOfMemory, 507),
-        (WorkerCrashed, 500),
-        (QueryError, 400),
-        (CatalogError, 500),
-        (StoreError, 503),
-        (PolicyKGError, 400),
-    ]
-
-    @app.exception_handler(PolicyKGError)
-    async def domain_error(_: Request, exc: PolicyKGError) -> JSONResponse:
-        # Most specific class first: ParameterError is also a QueryError.
-        status = next(code for cls, code in status_by_type if isinstance(exc, cls))
-        return JSONResponse(status_code=status, content={"detail": str(exc)})

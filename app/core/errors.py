@@ -1,4 +1,8 @@
-"""Domain exceptions of policykg; the CLI and the HTTP API translate them, the core never prints."""
+"""Domain exceptions of policykg; the CLI and the HTTP API translate them, the core never prints.
+
+Every error a user can meet is a ``PolicyKGError`` defined here, so there is one tree to map:
+app/api/errors.py gives each class its HTTP status and body, the CLI exits 2 on any of them.
+"""
 
 from __future__ import annotations
 
@@ -90,7 +94,11 @@ class UnsupportedMediaType(ProtocolError):
 
 
 class NotAcceptable(ProtocolError):
-    """No result format the client accepts fits the query."""
+    """No format the client accepts or names is on offer; ``formats`` maps each offer's name to its media type."""
+
+    def __init__(self, message: str, *, formats: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.formats = formats or {}
 
 
 class PayloadTooLarge(ProtocolError):
@@ -185,15 +193,19 @@ class UnknownResource(PolicyKGError):
 
 
 @dataclass(frozen=True, slots=True)
-class AgencyRef:
-    """An agency as shown to a user choosing between candidates."""
+class EntityRef:
+    """An agency, area or indicator as shown to a user choosing between candidates."""
 
     iri: str
-    label: str
+    label: str | None = None
 
     def describe(self) -> str:
         """One-line human description: label and IRI."""
-        return f"{self.label} <{self.iri}>"
+        return f"{self.label or '?'} <{self.iri}>"
+
+
+#: An agency offered as a candidate: the same shape as any other entity.
+AgencyRef = EntityRef
 
 
 class AgencyError(PolicyKGError):
@@ -218,3 +230,49 @@ class UnknownAgency(AgencyError):
         self.suggestions = suggestions
         hint = "; did you mean: " + "; ".join(s.describe() for s in suggestions) + "?" if suggestions else ""
         super().__init__(f"no agency matches {shown(query)}{hint}")
+
+
+class EntityError(PolicyKGError):
+    """An export selector (agency, area, indicator) could not be resolved to exactly one entity."""
+
+
+class UnknownEntity(EntityError):
+    """No agency, area or indicator matches the given name or IRI."""
+
+    def __init__(self, kind: str, query: str, suggestions: list[EntityRef]) -> None:
+        self.kind = kind
+        self.query = query
+        self.suggestions = suggestions
+        hint = "; did you mean: " + "; ".join(s.describe() for s in suggestions) if suggestions else ""
+        super().__init__(f"no {kind} matches {shown(query)}{hint}")
+
+
+class AmbiguousEntity(EntityError):
+    """A name matches several agencies, areas or indicators."""
+
+    def __init__(self, kind: str, query: str, candidates: list[EntityRef]) -> None:
+        self.kind = kind
+        self.query = query
+        self.candidates = candidates
+        listed = "; ".join(c.describe() for c in candidates)
+        super().__init__(f"{shown(query)} names {len(candidates)} {kind} entries, give one IRI: {listed}")
+
+
+class SelectionTooLarge(PolicyKGError):
+    """The selection has more nodes and edges than the caller accepts."""
+
+    def __init__(self, elements: int, limit: int, *, counted: str) -> None:
+        self.elements = elements
+        self.limit = limit
+        super().__init__(
+            f"the selection has {counted}, more than the limit of {limit} nodes plus edges; "
+            "narrow it: a smaller depth, one direction, or one agency, area or indicator"
+        )
+
+
+class ReasonerUnavailable(PolicyKGError):
+    """HermiT cannot run: no Java runtime found."""
+
+
+class ReasonerError(PolicyKGError):
+    """HermiT (or owlready2) failed for a reason other than an inconsistency."""

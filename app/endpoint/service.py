@@ -26,14 +26,9 @@ from app.core import sandbox
 from app.sparql.engine import Backend, Dataset, QueryAnswer
 from app.store.backends import EmbeddedBackend
 from app.core.config import Settings
-from app.core.errors import NotAcceptable, QueryError, QuerySyntaxError, StoreError, UpdateForbidden
-from app.sparql.protocol import (
-    GRAPH_FORMATS,
-    SOLUTION_FORMATS,
-    ResultFormat,
-    SparqlRequest,
-    negotiate,
-)
+from app.core.errors import QueryError, QuerySyntaxError, StoreError, UpdateForbidden
+from app.core.media import GRAPH_FORMATS, SOLUTION_FORMATS, MediaFormat, negotiate
+from app.sparql.protocol import SparqlRequest
 from app.sparql.results import Serialized, serialize_answer, serialize_graph
 from app.sparql.safety import AllowList, check_query, check_update, prepare
 from app.store.policy_store import PolicyStore
@@ -175,10 +170,7 @@ class SparqlEndpoint:
 
     def _job(self, request: SparqlRequest, accept: str | None, base_iri: str) -> QueryJob:
         # Refuse before running anything when no result form at all could be sent back.
-        try:
-            negotiate("solutions", accept, request.formats)
-        except NotAcceptable:
-            negotiate("graph", accept, request.formats)
+        negotiate("query", accept, request.formats)
         return QueryJob(
             text=prepare(request.text or "", max_depth=self.settings.max_nesting),
             dataset=request.dataset,
@@ -227,7 +219,7 @@ class SparqlEndpoint:
         if self.store.backend.kind != "remote":
             self._pool.recycle()
 
-    def description(self, fmt: ResultFormat, endpoint_url: str) -> Serialized:
+    def description(self, fmt: MediaFormat, endpoint_url: str) -> Serialized:
         """The SPARQL 1.1 Service Description of this endpoint, in an RDF format."""
         service = ox.NamedNode(endpoint_url)
         dataset = ox.NamedNode(endpoint_url + "#dataset")

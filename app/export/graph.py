@@ -41,7 +41,7 @@ import rdflib
 from rdflib import RDF, RDFS
 from rdflib.term import URIRef
 
-from app.core.errors import ParameterError, PolicyKGError, shown
+from app.core.errors import AmbiguousEntity, EntityRef, ParameterError, SelectionTooLarge, UnknownEntity, shown
 from app.domain.lineage import ancestors, descendants, resolve_document
 from app.core.namespaces import (
     DCTERMS,
@@ -54,6 +54,7 @@ from app.core.namespaces import (
     compact,
     expand,
 )
+from app.core.media import OFFERS, MediaFormat
 from app.core.text import fold, nfc, slug
 
 if TYPE_CHECKING:
@@ -204,55 +205,6 @@ SELECT DISTINCT ?e ?name ?nameProperty WHERE {
   ?e a/rdfs:subClassOf* ?class .
   OPTIONAL { ?e ?nameProperty ?name VALUES ?nameProperty { rdfs:label skos:prefLabel skos:altLabel } }
 }"""
-
-
-# ---------------------------------------------------------------------------------- errors
-
-
-@dataclass(frozen=True, slots=True)
-class EntityRef:
-    """An agency, area or indicator offered when a name is unknown or ambiguous."""
-
-    iri: str
-    label: str | None = None
-
-    def describe(self) -> str:
-        """``label <iri>``."""
-        return f"{self.label or '?'} <{self.iri}>"
-
-
-class UnknownEntity(PolicyKGError):
-    """No agency, area or indicator matches the given name or IRI."""
-
-    def __init__(self, kind: str, query: str, suggestions: list[EntityRef]) -> None:
-        self.kind = kind
-        self.query = query
-        self.suggestions = suggestions
-        hint = "; did you mean: " + "; ".join(s.describe() for s in suggestions) if suggestions else ""
-        super().__init__(f"no {kind} matches {shown(query)}{hint}")
-
-
-class AmbiguousEntity(PolicyKGError):
-    """A name matches several agencies, areas or indicators."""
-
-    def __init__(self, kind: str, query: str, candidates: list[EntityRef]) -> None:
-        self.kind = kind
-        self.query = query
-        self.candidates = candidates
-        listed = "; ".join(c.describe() for c in candidates)
-        super().__init__(f"{shown(query)} names {len(candidates)} {kind} entries, give one IRI: {listed}")
-
-
-class SelectionTooLarge(PolicyKGError):
-    """The selection has more nodes and edges than the caller accepts."""
-
-    def __init__(self, elements: int, limit: int, *, counted: str) -> None:
-        self.elements = elements
-        self.limit = limit
-        super().__init__(
-            f"the selection has {counted}, more than the limit of {limit} nodes plus edges; "
-            "narrow it: a smaller depth, one direction, or one agency, area or indicator"
-        )
 
 
 # ---------------------------------------------------------------------------------- selection
@@ -858,22 +810,35 @@ def _trig(view: GraphView, store: PolicyStore) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class _Format:
-    media_type: str
-    extension: str
+    media: MediaFormat  # name, media type and extension: the registry's row
     write: Callable[[GraphView], bytes] | None  # None: needs the store (TriG)
 
+    @property
+    def media_type(self) -> str:
+        """The Content-Type of the file."""
+        return self.media.content_type
 
+    @property
+    def extension(self) -> str:
+        """The file name's extension."""
+        return self.media.extension
+
+
+_WRITERS: dict[ExportFormat, Callable[[GraphView], bytes] | None] = {
+    ExportFormat.graphml: _xml(_graphml),
+    ExportFormat.gexf: _xml(_gexf),
+    ExportFormat.cytoscape: _cytoscape,
+    ExportFormat.nodelink: _nodelink,
+    ExportFormat.dot: _dot,
+    ExportFormat.mermaid: _mermaid,
+    ExportFormat.jsonld: _jsonld,
+    ExportFormat.turtle: _turtle,
+    ExportFormat.trig: None,
+    ExportFormat.csv: _csv,
+}
+#: Each export format: its row of the media registry (app/core/media.py) and its writer.
 FORMATS: dict[ExportFormat, _Format] = {
-    ExportFormat.graphml: _Format("application/graphml+xml", "graphml", _xml(_graphml)),
-    ExportFormat.gexf: _Format("application/gexf+xml", "gexf", _xml(_gexf)),
-    ExportFormat.cytoscape: _Format("application/json", "cyjs", _cytoscape),
-    ExportFormat.nodelink: _Format("application/json", "json", _nodelink),
-    ExportFormat.dot: _Format("text/vnd.graphviz; charset=utf-8", "dot", _dot),
-    ExportFormat.mermaid: _Format("text/plain; charset=utf-8", "mmd", _mermaid),
-    ExportFormat.jsonld: _Format("application/ld+json", "jsonld", _jsonld),
-    ExportFormat.turtle: _Format("text/turtle; charset=utf-8", "ttl", _turtle),
-    ExportFormat.trig: _Format("application/trig", "trig", None),
-    ExportFormat.csv: _Format("application/zip", "csv.zip", _csv),
+    ExportFormat(row.name): _Format(row, _WRITERS[ExportFormat(row.name)]) for row in OFFERS["export"]
 }
 
 

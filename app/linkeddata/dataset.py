@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from app.core.media import N_QUADS, TRIG, TURTLE
 from app.core.namespaces import DATA_QUADS, DCTERMS, GRAPH_BASE, GRAPH_COUNTS, POL, POLID, PREFIXES, RDF, XSD
 from app.sparql.engine import Backend
 from app.store.policy_store import PolicyStore
@@ -63,9 +64,9 @@ class Dump:
 
 
 DUMPS: dict[DumpFormat, Dump] = {
-    DumpFormat.trig: Dump(DumpFormat.trig, "application/trig", "policykg.trig", ox.RdfFormat.TRIG, True),
-    DumpFormat.nq: Dump(DumpFormat.nq, "application/n-quads", "policykg.nq", ox.RdfFormat.N_QUADS, True),
-    DumpFormat.ttl: Dump(DumpFormat.ttl, "text/turtle", "policykg.ttl", ox.RdfFormat.TURTLE, False),
+    DumpFormat.trig: Dump(DumpFormat.trig, TRIG.media_type, "policykg.trig", ox.RdfFormat.TRIG, True),
+    DumpFormat.nq: Dump(DumpFormat.nq, N_QUADS.media_type, "policykg.nq", ox.RdfFormat.N_QUADS, True),
+    DumpFormat.ttl: Dump(DumpFormat.ttl, TURTLE.media_type, "policykg.ttl", ox.RdfFormat.TURTLE, False),
 }
 
 

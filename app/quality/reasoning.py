@@ -44,6 +44,7 @@ import rdflib
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from app.core.errors import ReasonerError, ReasonerUnavailable
 from app.core.namespaces import compact
 from app.store.policy_store import rdflib_graph_of
 from app.quality.validation import load_ontology
@@ -64,14 +65,6 @@ CONVERSIONS = {
     "date": "xsd:date literals and ranges → xsd:dateTime at 00:00:00 (date is not in the OWL 2 datatype map)",
     "other-datatypes": "any other datatype outside the OWL 2 datatype map is ignored by HermiT (--ignoreUnsupportedDatatypes)",
 }
-
-
-class ReasonerUnavailable(RuntimeError):
-    """HermiT cannot run: no Java runtime found."""
-
-
-class ReasonerError(RuntimeError):
-    """HermiT (or owlready2) failed for a reason other than an inconsistency."""
 
 
 @dataclass

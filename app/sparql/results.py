@@ -18,14 +18,14 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 import pyoxigraph as ox
 
 from app.sparql.engine import GraphAnswer, QueryAnswer
 from app.core.errors import QueryError, StoreError
 from app.core.namespaces import PREFIXES
-from app.sparql.protocol import FormatKind, ResultFormat, negotiate
+from app.core.media import MediaFormat, negotiate
 
 __all__ = ["Serialized", "answer_kind", "serialize_answer", "serialize_graph", "term_json"]
 
@@ -83,7 +83,7 @@ def term_json(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dic
     return out
 
 
-def answer_kind(answer: QueryAnswer) -> FormatKind:
+def answer_kind(answer: QueryAnswer) -> Literal["solutions", "graph"]:
     """Whether an answer is query results (SELECT, ASK) or an RDF graph (CONSTRUCT, DESCRIBE)."""
     return "graph" if isinstance(answer, ox.QueryTriples | GraphAnswer) else "solutions"
 
@@ -108,7 +108,7 @@ def _take(items: Iterable[_T], limit: int) -> tuple[list[_T], bool]:
     return taken[:limit], len(taken) > limit
 
 
-def serialize_graph(triples: Iterable[ox.Triple], fmt: ResultFormat) -> bytes:
+def serialize_graph(triples: Iterable[ox.Triple], fmt: MediaFormat) -> bytes:
     """Serialise triples; dataset formats (TriG) get them in the default graph."""
     rdf_format = _GRAPH_FORMATS[fmt.name]
     data: Iterable[ox.Triple] | Iterable[ox.Quad] = triples
@@ -274,7 +274,7 @@ class _LimitedSink:
 
 
 def _engine_serialize(
-    solutions: ox.QuerySolutions, fmt: ResultFormat, limit: int, max_bytes: int
+    solutions: ox.QuerySolutions, fmt: MediaFormat, limit: int, max_bytes: int
 ) -> Serialized | int:
     """Serialise all of ``solutions`` in Rust; past ``limit`` rows or ``max_bytes`` bytes, return how
     many rows to write instead (``limit``, or the rows wholly written before the byte limit)."""
@@ -292,7 +292,7 @@ def _engine_serialize(
     return Serialized(b"".join(sink.chunks), fmt.media_type, None, False, limit)
 
 
-def _truncated(solutions: ox.QuerySolutions, fmt: ResultFormat, limit: int) -> Serialized:
+def _truncated(solutions: ox.QuerySolutions, fmt: MediaFormat, limit: int) -> Serialized:
     """The first ``limit`` rows of ``solutions``, read here and written as a whole document."""
     variables = [v.value for v in solutions.variables]
     rows, truncated = _take(solutions, limit)
@@ -300,7 +300,7 @@ def _truncated(solutions: ox.QuerySolutions, fmt: ResultFormat, limit: int) -> S
 
 
 def _document(
-    variables: list[str], rows: list[ox.QuerySolution], fmt: ResultFormat, truncated: bool, limit: int
+    variables: list[str], rows: list[ox.QuerySolution], fmt: MediaFormat, truncated: bool, limit: int
 ) -> Serialized:
     document = {
         "head": {"vars": variables},
@@ -317,7 +317,7 @@ def _document(
 
 
 def _within_bytes(
-    variables: list[str], solutions: ox.QuerySolutions, fmt: ResultFormat, rows: int, max_bytes: int
+    variables: list[str], solutions: ox.QuerySolutions, fmt: MediaFormat, rows: int, max_bytes: int
 ) -> Serialized:
     """The first ``rows`` rows as a document of at most ``max_bytes`` bytes (fewer rows if need be)."""
     taken, _ = _take(solutions, rows)

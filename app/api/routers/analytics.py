@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
 
 from app.export.analytics import analyse
 from app.api.deps import StoreDep
 from app.api.errors import STORE_ERRORS
+from app.api.schemas import AttributeModel
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
 
-class _FromAttributes(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-
-class DocumentModel(_FromAttributes):
+class DocumentModel(AttributeModel):
     """A document: IRI, number as written, Vietnamese label, level of its jurisdiction."""
 
     iri: str
@@ -25,7 +21,7 @@ class DocumentModel(_FromAttributes):
     level: str | None
 
 
-class AgencyDutiesModel(_FromAttributes):
+class AgencyDutiesModel(AttributeModel):
     """Duties of an agency: in total, distinct tasks, and per role (lead, coordinate, advise, assigned)."""
 
     iri: str
@@ -35,7 +31,7 @@ class AgencyDutiesModel(_FromAttributes):
     roles: dict[str, int]
 
 
-class FanOutModel(_FromAttributes):
+class FanOutModel(AttributeModel):
     """Documents carrying this one out: directly, and directly or through others."""
 
     document: DocumentModel
@@ -43,14 +39,14 @@ class FanOutModel(_FromAttributes):
     transitive: int
 
 
-class ChainStopModel(_FromAttributes):
+class ChainStopModel(AttributeModel):
     """A non-national document that carries out nothing recorded, with the documents below it."""
 
     document: DocumentModel
     below: list[DocumentModel]
 
 
-class ComponentModel(_FromAttributes):
+class ComponentModel(AttributeModel):
     """A weakly connected component: size, documents, best-linked members."""
 
     size: int
@@ -58,7 +54,7 @@ class ComponentModel(_FromAttributes):
     hubs: list[str]
 
 
-class AnalyticsModel(_FromAttributes):
+class AnalyticsModel(AttributeModel):
     """Graph analytics over the whole graph."""
 
     nodes: int

@@ -12,14 +12,14 @@ from fastapi.responses import StreamingResponse
 
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS, ErrorBody
-from app.api.representations import N_QUADS, TRIG, TURTLE, VARY, format_query, negotiate
+from app.api.representations import VARY, format_query, media_content
+from app.core.media import OFFERS, negotiate
 from app.linkeddata.dataset import DUMPS, DumpFormat, dump_chunks, on_own_thread
 from app.core.errors import shown
 from app.store.policy_store import PolicyStore
 
-OFFERS = (TRIG, N_QUADS, TURTLE)
-_CONTENT: dict[str, dict[str, object]] = {rep.media_type: {} for rep in OFFERS}
-FormatQuery = format_query(OFFERS, "Overrides Accept: trig, nq or ttl.")
+_CONTENT = media_content(OFFERS["dataset"])
+FormatQuery = format_query(OFFERS["dataset"], "Overrides Accept: trig, nq or ttl.")
 FILENAMES = [spec.filename for spec in DUMPS.values()]
 
 dump_router = APIRouter(prefix="/dump", tags=["dumps"])
@@ -46,8 +46,8 @@ def dump(request: Request, store: StoreDep, fmt: FormatQuery = "") -> StreamingR
     """The dataset as TriG (default) or N-Quads with its named graphs, or Turtle of the union graph.
 
     TriG unless Accept (application/trig, application/n-quads, text/turtle) or ``format`` asks otherwise."""
-    rep = negotiate(OFFERS, request.headers.get("accept"), fmt)
-    return _stream(store, DumpFormat(rep.key), vary=True)
+    rep = negotiate("dataset", request.headers.get("accept"), fmt)
+    return _stream(store, DumpFormat(rep.extension), vary=True)
 
 
 @download_router.get(

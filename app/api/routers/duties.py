@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from app.api.deps import SearchDep
 from app.api.errors import INVALID, STORE_ERRORS
-from app.api.routers.responsible import (
+from app.api.schemas import (
+    AmbiguousEntityResponse,
+    UnknownEntityResponse,
     ROLES_DOC,
     AgencyOut,
     AttributeModel,
@@ -60,35 +61,14 @@ class DutiesResponse(AttributeModel):
     drafted: list[DocumentOut]
 
 
-class AgencyCandidate(BaseModel):
-    """An agency offered when the name is ambiguous or unknown."""
-
-    iri: str
-    label: str
-
-
-class AmbiguousAgencyResponse(BaseModel):
-    """The name fits several agencies: pick one by IRI or add the province."""
-
-    detail: str
-    candidates: list[AgencyCandidate]
-
-
-class UnknownAgencyResponse(BaseModel):
-    """No agency has this name; the closest names follow."""
-
-    detail: str
-    suggestions: list[AgencyCandidate]
-
-
 @router.get(
     "",
     response_model=DutiesResponse,
     summary="Duties of an agency",
     description=f"Tasks of the agency by document and task group. Roles: {ROLES_DOC}",
     responses={
-        409: {"model": AmbiguousAgencyResponse, "description": "The name fits several agencies"},
-        404: {"model": UnknownAgencyResponse, "description": "No agency has this name"},
+        409: {"model": AmbiguousEntityResponse, "description": "The name fits several agencies"},
+        404: {"model": UnknownEntityResponse, "description": "No agency has this name"},
         **INVALID,
         **STORE_ERRORS,
     },

@@ -7,66 +7,16 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from app.api.deps import ExportCacheDep, ExportLimiterDep, StoreDep
-from app.api.errors import INVALID, STORE_ERRORS
-from app.core.errors import ParameterError, clip, shown
-from app.export.graph import (
-    FORMATS,
-    MAX_DEPTH,
-    AmbiguousEntity,
-    EntityRef,
-    ExportFormat,
-    Selection,
-    SelectionTooLarge,
-    UnknownEntity,
-    export,
-)
-from app.sparql.protocol import preferences
+from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
+from app.api.schemas import AmbiguousEntityResponse, TooLargeResponse, UnknownEntityResponse
+from app.core.errors import ParameterError
+from app.core.media import OFFERS, format_names, negotiate
+from app.export.graph import MAX_DEPTH, ExportFormat, Selection, export
 
 router = APIRouter(prefix="/api/export", tags=["export"])
-
-# With no format= and an Accept of */* (or none), JSON a script can read straight away.
-DEFAULT_FORMAT = ExportFormat.nodelink
-
-
-class EntityCandidate(BaseModel):
-    """An agency, area or indicator offered when a name is unknown or ambiguous."""
-
-    iri: str
-    label: str | None
-
-
-class UnknownEntityResponse(BaseModel):
-    """No agency, area or indicator (or document: see /api/lineage) matches; close matches follow."""
-
-    detail: str
-    suggestions: list[EntityCandidate]
-
-
-class AmbiguousEntityResponse(BaseModel):
-    """The name matches several agencies, areas or indicators."""
-
-    detail: str
-    candidates: list[EntityCandidate]
-
-
-class TooLargeResponse(BaseModel):
-    """The selection has more nodes and edges than ``max_elements``."""
-
-    detail: str
-    elements: int
-    limit: int
-
-
-class NotAcceptableResponse(BaseModel):
-    """No supported format matches the Accept header; the supported formats follow."""
-
-    detail: str
-    formats: dict[str, str]
-
 
 class GraphNode(BaseModel):
     """A node: its IRI as ``id``, then kind, type, label … (the fields that apply to it)."""
@@ -121,38 +71,6 @@ class CytoscapeGraph(BaseModel):
     elements: CytoscapeElements
 
 
-def _media(fmt: ExportFormat) -> str:
-    return FORMATS[fmt].media_type.split(";")[0].strip()
-
-
-def _supported() -> dict[str, str]:
-    return {fmt.value: _media(fmt) for fmt in ExportFormat}
-
-
-def negotiate(accept: str | None) -> ExportFormat | None:
-    """The format an Accept header asks for (highest q first, then header order), or None.
-
-    An Accept without a well-formed media range states no preference: the default format.
-    """
-    ranges = preferences(accept)
-    if ranges is None:
-        return DEFAULT_FORMAT
-    ordered = sorted((-q, position, f"{kind}/{sub}") for position, (kind, sub, q) in enumerate(ranges) if q > 0)
-    for _, _, media in ordered:
-        if media == "*/*":
-            return DEFAULT_FORMAT
-        kind, _, sub = media.partition("/")
-        for fmt in ExportFormat:
-            offered = _media(fmt)
-            if media == offered or (sub == "*" and offered.startswith(kind + "/")):
-                return fmt
-    return None
-
-
-def _candidates(refs: list[EntityRef]) -> list[dict[str, str | None]]:
-    return [{"iri": r.iri, "label": r.label} for r in refs]
-
-
 _TEXT = {"schema": {"type": "string"}}
 _JSON_LD = {
     "schema": {
@@ -162,13 +80,15 @@ _JSON_LD = {
     }
 }
 # application/json is both nodelink and cytoscape: its schema comes from the 200 "model" (one of the two).
+# With no format= and an Accept of */* (or none), the first offer: nodelink JSON a script reads at once.
+_OFFERS = OFFERS["export"]
 _CONTENT = {
-    _media(fmt): _JSON_LD if fmt is ExportFormat.jsonld else _TEXT
-    for fmt in ExportFormat
-    if _media(fmt) != "application/json"
+    fmt.media_type: _JSON_LD if fmt.name == ExportFormat.jsonld else _TEXT
+    for fmt in _OFFERS
+    if fmt.media_type != "application/json"
 }
 _CONTENT["application/zip"] = {"schema": {"type": "string", "format": "binary"}}
-FORMAT_NAMES = ["", *(fmt.value for fmt in ExportFormat)]
+FORMAT_NAMES = format_names(_OFFERS)
 
 
 @router.get(
@@ -182,7 +102,7 @@ FORMAT_NAMES = ["", *(fmt.value for fmt in ExportFormat)]
             "content": _CONTENT,
         },
         404: {"model": UnknownEntityResponse, "description": "No agency, area, indicator or document matches"},
-        406: {"model": NotAcceptableResponse, "description": "Neither Accept nor `format` names an export format"},
+        **NOT_ACCEPTABLE,
         409: {"model": AmbiguousEntityResponse, "description": "The name matches several entities"},
         413: {"model": TooLargeResponse, "description": "The selection is larger than `max_elements`"},
         **INVALID,
@@ -218,39 +138,20 @@ async def export_graph(
     ``csv`` is a zip of ``nodes.csv`` and ``edges.csv`` (UTF-8). ``trig`` keeps each triple in
     the named graph of the source that states it.
     """
-    accept = request.headers.get("accept")
-    chosen = (ExportFormat(format) if format in FORMAT_NAMES else None) if format else negotiate(accept)
-    if chosen is None:
-        supported = _supported()
-        listed = ", ".join(f"{name} ({media})" for name, media in supported.items())
-        asked = f"format={shown(format)}" if format else f"Accept: {clip(accept or '')}"
-        return JSONResponse(
-            status_code=406,
-            content={"detail": f"no export format matches {asked}; give format= or accept one of: {listed}",
-                     "formats": supported},
-        )
+    chosen = ExportFormat(negotiate("export", request.headers.get("accept"), format).name)
     if province and area and province != area:
         raise ParameterError("give province or area, not both", name="area")
     selection = Selection(
         root=root, issuer=issuer, direction=direction, depth=depth,
         province=province or area, agency=agency, indicator=indicator,
     )
-    try:
-        # Off the event loop, and at most ``export_concurrency`` at once: an export is CPU-bound
-        # Python (SPARQL, the networkx mapping, serialising) and would otherwise take as many pool
-        # threads, and as much of the GIL, as there are clients asking, starving the light routes.
-        result = await anyio.to_thread.run_sync(
-            functools.partial(export, store, selection, chosen, max_elements=max_elements, cache=cache),
-            limiter=limiter,
-        )
-    except UnknownEntity as exc:
-        return JSONResponse(status_code=404, content={"detail": str(exc), "suggestions": _candidates(exc.suggestions)})
-    except AmbiguousEntity as exc:
-        return JSONResponse(status_code=409, content={"detail": str(exc), "candidates": _candidates(exc.candidates)})
-    except SelectionTooLarge as exc:
-        return JSONResponse(
-            status_code=413, content={"detail": str(exc), "elements": exc.elements, "limit": exc.limit}
-        )
+    # Off the event loop, and at most ``export_concurrency`` at once: an export is CPU-bound
+    # Python (SPARQL, the networkx mapping, serialising) and would otherwise take as many pool
+    # threads, and as much of the GIL, as there are clients asking, starving the light routes.
+    result = await anyio.to_thread.run_sync(
+        functools.partial(export, store, selection, chosen, max_elements=max_elements, cache=cache),
+        limiter=limiter,
+    )
     headers = {
         "Content-Disposition": f'attachment; filename="{result.filename}"',
         "X-Graph-Nodes": str(result.nodes),

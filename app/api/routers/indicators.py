@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.api.deps import SearchDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
-from app.api.routers.responsible import AttributeModel, DocumentOut, text_query
+from app.api.schemas import AttributeModel, DocumentOut, text_query
 from app.domain.indicators import find_indicators
 
 router = APIRouter(prefix="/api/indicators", tags=["indicators"])

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
-from app.api.routers.responsible import text_query
+from app.api.schemas import AmbiguousResponse, NotFoundResponse, text_query
 from app.domain.lineage import LineageItem, lineage, resolve_document
 from app.search.index import MAX_QUERY_CHARS
 
@@ -37,31 +37,6 @@ class LineageResponse(BaseModel):
     document: LineageEntry
     ancestors: list[LineageEntry]
     descendants: list[LineageEntry]
-
-
-class DocumentCandidate(BaseModel):
-    """A document offered when a reference is ambiguous or unknown."""
-
-    iri: str
-    notation: str | None
-    label: str | None
-    issuer: str | None
-    issuer_label: str | None
-    date: str | None
-
-
-class AmbiguousResponse(BaseModel):
-    """The notation names several documents."""
-
-    detail: str
-    candidates: list[DocumentCandidate]
-
-
-class NotFoundResponse(BaseModel):
-    """No document matches; close matches follow."""
-
-    detail: str
-    suggestions: list[DocumentCandidate]
 
 
 def _entry(item: LineageItem) -> LineageEntry:

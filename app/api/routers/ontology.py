@@ -12,13 +12,13 @@ from fastapi import APIRouter, Request, Response
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.html import render
-from app.api.representations import HTML, RDF_GRAPH_FORMATS, format_query, negotiate, rdf_response
+from app.api.representations import format_query, media_content, rdf_response
+from app.core.media import HTML, OFFERS, RDF_FORMATS, negotiate
 from app.linkeddata.ontology import document_ontology, ontology_graph
 
 router = APIRouter(prefix="/ontology", tags=["linked data"])
 
-OFFERS = (HTML, *RDF_GRAPH_FORMATS)
-FormatQuery = format_query(OFFERS, "Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")
+FormatQuery = format_query(OFFERS["page"], "Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")
 
 
 @router.get(
@@ -28,7 +28,7 @@ FormatQuery = format_query(OFFERS, "Overrides Accept: html, ttl, jsonld, rdf (RD
     responses={
         200: {
             "description": "Documentation (HTML) or the ontology graph (RDF)",
-            "content": {"text/html": {}, **{rep.media_type: {} for rep in RDF_GRAPH_FORMATS}},
+            "content": media_content(OFFERS["page"]),
         },
         **NOT_ACCEPTABLE,
         **INVALID,
@@ -43,9 +43,9 @@ def get_ontology(
     """The OWL ontology with its SKOS schemes: HTML documentation or RDF, by Accept or ``?format=``.
 
     HTML unless Accept (text/turtle, application/ld+json, application/rdf+xml, …) or ``format`` asks otherwise."""
-    rep = negotiate(OFFERS, request.headers.get("accept"), fmt)
+    rep = negotiate("page", request.headers.get("accept"), fmt)
     if rep is HTML:
         return render(
-            request, "linked-data/ontology.html", {"o": document_ontology(store), "formats": RDF_GRAPH_FORMATS}
+            request, "linked-data/ontology.html", {"o": document_ontology(store), "formats": RDF_FORMATS}
         )
     return rdf_response(ontology_graph(store), rep)

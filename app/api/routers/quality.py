@@ -7,7 +7,7 @@ from pydantic import Field
 
 from app.api.deps import QualityDep
 from app.api.errors import STORE_ERRORS
-from app.api.routers.responsible import AttributeModel
+from app.api.schemas import AttributeModel
 
 router = APIRouter(prefix="/api/quality", tags=["quality"])
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from app.api.deps import CatalogDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
+from app.api.schemas import UnknownQueryResponse
 from app.endpoint.catalog import NamedQuery, get_query, run_named
 from app.core.errors import ParameterError, shown
 
@@ -32,13 +33,6 @@ class QueryInfo(BaseModel):
     description: str
     params: list[ParamInfo]
     severity: str | None = None
-
-
-class UnknownQueryResponse(BaseModel):
-    """No named query has this name; the names that exist follow."""
-
-    detail: str
-    available: list[str]
 
 
 class QueryRun(BaseModel):

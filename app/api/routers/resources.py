@@ -16,7 +16,8 @@ from starlette.convertors import PathConvertor, register_url_convertor
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.html import local_href, render
-from app.api.representations import HTML, RDF_GRAPH_FORMATS, VARY, format_query, negotiate, rdf_response
+from app.api.representations import VARY, format_query, media_content, rdf_response
+from app.core.media import HTML, OFFERS, RDF_FORMATS, negotiate
 from app.linkeddata.describe import concise_description, describe, suggestions
 from app.core.errors import UnknownResource
 from app.core.namespaces import POLID
@@ -34,10 +35,8 @@ class _AnyPath(PathConvertor):
 register_url_convertor("anypath", _AnyPath())
 router = APIRouter(prefix="/id", tags=["linked data"])
 
-OFFERS = (HTML, *RDF_GRAPH_FORMATS)
 # A hub (a unit, a status) can have thousands of incoming links; the page shows this many, the RDF all.
 INCOMING_ON_PAGE = 500
-_RDF_CONTENT: dict[str, dict[str, object]] = {rep.media_type: {} for rep in RDF_GRAPH_FORMATS}
 
 
 class SuggestedResource(BaseModel):
@@ -57,7 +56,7 @@ class ResourceNotFound(BaseModel):
     suggestions: list[SuggestedResource]
 
 
-FormatQuery = format_query(OFFERS, "Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")
+FormatQuery = format_query(OFFERS["page"], "Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")
 
 
 @router.get(
@@ -65,7 +64,7 @@ FormatQuery = format_query(OFFERS, "Overrides Accept: html, ttl, jsonld, rdf (RD
     summary="Dereference a resource IRI",
     response_class=Response,
     responses={
-        200: {"description": "The resource as HTML or RDF", "content": {"text/html": {}, **_RDF_CONTENT}},
+        200: {"description": "The resource as HTML or RDF", "content": media_content(OFFERS["page"])},
         404: {
             "model": ResourceNotFound,
             "description": "Unknown IRI, with close matches (a page when HTML was negotiated)",
@@ -88,14 +87,14 @@ def get_resource(
     """The resource ``https://w3id.org/policykg/id/{path}``: HTML, Turtle, JSON-LD, RDF/XML or N-Triples.
 
     HTML unless Accept (text/turtle, application/ld+json, …) or ``format`` asks otherwise."""
-    rep = negotiate(OFFERS, request.headers.get("accept"), fmt)
+    rep = negotiate("page", request.headers.get("accept"), fmt)
     iri = str(POLID) + nfc(path)
     try:
         if rep is HTML:
             return render(
                 request,
                 "linked-data/resource.html",
-                {"d": describe(store, iri), "formats": RDF_GRAPH_FORMATS, "incoming_limit": INCOMING_ON_PAGE},
+                {"d": describe(store, iri), "formats": RDF_FORMATS, "incoming_limit": INCOMING_ON_PAGE},
             )
         return rdf_response(concise_description(store, iri), rep)
     except UnknownResource as exc:

@@ -2,63 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from app.api.deps import SearchDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
 from app.domain.responsibility import who
-from app.search.index import MAX_QUERY_CHARS, NOT_BLANK
+from app.api.schemas import ROLES_DOC, AgencyOut, AttributeModel, DocumentOut, text_query
 
 router = APIRouter(prefix="/api/responsible", tags=["responsibility"])
-
-ROLES_DOC = (
-    "How the agency takes part: `lead` (chủ trì), `coordinate` (phối hợp), `advise` (tham mưu), "
-    "`assigned` (given the task without a stated role) — the notations of the role scheme — or "
-    "`draft`: the agency drafts the document (pol:draftedBy), reported for the drafting itself and "
-    "for a task of that document when the source names no agency for it."
-)
-
-
-def text_query(description: str, example: str) -> Any:
-    """A free-text query parameter: not blank, at most ``MAX_QUERY_CHARS`` characters (422 otherwise).
-
-    The rule is the search's own (``clean_query``), stated in the schema so clients can see it.
-    """
-    return Query(
-        description=f"{description}; at most {MAX_QUERY_CHARS} characters, not blank",
-        examples=[example],
-        json_schema_extra={"pattern": NOT_BLANK, "maxLength": MAX_QUERY_CHARS},
-    )
-
-
-class AttributeModel(BaseModel):
-    """A response model read from the attributes of a domain dataclass."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-
-class AgencyOut(AttributeModel):
-    """The responsible agency."""
-
-    iri: str
-    label: str
-
 
 class TaskOut(AttributeModel):
     """The task in plain words (for role `draft`, the drafting of the document, whose IRI it carries)."""
 
     iri: str
-    label: str
-
-
-class DocumentOut(AttributeModel):
-    """A document; drafts may have no number (`notation` null), use the label."""
-
-    iri: str
-    notation: str | None
     label: str
 
 

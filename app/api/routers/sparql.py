@@ -17,20 +17,13 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CatalogDep, SettingsDep
 from app.api.errors import ErrorBody
+from app.api.schemas import NotAcceptableResponse
 from app.api.html import render
 from app.api.limits import client_key
 from app.endpoint.service import SparqlEndpoint
 from app.core.errors import PayloadTooLarge, WorkerCrashed
-from app.sparql.protocol import (
-    FORM,
-    GRAPH_FORMATS,
-    QUERY_TYPE,
-    SOLUTION_FORMATS,
-    UPDATE_TYPE,
-    accepts_html,
-    negotiate,
-    parse_request,
-)
+from app.core.media import GRAPH_FORMATS, SOLUTION_FORMATS, accepts_html, negotiate
+from app.sparql.protocol import FORM, QUERY_TYPE, UPDATE_TYPE, parse_request
 from app.endpoint.examples import examples
 from app.core.ratelimit import ClientLimiter
 from app.sparql.results import Serialized
@@ -126,7 +119,7 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     400: _error("Malformed request or query (the parser's message and position), or a parameter repeated."),
     403: _error("Update without the right bearer token (updates are off as shipped), or a SERVICE/LOAD to an "
                 "IRI not on the allow-list (POLICYKG_ALLOWED_REMOTE)."),
-    406: _error("No acceptable format for this kind of result."),
+    406: {"model": NotAcceptableResponse, "description": "No acceptable format for this kind of result."},
     413: _error("Request body larger than POLICYKG_MAX_BODY_BYTES."),
     415: _error("POST with a media type other than form, sparql-query or sparql-update."),
     503: _error("Every query worker is busy, or the store is unreachable."),

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request, Response
 
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
-from app.api.representations import RDF_GRAPH_FORMATS, format_query, negotiate, rdf_response
+from app.api.representations import format_query, media_content, rdf_response
+from app.core.media import OFFERS, negotiate
 from app.linkeddata.dataset import void_description
 
 well_known_router = APIRouter(prefix="/.well-known/void", tags=["dataset"])
@@ -14,12 +15,12 @@ void_router = APIRouter(prefix="/void", tags=["dataset"])
 router = APIRouter()
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"description": "The VoID description", "content": {rep.media_type: {} for rep in RDF_GRAPH_FORMATS}},
+    200: {"description": "The VoID description", "content": media_content(OFFERS["rdf"])},
     **NOT_ACCEPTABLE,
     **INVALID,
     **STORE_ERRORS,
 }
-FormatQuery = format_query(RDF_GRAPH_FORMATS, "Overrides Accept: ttl, jsonld, rdf (RDF/XML) or nt.")
+FormatQuery = format_query(OFFERS["rdf"], "Overrides Accept: ttl, jsonld, rdf (RDF/XML) or nt.")
 
 
 # The same description at both paths: /.well-known/void for crawlers, /void for the dataset IRI.
@@ -35,7 +36,7 @@ def void(
 
     Turtle unless Accept (text/turtle, application/ld+json, application/rdf+xml,
     application/n-triples) or ``format`` asks otherwise."""
-    rep = negotiate(RDF_GRAPH_FORMATS, request.headers.get("accept"), fmt)
+    rep = negotiate("rdf", request.headers.get("accept"), fmt)
     return rdf_response(void_description(store, str(request.base_url)), rep)
 
 
