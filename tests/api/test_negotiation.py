@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.media import FORMATS, OFFERS, MediaFormat, Offers, format_names
-from tests.project import POLID
+from tests.support.project import POLID
 
 DOC = "/id/" + (POLID + "doc/tu-quang-tri/2020/190-kh-tu").removeprefix(POLID)
 SELECT = "SELECT ?s WHERE { ?s a ?c } LIMIT 3"
