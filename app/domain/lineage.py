@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from app.core.errors import AmbiguousDocument, DocumentRef, UnknownDocument
 from app.core.namespaces import POL, POLID, expand
 from app.search.index import clean_query, optional_query
+from app.sparql.values import batches, values
 from app.store.policy_store import PolicyStore, term_text
 from app.core.text import fold, slug
 
@@ -30,7 +31,6 @@ _RELATIONS: dict[str, Relation] = {str(POL.implements): "implements", str(POL.ba
 # Preferred when a document is reached at the same depth through both kinds of edge.
 _RELATION_RANK: dict[Relation, int] = {"implements": 0, "basedOn": 1}
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-_VALUES_CHUNK = 500
 
 # One branch per relation rather than VALUES ?rel: with several ?src values Oxigraph joins two
 # VALUES tables and scans the edges, ten times slower for ten documents and worse as they grow.
@@ -164,22 +164,10 @@ def _best_label(labels: Sequence[tuple[str, str | None]]) -> str | None:
     return min(labels, key=lambda pair: (rank.get(pair[1], 3), pair[0]))[0]
 
 
-def _values(iris: Iterable[str], var: str) -> str:
-    # Only IRIs read back from the store reach here; NamedNode validates them and str() writes
-    # them in <...> form, so no user text is ever spliced into SPARQL.
-    terms = " ".join(str(ox.NamedNode(iri)) for iri in iris)
-    return f"VALUES ?{var} {{ {terms} }}"
-
-
-def _chunks(items: Sequence[str], size: int = _VALUES_CHUNK) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _facts(store: PolicyStore, iris: Sequence[str] | None) -> dict[str, _Facts]:
     """Facts about the given documents, or about every document when ``iris`` is None."""
     facts: dict[str, _Facts] = {}
-    patterns = [_ALL_DOCUMENTS] if iris is None else [_values(chunk, "d") for chunk in _chunks(list(iris))]
+    patterns = [_ALL_DOCUMENTS] if iris is None else [values("d", batch) for batch in batches(list(iris))]
     for pattern in patterns:
         for row in store.select(_FACTS % pattern):
             d, key, value, aux = row["d"], row["key"], row["value"], row["aux"]
@@ -226,8 +214,8 @@ def _walk_many(
         todo = sorted({node for nodes in frontier.values() for node in nodes} - edges.keys())
         for node in todo:
             edges[node] = []
-        for chunk in _chunks(todo):
-            for row in store.select(template % _values(chunk, "src")):
+        for batch in batches(todo):
+            for row in store.select(template % values("src", batch)):
                 src, rel, dst = row["src"], row["rel"], row["dst"]
                 if isinstance(dst, ox.NamedNode) and src is not None and rel is not None:
                     edges[term_text(src)].append((_RELATIONS[term_text(rel)], dst.value))

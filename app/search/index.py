@@ -36,6 +36,7 @@ import tantivy
 
 from app.core.errors import ParameterError
 from app.core.labels import Label, best_label
+from app.sparql.values import values
 from app.store.policy_store import PolicyStore, term_text, to_python
 from app.core.text import fold, nfc
 
@@ -645,8 +646,7 @@ def _collect(
 def _document_queries(store: PolicyStore) -> list[tuple[str, str]]:
     """The document fact queries with the classes of policy documents spelled out."""
     classes = [row["c"] for row in store.select(_DOCUMENT_CLASSES) if isinstance(row["c"], ox.NamedNode)]
-    # Class IRIs come from the store and are written by NamedNode: no user text reaches SPARQL.
-    pattern = f"VALUES ?c {{ {' '.join(str(c) for c in classes)} }} ?s a ?c ." if classes else "FILTER(false)"
+    pattern = f"{values('c', classes)} ?s a ?c ." if classes else "FILTER(false)"
     return [(key, query.replace("{documents}", pattern)) for key, query in _DOCUMENT_FACTS]
 
 
