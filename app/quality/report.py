@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from app.core.labels import Label, best_label
+from app.core.labels import Label, best_label, label_of
 from app.core.namespaces import compact
 from app.store.policy_store import PolicyStore, term_text
 from app.quality.validation import Finding, ValidationReport, validate
@@ -77,7 +77,7 @@ def _labels(rows: list[dict[str, Any]], key: str) -> list[Label]:
     for row in rows:
         value = row.get(key)
         if isinstance(value, ox.Literal):
-            out.append(Label(value.value, value.language or None))
+            out.append(label_of(value))
     return out
 
 

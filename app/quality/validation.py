@@ -30,6 +30,7 @@ import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
+from app.core.labels import best_label, label_of
 from app.core.namespaces import PREFIXES, compact, expand
 from app.store.policy_store import rdflib_graph_of
 
@@ -431,8 +432,7 @@ def _lang_pick(literals: Iterable[rdflib.term.Node], lang: str | None) -> str | 
 
 
 def _describe(graph: rdflib.Graph, node: rdflib.term.Node) -> tuple[str | None, str | None]:
-    labels = list(graph.objects(node, RDFS.label))
-    label = _lang_pick(labels, "vi") or _lang_pick(labels, "en") or (str(labels[0]) if labels else None)
+    label = best_label(label_of(o) for o in graph.objects(node, RDFS.label) if isinstance(o, Literal))
     notation = graph.value(node, SKOS.notation)
     return label, (str(notation) if notation is not None else None)
 

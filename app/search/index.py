@@ -35,7 +35,7 @@ import pyoxigraph as ox
 import tantivy
 
 from app.core.errors import ParameterError
-from app.core.labels import Label, best_label
+from app.core.labels import Label, best_label, label_of
 from app.sparql.values import values
 from app.store.policy_store import PolicyStore, term_text, to_python
 from app.core.text import fold, nfc
@@ -621,11 +621,6 @@ def _facts(store: PolicyStore, query: str) -> Iterator[tuple[str, Value, str | N
         yield term_text(s), value, (term_text(aux) if aux is not None else None)
 
 
-def _label(value: Value) -> Label:
-    lang = value.language if isinstance(value, ox.Literal) else None
-    return Label(term_text(value), lang or None)
-
-
 def _collect(
     store: PolicyStore,
     queries: Iterable[tuple[str, str]],
@@ -654,7 +649,7 @@ def _apply_task(record: TaskRecord, key: str, value: Any, aux: str | None) -> No
     text = term_text(value)
     match key:
         case "label":
-            record.labels.append(_label(value))
+            record.labels.append(label_of(value))
         case "duty" if aux is not None and (text, aux) not in record.duties:
             record.duties.append((text, aux))
         case "group":
@@ -672,7 +667,7 @@ def _apply_task(record: TaskRecord, key: str, value: Any, aux: str | None) -> No
 def _apply_group(record: GroupRecord, key: str, value: Any, aux: str | None) -> None:
     match key:
         case "label":
-            record.labels.append(_label(value))
+            record.labels.append(label_of(value))
         case "ordinal":
             number = to_python(value)
             record.ordinal = number if isinstance(number, int) else record.ordinal
@@ -682,7 +677,7 @@ def _apply_group(record: GroupRecord, key: str, value: Any, aux: str | None) -> 
 
 def _apply_meeting(record: MeetingRecord, key: str, value: Any, aux: str | None) -> None:
     if key == "label":
-        record.labels.append(_label(value))
+        record.labels.append(label_of(value))
     elif key == "discusses":
         record.discusses.append(term_text(value))
 
@@ -693,9 +688,9 @@ def _apply_document(record: DocumentRecord, key: str, value: Any, aux: str | Non
         case "notation":
             record.notations.append(text)
         case "label":
-            record.labels.append(_label(value))
+            record.labels.append(label_of(value))
         case "title":
-            record.titles.append(_label(value))
+            record.titles.append(label_of(value))
         case "issuer":
             record.issuers.append(text)
         case "drafter":
@@ -709,7 +704,7 @@ def _apply_document(record: DocumentRecord, key: str, value: Any, aux: str | Non
 def _apply_agency(record: AgencyRecord, key: str, value: Any, aux: str | None) -> None:
     match key:
         case "label":
-            record.labels.append(_label(value))
+            record.labels.append(label_of(value))
         case "alt":
             record.alt_labels.append(term_text(value))
         case "statedAs":
@@ -721,7 +716,7 @@ def _apply_agency(record: AgencyRecord, key: str, value: Any, aux: str | None) -
 def _apply_indicator(record: IndicatorRecord, key: str, value: Any, aux: str | None) -> None:
     match key:
         case "label":
-            record.labels.append(_label(value))
+            record.labels.append(label_of(value))
         case "alt":
             record.alt_labels.append(term_text(value))
         case "definition":
@@ -787,7 +782,7 @@ class SearchIndex:
         indicators = _collect(store, _INDICATOR_FACTS, IndicatorRecord, _apply_indicator)
         titles: dict[str, list[Label]] = {}
         for subject, value, _ in _facts(store, _SOURCES):
-            titles.setdefault(subject, []).append(_label(value))
+            titles.setdefault(subject, []).append(label_of(value))
         sources = {iri: best_label(labels) or iri for iri, labels in titles.items()}
         return cls(
             normaliser or TextNormaliser(load_abbreviations(store)),
