@@ -14,7 +14,8 @@ import pyoxigraph as ox
 
 from app.core.labels import Label, best_label
 from app.domain.responsibility import DocumentSummary, Ref, document_summary
-from app.search.index import SearchIndex, clean_query
+from app.search.index import SearchIndex
+from app.search.normalise import clean_query
 from app.store.policy_store import PolicyStore, Term, term_text, to_python
 
 __all__ = ["IndicatorAnswer", "TargetInfo", "find_indicators", "targets_of"]

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from app.core.errors import AgencyRef, AmbiguousAgency, UnknownAgency
 from app.domain.lineage import LineageItem, chains_up
 from app.core.namespaces import POLID, expand
-from app.search.index import DocumentRecord, Hit, PreparedQuery, SearchIndex, clean_query
+from app.search.index import DocumentRecord, Hit, PreparedQuery, SearchIndex
+from app.search.normalise import clean_query
 from app.store.policy_store import PolicyStore
 
 __all__ = [

@@ -39,6 +39,7 @@ from app.core.labels import Label, best_label, label_of
 from app.sparql.values import values
 from app.store.policy_store import PolicyStore, term_text, to_python
 from app.core.text import fold, nfc
+from app.search.normalise import MAX_QUERY_CHARS, NOT_BLANK, clean_query, optional_query
 
 __all__ = [
     "DRAFTING_VI",
@@ -59,7 +60,6 @@ __all__ = [
     "load_abbreviations",
 ]
 
-MAX_QUERY_CHARS = 1000
 # How the drafting of a document reads as a task.
 DRAFTING_VI = "Soạn thảo, trình ban hành"
 # A question longer than this many distinct syllables is cut: the tail adds cost, not precision.
@@ -76,11 +76,6 @@ _FIELDS: dict[str, float] = {
     "ctx": 0.3,
     "ctx2": 0.5,
 }
-_CONTROL_CHARS = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
-_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
-#: What ``clean_query`` asks of a text (one character that is neither space nor control), as a
-#: regular expression that reads the same in Python and in JSON Schema (ECMA-262), for the API docs.
-NOT_BLANK = f"[^\\s{_CONTROL_CHARS}]"
 # Question frames carry no topic: "ai chịu trách nhiệm về …", "… là cơ quan nào?", "who leads …".
 # Stripped before search so that "ai" (who) does not match the English "AI" of a task label.
 _QUESTION_FRAMES = (
@@ -110,24 +105,6 @@ _NOTATION = re.compile(r"(?<![a-z0-9])(\d+)((?:\s*[-/]\s*[a-z]+){1,2})(?![a-z0-9
 # ---------------------------------------------------------------------------
 
 
-def clean_query(text: str, *, name: str = "q", max_chars: int = MAX_QUERY_CHARS) -> str:
-    """The question as NFC text without control characters; ParameterError when empty or too long.
-
-    The limit is checked on the raw text so a megabyte of whitespace is refused, not stripped.
-    """
-    cleaned = optional_query(text, name=name, max_chars=max_chars)
-    if cleaned is None:
-        raise ParameterError(f"{name} is empty: give a few words to search for", name=name)
-    return cleaned
-
-
-def optional_query(text: str | None, *, name: str, max_chars: int = MAX_QUERY_CHARS) -> str | None:
-    """Like ``clean_query`` for an optional text: None when it is absent or blank."""
-    if text is None:
-        return None
-    if len(text) > max_chars:
-        raise ParameterError(f"{name} is {len(text)} characters long; the limit is {max_chars}", name=name)
-    return _CONTROL.sub(" ", nfc(text)).strip() or None
 
 
 @dataclass(frozen=True, slots=True)
