@@ -26,7 +26,7 @@ import typer
 
 from app import __version__
 from app.core.config import Settings
-from app.linkeddata.dataset import DumpFormat
+from app.linkeddata.dumps import DumpFormat
 from app.core.errors import PolicyKGError
 from app.export.graph import ExportFormat
 from app.core.namespaces import compact
@@ -553,7 +553,7 @@ def dump(
 ) -> None:
     """Write the whole dataset: TriG or N-Quads (one named graph per source article) or Turtle (union)."""
     with _guard():
-        from app.linkeddata.dataset import write_dump
+        from app.linkeddata.dumps import write_dump
 
         store = _open(ctx, _settings(ctx))
         try:

@@ -21,16 +21,7 @@ from app.sparql.engine import Backend, Dataset, GraphAnswer, QueryAnswer, Term
 from app.sparql.tokens import add_using
 from app.sparql.values import batches, bind, term, values_rows
 
-__all__ = [
-    "Backend",
-    "Dataset",
-    "EmbeddedBackend",
-    "GraphAnswer",
-    "QueryAnswer",
-    "RemoteBackend",
-    "remote_urls",
-    "union_update",
-]
+__all__ = ["EmbeddedBackend", "RemoteBackend", "remote_urls", "union_update"]
 
 def union_update(*, rebuild: bool = False, graph: str | None = None, exclude: Iterable[str] = ()) -> str:
     """The SPARQL update that copies named-graph triples (of ``graph`` alone if given, none of

@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS, ErrorBody
 from app.api.representations import N_QUADS, TRIG, TURTLE, VARY, format_query, negotiate
-from app.linkeddata.dataset import DUMPS, DumpFormat, dump_chunks, on_own_thread
+from app.linkeddata.dumps import DUMPS, DumpFormat, dump_chunks, on_own_thread
 from app.core.errors import shown
 from app.store.policy_store import PolicyStore
 

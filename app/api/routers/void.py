@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.representations import RDF_GRAPH_FORMATS, format_query, negotiate, rdf_response
-from app.linkeddata.dataset import void_description
+from app.linkeddata.dumps import void_description
 
 well_known_router = APIRouter(prefix="/.well-known/void", tags=["dataset"])
 void_router = APIRouter(prefix="/void", tags=["dataset"])
