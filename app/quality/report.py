@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -20,6 +20,9 @@ from app.core.labels import Label, best_label, label_of
 from app.core.namespaces import compact
 from app.store.policy_store import PolicyStore, term_text
 from app.quality.validation import Finding, ValidationReport, validate
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 __all__ = ["Focus", "QualityCache", "QualityFinding", "QualityReport", "quality_report"]
 
@@ -115,7 +118,7 @@ def humanise(store: PolicyStore, report: ValidationReport) -> QualityReport:
     return QualityReport(conforms=report.conforms, findings=findings, seconds=report.seconds)
 
 
-def quality_report(store: PolicyStore, settings: Any) -> QualityReport:
+def quality_report(store: PolicyStore, settings: Settings) -> QualityReport:
     """Validate the whole store (SHACL shapes and violation queries) and name what is at fault."""
     return humanise(store, validate(store, settings))
 
