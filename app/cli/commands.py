@@ -368,8 +368,8 @@ def _short(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@app.command()
-def who(
+@app.command("who")
+def print_responsible(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="What to look for, any accents or abbreviations.")],
     limit: Annotated[int, typer.Option(min=1, max=100, help="How many results.")] = 10,
@@ -377,9 +377,9 @@ def who(
 ) -> None:
     """Who is responsible for TEXT: agency, role, task, document and its chain up to the national root."""
     with _guard():
-        from app.domain.responsibility import who as answer_who
+        from app.domain.responsibility import find_responsible
 
-        answer = _with_index(ctx, lambda store, index: answer_who(index, store, text, limit))
+        answer = _with_index(ctx, lambda store, index: find_responsible(index, store, text, limit))
         if as_json:
             _emit_json(asdict(answer))
             return

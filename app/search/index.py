@@ -589,7 +589,7 @@ _SOURCES = "SELECT ?s ?value { ?s a pol:SourceArticle ; dcterms:title ?value }"
 Value = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
-def _facts(store: PolicyStore, query: str) -> Iterator[tuple[str, Value, str | None]]:
+def _fact_rows(store: PolicyStore, query: str) -> Iterator[tuple[str, Value, str | None]]:
     """(subject, value, aux) rows of a fact query, skipping incomplete rows."""
     for row in store.run_select(query).rows:
         s, value, aux = row.get("s"), row.get("value"), row.get("aux")
@@ -607,7 +607,7 @@ def _collect(
     """Records by subject IRI, built by ``apply(record, key, value, aux)`` over every fact query."""
     records: dict[str, Any] = {}
     for key, query in queries:
-        for subject, value, aux in _facts(store, query):
+        for subject, value, aux in _fact_rows(store, query):
             record = records.get(subject)
             if record is None:
                 record = records[subject] = make(subject)
@@ -758,7 +758,7 @@ class SearchIndex:
         agencies = _collect(store, _AGENCY_FACTS, AgencyRecord, _apply_agency)
         indicators = _collect(store, _INDICATOR_FACTS, IndicatorRecord, _apply_indicator)
         titles: dict[str, list[Label]] = {}
-        for subject, value, _ in _facts(store, _SOURCES):
+        for subject, value, _ in _fact_rows(store, _SOURCES):
             titles.setdefault(subject, []).append(label_of(value))
         sources = {iri: best_label(labels) or iri for iri, labels in titles.items()}
         return cls(
