@@ -118,3 +118,8 @@ def test_batches_cover_every_item_once_in_order() -> None:
     assert [list(p) for p in batches([1, 2, 3], 2)] == [[1, 2], [3]]
     with pytest.raises(ValueError):
         list(batches(items, 0))
+
+
+def test_a_boolean_cell_is_refused_not_written_as_an_integer() -> None:
+    with pytest.raises(ValueError, match="boolean"):
+        values_rows(("flag",), [(True,)])  # type: ignore[list-item]

@@ -11,7 +11,7 @@ import difflib
 import re
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
 

@@ -34,7 +34,6 @@ from typing import Any
 import pyoxigraph as ox
 import tantivy
 
-from app.core.errors import ParameterError
 from app.core.labels import Label, best_label, label_of
 from app.sparql.values import values
 from app.store.policy_store import PolicyStore, term_text, to_python

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from app.sparql.tokens import substitute
 
-__all__ = ["VALUES_BATCH", "Bindable", "batches", "bind", "iri_list", "term", "values", "values_rows"]
+__all__ = ["VALUES_BATCH", "AnyTerm", "Bindable", "batches", "bind", "iri_list", "term", "values", "values_rows"]
 
 #: Terms per ``VALUES`` clause when a caller splits a long list (see :func:`batches`).
 VALUES_BATCH = 500
@@ -32,10 +32,13 @@ VALUES_BATCH = 500
 #: What may be written into a query: an RDF term, or a ``str`` taken as an IRI.
 Bindable = ox.NamedNode | ox.Literal | str
 
+#: What a caller may hand over; blank nodes and quoted triples are refused when written.
+AnyTerm = Bindable | ox.BlankNode | ox.Triple
+
 _T = TypeVar("_T")
 
 
-def term(value: Bindable | ox.BlankNode | ox.Triple) -> str:
+def term(value: AnyTerm) -> str:
     """``value`` in SPARQL syntax, as pyoxigraph serialises it; ValueError for a blank node, a
     quoted triple, or a ``str`` that is not a valid IRI."""
     if isinstance(value, str):
@@ -61,20 +64,25 @@ def values(var: str | ox.Variable, terms: Iterable[Bindable]) -> str:
     return f"VALUES {_variable(var)} {{ {iri_list(terms)} }}"
 
 
-def values_rows(variables: Sequence[str | ox.Variable], rows: Iterable[Sequence[Bindable | int]]) -> str:
+def values_rows(variables: Sequence[str | ox.Variable], rows: Iterable[Sequence[AnyTerm | int]]) -> str:
     """``VALUES (?a ?b) { (x1 y1) (x2 y2) … }``; an ``int`` cell is written as an integer literal."""
     head = " ".join(_variable(v) for v in variables)
     body = []
     for row in rows:
         if len(row) != len(variables):
             raise ValueError(f"a VALUES row has {len(row)} terms for {len(variables)} variables")
-        # An int is written by int.__str__: digits and a sign only, SPARQL's INTEGER.
-        cells = (str(int(c)) if isinstance(c, int) and not isinstance(c, bool) else term(c) for c in row)
-        body.append(f"({' '.join(cells)})")
+        body.append(f"({' '.join(_cell(c) for c in row)})")
     return f"VALUES ({head}) {{ {' '.join(body)} }}"
 
 
-def bind(query: str, substitutions: Mapping[ox.Variable, ox.NamedNode | ox.Literal] | None) -> str:
+def _cell(value: AnyTerm | int) -> str:
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a VALUES term: give an xsd:boolean Literal")
+    # An int is written by int.__str__: digits and a sign only, SPARQL's INTEGER.
+    return str(value) if isinstance(value, int) else term(value)
+
+
+def bind(query: str, substitutions: Mapping[ox.Variable, AnyTerm] | None) -> str:
     """``query`` with variables bound as pyoxigraph's ``substitutions`` bind them, for an engine
     without that parameter: every use of the variable becomes the term (so FILTERs see it) and a
     trailing ``VALUES`` row keeps it projected."""

@@ -17,7 +17,7 @@ import httpx
 import pyoxigraph as ox
 
 from app.core.errors import QueryError, QuerySyntaxError, QueryTimeout, StoreError
-from app.sparql.engine import Backend, Dataset, GraphAnswer, QueryAnswer, Term
+from app.sparql.engine import Dataset, GraphAnswer, QueryAnswer, Term
 from app.sparql.tokens import add_using
 from app.sparql.values import batches, bind, term, values_rows
 
@@ -244,7 +244,7 @@ class RemoteBackend:
         dataset: Dataset | None = None,
     ) -> QueryAnswer:
         """Send a query with the SPARQL 1.1 Protocol and parse the answer."""
-        form: dict[str, object] = {"query": bind(self._prologue(text, prefixes, base_iri), substitutions)}  # type: ignore[arg-type]
+        form: dict[str, object] = {"query": bind(self._prologue(text, prefixes, base_iri), substitutions)}
         if dataset:
             form["default-graph-uri"] = list(dataset.default_graphs)
             form["named-graph-uri"] = list(dataset.named_graphs)
@@ -321,7 +321,7 @@ class RemoteBackend:
         found: list[set[str]] = [set() for _ in triples]
         named = [i for i, t in enumerate(triples) if _nameable(t)]
         for batch in batches(named, _TRIPLES_BATCH):
-            rows = values_rows(("i", "s", "p", "o"), [(i, *triples[i]) for i in batch])  # type: ignore[list-item]
+            rows = values_rows(("i", "s", "p", "o"), [(i, *triples[i]) for i in batch])
             text = f"SELECT ?i ?g WHERE {{ {rows} GRAPH ?g {{ ?s ?p ?o }} }}"
             for row in self._rows(text):
                 found[int(row["i"].value)].add(row["g"].value)  # type: ignore[union-attr]
