@@ -100,10 +100,8 @@ _NOTATION = re.compile(r"(?<![a-z0-9])(\d+)((?:\s*[-/]\s*[a-z]+){1,2})(?![a-z0-9
 
 
 # ---------------------------------------------------------------------------
-# Text: cleaning, folding, abbreviations, tokens
+# Text: folding, abbreviations, tokens (cleaning user text: app.search.normalise)
 # ---------------------------------------------------------------------------
-
-
 
 
 @dataclass(frozen=True, slots=True)
