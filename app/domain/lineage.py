@@ -20,10 +20,10 @@ import pyoxigraph as ox
 from app.core.errors import AmbiguousDocument, DocumentRef, UnknownDocument
 from app.core.labels import Label, best_label, label_of
 from app.core.namespaces import POL, POLID, expand
+from app.core.text import fold, slug
 from app.search.normalise import clean_query, optional_query
 from app.sparql.values import batches, values
 from app.store.policy_store import PolicyStore, term_text
-from app.core.text import fold, slug
 
 Direction = TypingLiteral["up", "down"]
 Relation = TypingLiteral["implements", "basedOn"]

@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.core.errors import AgencyRef, AmbiguousAgency, UnknownAgency
-from app.domain.lineage import LineageItem, chains_up
 from app.core.namespaces import POLID, expand
+from app.domain.lineage import LineageItem, chains_up
 from app.search.index import DocumentRecord, Hit, PreparedQuery, SearchIndex
 from app.search.normalise import clean_query
 from app.store.policy_store import PolicyStore
@@ -43,9 +43,9 @@ __all__ = [
     "SourceRef",
     "document_summary",
     "duties",
+    "find_responsible",
     "lineage_steps",
     "resolve_agency",
-    "find_responsible",
 ]
 
 ROLE_DRAFT = "draft"

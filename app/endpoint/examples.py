@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.endpoint.catalog import NamedQuery, bind_params
 from app.core.errors import ParameterError
 from app.core.namespaces import PREFIXES
+from app.endpoint.catalog import NamedQuery, bind_params
 from app.sparql.tokens import where_group_start
 from app.sparql.values import values_rows
 

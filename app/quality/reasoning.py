@@ -45,8 +45,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from app.core.namespaces import compact
-from app.store.policy_store import PolicyStore, rdflib_graph_of
 from app.quality.validation import load_ontology
+from app.store.policy_store import PolicyStore, rdflib_graph_of
 
 if TYPE_CHECKING:
     from app.core.config import Settings

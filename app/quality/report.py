@@ -18,8 +18,8 @@ import pyoxigraph as ox
 
 from app.core.labels import Label, best_label, label_of
 from app.core.namespaces import compact
-from app.store.policy_store import PolicyStore, term_text
 from app.quality.validation import Finding, ValidationReport, validate
+from app.store.policy_store import PolicyStore, term_text
 
 if TYPE_CHECKING:
     from app.core.config import Settings

@@ -35,16 +35,15 @@ import pyoxigraph as ox
 import tantivy
 
 from app.core.labels import Label, best_label, label_of
-from app.sparql.values import values
-from app.store.policy_store import PolicyStore, term_text, to_python
 from app.core.text import fold, nfc
 from app.search.normalise import MAX_QUERY_CHARS, NOT_BLANK, clean_query, optional_query
+from app.sparql.values import values
+from app.store.policy_store import PolicyStore, term_text, to_python
 
 __all__ = [
     "DRAFTING_VI",
     "MAX_QUERY_CHARS",
     "NOT_BLANK",
-    "optional_query",
     "AgencyRecord",
     "DocumentRecord",
     "Entry",
@@ -57,6 +56,7 @@ __all__ = [
     "TextNormaliser",
     "clean_query",
     "load_abbreviations",
+    "optional_query",
 ]
 
 # How the drafting of a document reads as a task.

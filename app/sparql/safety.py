@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from app.sparql.engine import Dataset
 from app.core.errors import DefaultGraphWrite, ProtocolError, QueryRefused, QuerySyntaxError, QueryTooComplex
+from app.sparql.engine import Dataset
 
 __all__ = [
     "AllowList",

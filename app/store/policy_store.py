@@ -22,9 +22,20 @@ from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import pyoxigraph as ox
 
-from app.sparql.engine import Backend, Dataset, GraphAnswer
-from app.store.backends import EmbeddedBackend, RemoteBackend, union_update
 from app.core.errors import ParameterError, QueryError, QuerySyntaxError, QueryTimeout, StoreError, StoreLoadError
+from app.core.namespaces import (
+    DATA_QUADS,
+    DERIVED_GRAPH,
+    GRAPH_BASE,
+    GRAPH_COUNTS,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    STATE_GRAPH,
+)
+from app.sparql.engine import Backend, Dataset, GraphAnswer
+from app.sparql.tokens import add_using, expand_prefixed_names, last_operation_end
+from app.store import directory as store_directory
+from app.store.backends import EmbeddedBackend, RemoteBackend, union_update
 from app.store.load_record import (
     RECORD_QUERY,
     Condition,
@@ -36,9 +47,6 @@ from app.store.load_record import (
     judge,
     update_steps,
 )
-from app.core.namespaces import DATA_QUADS, DERIVED_GRAPH, GRAPH_BASE, GRAPH_COUNTS, ONTOLOGY_GRAPH, PREFIXES, STATE_GRAPH
-from app.store import directory as store_directory
-from app.sparql.tokens import add_using, expand_prefixed_names, last_operation_end
 
 if TYPE_CHECKING:
     import rdflib
