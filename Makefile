@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test validate reason bench clean vendor
+.PHONY: install run test check validate reason bench clean vendor
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,6 +20,11 @@ run: install
 
 test: install
 	$(PY) -m pytest -q
+
+# Lint and types (configured in pyproject.toml): ruff over the code, mypy --strict over app/.
+check: install
+	$(VENV)/bin/ruff check app tests bench
+	$(VENV)/bin/mypy
 
 validate: install
 	$(VENV)/bin/policykg validate

@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sparql_endpoint import build_project
 
 from app.linkeddata.dumps import DumpFormat, write_dump
-from app.store.restore import restore
 from app.store.policy_store import PolicyStore
+from app.store.restore import restore
 
 
 def timed_ms(run: Callable[[], object], repeat: int) -> list[float]:

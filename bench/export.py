@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from generate_national import generate
 
-from app.export.analytics import analyse
 from app.core.config import Settings
+from app.export.analytics import analyse
 from app.export.graph import ExportFormat, Selection, build_graph, serialise
 from app.store.policy_store import PolicyStore
 

@@ -21,9 +21,11 @@ import asyncio
 import socket
 import statistics
 import sys
+import tempfile
 import threading
 import time
-from contextlib import AbstractContextManager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -31,20 +33,24 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.api.cors import CorsMiddleware  # noqa: E402
-from app.api.limits import RateLimitMiddleware, RequestLimitMiddleware  # noqa: E402
-from app.core.config import Settings  # noqa: E402
-from app.core.ratelimit import ClientLimiter  # noqa: E402
-from tests.live import policykg_serve  # noqa: E402
+from app.api.cors import CorsMiddleware
+from app.api.limits import RateLimitMiddleware, RequestLimitMiddleware
+from app.core.config import Settings
+from app.core.ratelimit import ClientLimiter
+from tests.support.live import serve_process
 
 HEALTH = b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
 NO_BUDGETS = {"POLICYKG_RATE_REQUESTS": "0", "POLICYKG_RATE_QUERY_SECONDS": "0"}
 HTTPTOOLS = "import uvicorn; from app.api import create_app; uvicorn.run(create_app(), port={port}, log_level='warning')"
 
 
-def server(env: dict[str, str], code: str | None = None) -> AbstractContextManager[int]:
+@contextmanager
+def server(env: dict[str, str], code: str | None = None) -> Iterator[int]:
     """``policykg serve`` over the shipped project (or ``code``, formatted with the port) on loopback."""
-    return policykg_serve({"POLICYKG_ROOT": str(ROOT), **env}, code)
+    with tempfile.TemporaryDirectory() as scratch, serve_process(
+        env={"POLICYKG_ROOT": str(ROOT), **env}, log=Path(scratch) / "serve.log", code=code
+    ) as process:
+        yield int(process.url.rsplit(":", 1)[1])
 
 
 def percentiles(samples: list[float]) -> str:

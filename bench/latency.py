@@ -40,10 +40,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from generate_national import DOMAINS, OBJECTS, PROVINCES, VERBS, generate
 
 from app.core.config import Settings
+from app.core.text import fold
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
-from app.core.text import fold
-from tests.live import free_port
+from tests.support.live import free_port
 
 TARGET_P50_MS, TARGET_P99_MS = 20.0, 100.0
 

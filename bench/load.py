@@ -46,8 +46,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 # Both need the repository root and bench/ on the path.
-from sparql_endpoint import JSON_RESULTS, PREFIXES, QUERIES  # noqa: E402
-from tests.live import serve_process  # noqa: E402
+from sparql_endpoint import JSON_RESULTS, PREFIXES, QUERIES
+
+from tests.support.live import serve_process
 
 ROUTES = ("search", "lineage", "sparql", "export")
 EXPORT_FORMATS = ("graphml", "gexf", "cytoscape", "nodelink", "dot", "mermaid", "jsonld", "turtle", "trig", "csv")

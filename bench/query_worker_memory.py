@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from app.sparql.engine import Dataset
-from app.store.backends import EmbeddedBackend
 from app.endpoint.service import QueryJob, answer_query
+from app.sparql.engine import Dataset
 from app.sparql.results import Serialized
 from app.sparql.safety import AllowList
 from app.sparql.worker import WorkerPool
+from app.store.backends import EmbeddedBackend
 
 EX = "http://example.org/"
 SCAN = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"

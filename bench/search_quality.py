@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.endpoint.catalog import load_catalog, run_named
 from app.core.config import Settings
 from app.domain.evaluation import EvaluationReport, Outcome, evaluate, load_questions
+from app.endpoint.catalog import load_catalog, run_named
 from app.search.index import SearchIndex, TextNormaliser
 from app.store.policy_store import PolicyStore
 

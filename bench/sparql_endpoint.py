@@ -28,6 +28,7 @@ This is a measurement, not a test: it prints a table and never asserts a speed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -53,8 +54,8 @@ sys.path.insert(0, str(ROOT))
 from app.core.config import Settings
 from app.core.namespaces import ONTOLOGY_GRAPH, POLID
 from app.store.policy_store import PolicyStore
-from tests.live import free_port
-from tests.oxigraph_server import oxigraph_binary
+from tests.support.live import free_port
+from tests.support.oxigraph_server import oxigraph_binary
 
 PREFIXES = """PREFIX pol: <https://w3id.org/policykg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -204,10 +205,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
             break
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
     process.wait()
 
 

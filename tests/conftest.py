@@ -10,13 +10,13 @@ import pytest
 from app.core.config import Settings
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
-from tests.api.backends import (  # noqa: F401 - fixtures: API tests on each store backend, Oxigraph servers
+from tests.support.backends import (  # noqa: F401 - fixtures: API tests on each store backend, Oxigraph servers
     backend_client,
     backend_settings,
     fresh_remote_url,
     remote_store_url,
 )
-from tests.project import PROJECT, ROOT
+from tests.support.project import PROJECT, ROOT
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
-from app.store.policy_store import PolicyStore
 from app.core.text import fold
+from app.endpoint.catalog import load_catalog, run_named
+from app.quality.reasoning import check_consistency
+from app.quality.validation import validate
+from app.store.policy_store import PolicyStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -236,10 +239,6 @@ def test_text_is_nfc(shipped: PolicyStore) -> None:
 
 # --- Named queries, validation and reasoning on the shipped data ------------------------------
 
-from app.endpoint.catalog import load_catalog, run_named
-from app.quality.reasoning import check_consistency
-from app.quality.validation import validate
-
 CATALOG = load_catalog(ROOT / "queries")
 
 
@@ -298,7 +297,8 @@ def test_cpov_participations_mirror_the_direct_role_properties(shipped: PolicySt
         PREFIXES + """SELECT DISTINCT ?task ?agency ?role { ?task pol:hasResponsibility ?x .
                       ?x a pol:Responsibility ; pol:agent ?agency ; pol:role/skos:notation ?role }"""
     )
-    as_set = lambda rows: {(r["task"], r["agency"], r["role"]) for r in rows}
+    def as_set(rows: list[dict[str, object]]) -> set[tuple[object, ...]]:
+        return {(r["task"], r["agency"], r["role"]) for r in rows}
     assert len(direct) > 30
     assert as_set(direct) == as_set(qualified)
     unsourced = shipped.select_python(

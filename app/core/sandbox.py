@@ -82,7 +82,7 @@ def deny_network() -> None:
     Raises NetworkSandboxError where seccomp is unavailable, so a caller that relies on it can refuse
     to start rather than run unprotected.
     """
-    global _denied
+    global _denied  # noqa: PLW0603 - one flag per process, as irreversible as the filter it records
     if _denied:
         return
     arch = _ARCHES.get(platform.machine())

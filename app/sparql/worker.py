@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Generic, TypeVar
+from typing import IO, Generic, TypeVar
 
 from app.sparql.engine import Backend
 from app.core import sandbox
@@ -143,7 +143,7 @@ class _Worker:
     conn: Connection
     generation: int
     pid: int
-    stderr: tempfile._TemporaryFileWrapper[bytes]
+    stderr: IO[bytes]
 
 
 class WorkerPool(Generic[Job, Result]):
@@ -175,7 +175,7 @@ class WorkerPool(Generic[Job, Result]):
 
     def _spawn(self) -> _Worker:
         """Fork a worker and wait for it to say it is ready."""
-        stderr = tempfile.TemporaryFile(prefix="policykg-worker-")
+        stderr = tempfile.TemporaryFile(prefix="policykg-worker-")  # noqa: SIM115 - lives as long as the worker; closed in _stop
         with self._fork_lock:
             parent, child = _CONTEXT.Pipe()
             process = _CONTEXT.Process(

@@ -303,14 +303,14 @@ class RemoteBackend:
         """Every quad, fetched with one SELECT."""
         for row in self._rows(_ALL_QUADS):
             graph = row["g"]
-            yield ox.Quad(row["s"], row["p"], row["o"], graph if graph is not None else ox.DefaultGraph())  # type: ignore[arg-type]
+            yield ox.Quad(row["s"], row["p"], row["o"], graph if graph is not None else ox.DefaultGraph())
 
     def graph_quads(self, graph: str | None) -> Iterator[ox.Quad]:
         """The quads of one graph, fetched with one SELECT (its answer is read whole)."""
         name = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
         pattern = f"GRAPH {term(graph)} {{ ?s ?p ?o }}" if graph is not None else "?s ?p ?o"
         for row in self._rows(f"SELECT ?s ?p ?o WHERE {{ {pattern} }}"):
-            yield ox.Quad(row["s"], row["p"], row["o"], name)  # type: ignore[arg-type]
+            yield ox.Quad(row["s"], row["p"], row["o"], name)
 
     def graphs_stating(self, triples: Sequence[ox.Triple]) -> list[frozenset[str]]:
         """For each triple, the named graphs holding it: one SELECT per 256 triples, bound by VALUES.
@@ -324,7 +324,7 @@ class RemoteBackend:
             rows = values_rows(("i", "s", "p", "o"), [(i, *triples[i]) for i in batch])
             text = f"SELECT ?i ?g WHERE {{ {rows} GRAPH ?g {{ ?s ?p ?o }} }}"
             for row in self._rows(text):
-                found[int(row["i"].value)].add(row["g"].value)  # type: ignore[union-attr]
+                found[int(row["i"].value)].add(row["g"].value)
         return [frozenset(graphs) for graphs in found]
 
     def named_graphs(self) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.text import fold
-from tests.project import ROOT
+from tests.support.project import ROOT
 
 CQ_FILE = ROOT.parent / "shared" / "cq" / "examples.json"
 CQ = json.loads(CQ_FILE.read_text(encoding="utf-8")) if CQ_FILE.is_file() else {"responsible": [], "lineage": []}

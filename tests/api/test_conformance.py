@@ -31,9 +31,9 @@ from rdflib import RDF, RDFS, Namespace
 
 from app.api import create_app
 from app.core.config import Settings
-from tests.live import serve
-from tests.oxigraph_server import oxigraph_server
-from tests.project import PROJECT
+from tests.support.live import serve
+from tests.support.oxigraph_server import oxigraph_server
+from tests.support.project import PROJECT
 
 SUITE = Path(Settings().root).parent / "shared" / "conformance" / "sparql11-protocol"
 MANIFEST = SUITE / "manifest.ttl"

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
-from tests.project import DOC_45, POLID
+from tests.support.project import DOC_45, POLID
 
 ORIGIN = {"Origin": "https://somewhere-else.example"}
 SELECT = "SELECT ?d WHERE { ?d <http://www.w3.org/2004/02/skos/core#notation> ?n }"

@@ -6,11 +6,11 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 
-from app.linkeddata.dumps import DATASET_IRI
 from app.core.namespaces import STATE_GRAPH
+from app.linkeddata.dumps import DATASET_IRI
 from app.store.policy_store import PolicyStore
-from tests.api.linked_data import RDF_GRAPH_FORMATS, RDFLIB_PARSER_WARNINGS, media_type, parse_graph
-from tests.project import FIXTURE_TRIPLES
+from tests.support.linked_data import RDF_GRAPH_FORMATS, RDFLIB_PARSER_WARNINGS, media_type, parse_graph
+from tests.support.project import FIXTURE_TRIPLES
 
 pytestmark = RDFLIB_PARSER_WARNINGS
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
-from tests.live import ServerProcess, serve_process
+from tests.support.live import ServerProcess, serve_process
 
 PATHS = ("/download/policykg.trig", "/download/policykg.nq", "/download/policykg.ttl", "/dump")
 FORMATS = {"/download/policykg.nq": ox.RdfFormat.N_QUADS, "/download/policykg.ttl": ox.RdfFormat.TURTLE}

@@ -1,4 +1,4 @@
-"""The explorer page at / on the shipped data, in headless chromium (tests/browser.py).
+"""The explorer page at / on the shipped data, in headless chromium (tests/support/browser.py).
 
 Every request the page makes is routed through the test: one to a host other than 127.0.0.1
 is aborted and recorded, and the tests assert there were none (the page must work offline).
@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.core.config import Settings
-from tests.browser import browser_page, screenshot_path
-from tests.live import serve
+from tests.support.browser import browser_page, screenshot_path
+from tests.support.live import serve
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "static" / "explorer"
 SO_KHCN = "Sở Khoa học và Công nghệ tỉnh Quảng Trị"

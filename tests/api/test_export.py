@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from app.api import create_app
 from app.core.config import Settings
 from app.export.graph import ExportFormat, export
-from tests.live import serve
-from tests.project import POLID
+from tests.support.live import serve
+from tests.support.project import POLID
 
 DOC_190 = POLID + "doc/tu-quang-tri/2020/190-kh-tu"
 

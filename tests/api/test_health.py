@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from app import __version__
-from tests.project import FIXTURE_TRIPLES
+from tests.support.project import FIXTURE_TRIPLES
 
 
 def test_health(client: TestClient) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.project import DOC_12, DOC_45, DOC_52, DOC_HT_190, DOC_QT_190
+from tests.support.project import DOC_12, DOC_45, DOC_52, DOC_HT_190, DOC_QT_190
 
 ITEM_KEYS = {"iri", "notation", "label", "type", "issuer", "date", "depth"}
 

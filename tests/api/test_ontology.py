@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from app.core.namespaces import ONTOLOGY_GRAPH
 from app.store.policy_store import PolicyStore
-from tests.api.linked_data import (
+from tests.support.linked_data import (
     FORMAT_NAMES,
     RDF_GRAPH_FORMATS,
     RDFLIB_PARSER_WARNINGS,

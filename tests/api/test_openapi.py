@@ -14,7 +14,7 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 
-from tests.project import DOC_45, POLID
+from tests.support.project import DOC_45, POLID
 
 SELECT = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
 

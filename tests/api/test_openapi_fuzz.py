@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, settings
 
 from app.api import create_app
 from app.core.config import Settings
-from tests.live import serve
-from tests.project import ROOT
+from tests.support.live import serve
+from tests.support.project import ROOT
 
 EXAMPLES = int(os.environ.get("POLICYKG_FUZZ_EXAMPLES", "50"))
 SPARQL_EXAMPLES = max(EXAMPLES // 5, 3)
@@ -94,7 +94,7 @@ def _call(case: schemathesis.Case, base_url: str) -> None:
 
 
 # Health checks judge the generation (slow on a busy 2-core runner), not the API: off.
-_SETTINGS = dict(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+_SETTINGS = {"deadline": None, "derandomize": True, "database": None, "suppress_health_check": list(HealthCheck)}
 
 
 @rest_schema.parametrize()

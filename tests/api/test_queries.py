@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.project import DOC_HT_190, DOC_QT_190
+from tests.support.project import DOC_HT_190, DOC_QT_190
 
 
 def test_list_queries(client: TestClient) -> None:

@@ -9,11 +9,11 @@ import httpx
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.endpoint.catalog import load_catalog
 from app.core.config import Settings
+from app.endpoint.catalog import load_catalog
 from app.endpoint.examples import examples
-from tests.browser import browser_page, screenshot_path
-from tests.live import serve
+from tests.support.browser import browser_page, screenshot_path
+from tests.support.live import serve
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 

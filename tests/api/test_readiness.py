@@ -14,10 +14,10 @@ import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.store.backends import EmbeddedBackend
 from app.core.config import Settings
+from app.store.backends import EmbeddedBackend
 from app.store.policy_store import PolicyStore
-from tests.project import FIXTURE_TRIPLES, PROJECT
+from tests.support.project import FIXTURE_TRIPLES, PROJECT
 
 
 class _HeldLoad(EmbeddedBackend):

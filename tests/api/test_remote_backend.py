@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 import rdflib
-from rdflib.compare import to_canonical_graph
 from fastapi.testclient import TestClient
+from rdflib.compare import to_canonical_graph
 
 from app.api import create_app
-from app.endpoint.catalog import load_catalog
 from app.core.config import Settings
+from app.endpoint.catalog import load_catalog
 from tests.api.test_health import test_health, test_openapi_lists_routes, test_stats
 from tests.api.test_lineage import (
     test_ambiguous_notation_is_409_with_both_candidates,
@@ -39,8 +39,8 @@ from tests.api.test_queries import (
     test_unknown_query_is_404,
 )
 from tests.conftest import ROOT
-from tests.oxigraph_server import oxigraph_server
-from tests.project import PROJECT
+from tests.support.oxigraph_server import oxigraph_server
+from tests.support.project import PROJECT
 
 __all__ = [
     "test_ambiguous_notation_is_409_with_both_candidates",

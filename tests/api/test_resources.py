@@ -14,14 +14,14 @@ from fastapi.testclient import TestClient
 from app.api import create_app
 from app.core.config import Settings
 from app.store.policy_store import PolicyStore
-from tests.api.linked_data import (
+from tests.support.linked_data import (
     FORMAT_NAMES,
     RDF_GRAPH_FORMATS,
     RDFLIB_PARSER_WARNINGS,
     media_type,
     parse_graph,
 )
-from tests.project import DOC_12, DOC_45, DOC_QT_190, POLID
+from tests.support.project import DOC_12, DOC_45, DOC_QT_190, POLID
 
 pytestmark = RDFLIB_PARSER_WARNINGS
 
@@ -189,8 +189,8 @@ def test_every_shipped_document_and_agency_dereferences(shipped_client: TestClie
 
 
 def test_pages_request_nothing_from_other_hosts_in_a_browser(settings: Settings) -> None:
-    from tests.browser import browser_page
-    from tests.live import serve
+    from tests.support.browser import browser_page
+    from tests.support.live import serve
 
     with serve(create_app(settings)) as base, browser_page() as page:
         hosts: set[str] = set()

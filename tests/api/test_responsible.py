@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.core.config import Settings
-from tests.project import ROOT
-from tests.test_search import NASTY
+from tests.search.test_index import NASTY
+from tests.support.project import ROOT
 
 RESULT_KEYS = {"agency", "role", "task", "document", "lineage", "sources", "score"}
 ROLES = {"lead", "coordinate", "advise", "assigned", "draft"}

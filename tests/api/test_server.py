@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import live
-from tests.project import PROJECT
+from tests.support import live
+from tests.support.project import PROJECT
 
 HEADER_TIMEOUT = 1.0
 BODY_TIMEOUT = 1.0

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from app.api import create_app
 from app.core.config import Settings
 from app.store.policy_store import PolicyStore
-from tests.live import recorder, serve
-from tests.project import DOC_HT_190, DOC_QT_190
+from tests.support.live import recorder, serve
+from tests.support.project import DOC_HT_190, DOC_QT_190
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 NOTATIONS = f"SELECT ?d ?n WHERE {{ ?d <{SKOS}notation> ?n }} ORDER BY ?n ?d"
@@ -389,7 +389,7 @@ def test_a_runaway_query_is_stopped_while_the_server_answers(settings: Settings)
 
 @pytest.fixture(scope="module")
 def live_endpoint() -> Iterator[str]:
-    from tests.project import PROJECT
+    from tests.support.project import PROJECT
 
     with serve(create_app(Settings(root=PROJECT))) as base:
         yield f"{base}/sparql"

@@ -15,8 +15,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api import create_app
 from app.core.config import Settings
-from tests.live import serve
-from tests.project import ROOT
+from tests.support.live import serve
+from tests.support.project import ROOT
+
 
 def load_module() -> Any:
     spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
