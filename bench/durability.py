@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 # The repository root and bench/ must be importable before these imports.
 from sparql_endpoint import build_project
 
-from app.linkeddata.dataset import DumpFormat, write_dump
+from app.linkeddata.dumps import DumpFormat, write_dump
 from app.store.policy_store import PolicyStore
 from app.store.restore import restore
 

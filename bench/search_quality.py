@@ -58,12 +58,12 @@ ABBREVIATED = [
 
 def agreement(index: SearchIndex, store: PolicyStore, k: int = 5) -> float:
     """Mean share of the top-k (task, agency) answers a short form and its full form have in common."""
-    from app.domain.responsibility import who
+    from app.domain.responsibility import find_responsible
 
     shares = []
     for short, full in ABBREVIATED:
-        a = {(r.task.iri, r.agency.iri) for r in who(index, store, short, k).results}
-        b = {(r.task.iri, r.agency.iri) for r in who(index, store, full, k).results}
+        a = {(r.task.iri, r.agency.iri) for r in find_responsible(index, store, short, k).results}
+        b = {(r.task.iri, r.agency.iri) for r in find_responsible(index, store, full, k).results}
         shares.append(len(a & b) / k)
     return sum(shares) / len(shares)
 

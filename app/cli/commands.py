@@ -26,7 +26,7 @@ import typer
 
 from app import __version__
 from app.core.config import Settings
-from app.linkeddata.dataset import DumpFormat
+from app.linkeddata.dumps import DumpFormat
 from app.core.errors import PolicyKGError
 from app.export.graph import ExportFormat
 from app.core.namespaces import compact
@@ -368,8 +368,8 @@ def _short(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@app.command()
-def who(
+@app.command("who")
+def print_responsible(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(metavar="TEXT", help="What to look for, any accents or abbreviations.")],
     limit: Annotated[int, typer.Option(min=1, max=100, help="How many results.")] = 10,
@@ -377,9 +377,9 @@ def who(
 ) -> None:
     """Who is responsible for TEXT: agency, role, task, document and its chain up to the national root."""
     with _guard():
-        from app.domain.responsibility import who as answer_who
+        from app.domain.responsibility import find_responsible
 
-        answer = _with_index(ctx, lambda store, index: answer_who(index, store, text, limit))
+        answer = _with_index(ctx, lambda store, index: find_responsible(index, store, text, limit))
         if as_json:
             _emit_json(asdict(answer))
             return
@@ -553,7 +553,7 @@ def dump(
 ) -> None:
     """Write the whole dataset: TriG or N-Quads (one named graph per source article) or Turtle (union)."""
     with _guard():
-        from app.linkeddata.dataset import write_dump
+        from app.linkeddata.dumps import write_dump
 
         store = _open(ctx, _settings(ctx))
         try:

@@ -37,6 +37,13 @@ class Label:
         return (_LANGUAGE_RANK.get(self.lang, 3), self.text)
 
 
+def label_of(literal: object) -> Label:
+    """The label a literal states (a pyoxigraph or rdflib term): its text and language tag, if any."""
+    # rdflib terms are str; pyoxigraph terms carry their lexical form in ``value``.
+    text = literal if isinstance(literal, str) else getattr(literal, "value", str(literal))
+    return Label(str(text), getattr(literal, "language", None) or None)
+
+
 def sort_labels(labels: Iterable[Label]) -> tuple[Label, ...]:
     """Distinct labels, Vietnamese first."""
     return tuple(sorted(set(labels), key=lambda label: label.rank))

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.domain.responsibility import who
+from app.domain.responsibility import find_responsible
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
 
@@ -98,7 +98,7 @@ def evaluate(index: SearchIndex, store: PolicyStore, questions: list[Question], 
     started = time.perf_counter()
     outcomes = []
     for question in questions:
-        answer = who(index, store, question.q, limit=depth)
+        answer = find_responsible(index, store, question.q, limit=depth)
         rank = next(
             (
                 n

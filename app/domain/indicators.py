@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from app.core.labels import Label, best_label
-from app.domain.responsibility import DocumentSummary, Ref, document_summary
-from app.search.index import SearchIndex, clean_query
+from app.domain.responsibility import DocumentSummary, NamedResource, document_summary
+from app.search.index import SearchIndex
+from app.search.normalise import clean_query
 from app.store.policy_store import PolicyStore, Term, term_text, to_python
 
 __all__ = ["IndicatorAnswer", "TargetInfo", "find_indicators", "targets_of"]
@@ -33,7 +34,7 @@ class TargetInfo:
     unit: str | None
     year: int | None
     comparator: str | None
-    jurisdiction: Ref | None
+    jurisdiction: NamedResource | None
     document: DocumentSummary | None
 
 
@@ -91,7 +92,7 @@ def targets_of(index: SearchIndex, store: PolicyStore, indicator: str) -> list[T
                 unit=_text(fact, "unit") or _text(fact, "indicatorUnit"),
                 year=year if isinstance(year, int) else None,
                 comparator=_text(fact, "comparator"),
-                jurisdiction=Ref(place, best_label(places.get((target, place), [])) or place) if place else None,
+                jurisdiction=NamedResource(place, best_label(places.get((target, place), [])) or place) if place else None,
                 document=document_summary(index, document) if document else None,
             )
         )

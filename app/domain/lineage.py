@@ -11,17 +11,19 @@ import difflib
 import re
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
 
 from app.core.errors import AmbiguousDocument, DocumentRef, UnknownDocument
+from app.core.labels import Label, best_label, label_of
 from app.core.namespaces import POL, POLID, expand
-from app.search.index import clean_query, optional_query
-from app.store.policy_store import PolicyStore, term_text
 from app.core.text import fold, slug
+from app.search.normalise import clean_query, optional_query
+from app.sparql.values import batches, values
+from app.store.policy_store import PolicyStore, term_text
 
 Direction = TypingLiteral["up", "down"]
 Relation = TypingLiteral["implements", "basedOn"]
@@ -30,7 +32,6 @@ _RELATIONS: dict[str, Relation] = {str(POL.implements): "implements", str(POL.ba
 # Preferred when a document is reached at the same depth through both kinds of edge.
 _RELATION_RANK: dict[Relation, int] = {"implements": 0, "basedOn": 1}
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-_VALUES_CHUNK = 500
 
 # One branch per relation rather than VALUES ?rel: with several ?src values Oxigraph joins two
 # VALUES tables and scans the edges, ten times slower for ten documents and worse as they grow.
@@ -94,15 +95,15 @@ class Lineage:
 
 
 @dataclass(slots=True)
-class _Facts:
+class _DocumentFacts:
     iri: str
     notations: list[str] = field(default_factory=list)
-    labels: list[tuple[str, str | None]] = field(default_factory=list)
-    titles: list[tuple[str, str | None]] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    titles: list[Label] = field(default_factory=list)
     types: list[str] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
     issuers: list[str] = field(default_factory=list)
-    issuer_labels: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+    issuer_labels: dict[str, list[Label]] = field(default_factory=dict)
 
     @property
     def notation(self) -> str | None:
@@ -110,7 +111,7 @@ class _Facts:
 
     @property
     def label(self) -> str | None:
-        return _best_label(self.labels) or _best_label(self.titles)
+        return best_label(self.labels) or best_label(self.titles)
 
     @property
     def type(self) -> str | None:
@@ -126,7 +127,7 @@ class _Facts:
 
     @property
     def issuer_label(self) -> str | None:
-        return _best_label(self.issuer_labels.get(self.issuer or "", []))
+        return best_label(self.issuer_labels.get(self.issuer or "", []))
 
     @property
     def date(self) -> str | None:
@@ -157,45 +158,25 @@ class _Facts:
         )
 
 
-def _best_label(labels: Sequence[tuple[str, str | None]]) -> str | None:
-    if not labels:
-        return None
-    rank = {"vi": 0, None: 1, "en": 2}
-    return min(labels, key=lambda pair: (rank.get(pair[1], 3), pair[0]))[0]
-
-
-def _values(iris: Iterable[str], var: str) -> str:
-    # Only IRIs read back from the store reach here; NamedNode validates them and str() writes
-    # them in <...> form, so no user text is ever spliced into SPARQL.
-    terms = " ".join(str(ox.NamedNode(iri)) for iri in iris)
-    return f"VALUES ?{var} {{ {terms} }}"
-
-
-def _chunks(items: Sequence[str], size: int = _VALUES_CHUNK) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _facts(store: PolicyStore, iris: Sequence[str] | None) -> dict[str, _Facts]:
+def _document_facts(store: PolicyStore, iris: Sequence[str] | None) -> dict[str, _DocumentFacts]:
     """Facts about the given documents, or about every document when ``iris`` is None."""
-    facts: dict[str, _Facts] = {}
-    patterns = [_ALL_DOCUMENTS] if iris is None else [_values(chunk, "d") for chunk in _chunks(list(iris))]
+    facts: dict[str, _DocumentFacts] = {}
+    patterns = [_ALL_DOCUMENTS] if iris is None else [values("d", batch) for batch in batches(list(iris))]
     for pattern in patterns:
         for row in store.select(_FACTS % pattern):
             d, key, value, aux = row["d"], row["key"], row["value"], row["aux"]
             if d is None or key is None or value is None:
                 continue
             iri = term_text(d)
-            info = facts.setdefault(iri, _Facts(iri))
+            info = facts.setdefault(iri, _DocumentFacts(iri))
             text = term_text(value)
-            lang = value.language if isinstance(value, ox.Literal) else None
             match term_text(key):
                 case "notation":
                     info.notations.append(text)
                 case "label":
-                    info.labels.append((text, lang))
+                    info.labels.append(label_of(value))
                 case "title":
-                    info.titles.append((text, lang))
+                    info.titles.append(label_of(value))
                 case "type":
                     info.types.append(text)
                 case "date":
@@ -203,7 +184,7 @@ def _facts(store: PolicyStore, iris: Sequence[str] | None) -> dict[str, _Facts]:
                 case "issuer":
                     info.issuers.append(text)
                 case "issuerLabel" if aux is not None:
-                    info.issuer_labels.setdefault(term_text(aux), []).append((text, lang))
+                    info.issuer_labels.setdefault(term_text(aux), []).append(label_of(value))
     return facts
 
 
@@ -226,8 +207,8 @@ def _walk_many(
         todo = sorted({node for nodes in frontier.values() for node in nodes} - edges.keys())
         for node in todo:
             edges[node] = []
-        for chunk in _chunks(todo):
-            for row in store.select(template % _values(chunk, "src")):
+        for batch in batches(todo):
+            for row in store.select(template % values("src", batch)):
                 src, rel, dst = row["src"], row["rel"], row["dst"]
                 if isinstance(dst, ox.NamedNode) and src is not None and rel is not None:
                     edges[term_text(src)].append((_RELATIONS[term_text(rel)], dst.value))
@@ -244,10 +225,10 @@ def _walk_many(
                 reached[start][iri] = (depth, relation, via)
             seen[start].update(found)
             frontier[start] = sorted(found)
-    facts = _facts(store, sorted({iri for found in reached.values() for iri in found}))
+    facts = _document_facts(store, sorted({iri for found in reached.values() for iri in found}))
     return {
         start: sorted(
-            (facts.get(iri, _Facts(iri)).item(d, relation, via) for iri, (d, relation, via) in found.items()),
+            (facts.get(iri, _DocumentFacts(iri)).item(d, relation, via) for iri, (d, relation, via) in found.items()),
             key=lambda i: (i.depth, i.notation or "", i.iri),
         )
         for start, found in reached.items()
@@ -274,13 +255,13 @@ def chains_up(store: PolicyStore, doc_iris: Sequence[str], max_depth: int = 20) 
     if not starts:
         return {}
     up = _walk_many(store, starts, "up", max_depth)
-    own = _facts(store, starts)
-    return {start: [own.get(start, _Facts(start)).item(0), *up[start]] for start in starts}
+    own = _document_facts(store, starts)
+    return {start: [own.get(start, _DocumentFacts(start)).item(0), *up[start]] for start in starts}
 
 
 def describe_document(store: PolicyStore, doc_iri: str) -> LineageItem:
     """The document itself as a depth-0 lineage item."""
-    return _facts(store, [doc_iri]).get(doc_iri, _Facts(doc_iri)).item(0)
+    return _document_facts(store, [doc_iri]).get(doc_iri, _DocumentFacts(doc_iri)).item(0)
 
 
 def lineage(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> Lineage:
@@ -292,7 +273,7 @@ def lineage(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> Lineage:
     )
 
 
-def _issuer_matches(info: _Facts, issuer: str) -> bool:
+def _issuer_matches(info: _DocumentFacts, issuer: str) -> bool:
     wanted_iri = expand(issuer)
     if wanted_iri in info.issuers:
         return True
@@ -305,7 +286,7 @@ def _issuer_matches(info: _Facts, issuer: str) -> bool:
         segments = iri.rstrip("/").split("/")[-2:]
         if any(key in segment for segment in segments):
             return True
-        if any(folded in fold(label) for label, _ in info.issuer_labels.get(iri, [])):
+        if any(folded in fold(label.text) for label in info.issuer_labels.get(iri, [])):
             return True
     # The document IRI carries the issuer key too: doc/{issuer-key}/...
     parts = info.iri.split("/doc/", 1)
@@ -344,10 +325,10 @@ def resolve_document(store: PolicyStore, notation_or_iri: str, issuer: str | Non
         # Compare what follows the shared polid: namespace, else every IRI looks alike.
         tails = {_tail(d): d for iris in numbers.values() for d in iris}
         close = difflib.get_close_matches(_tail(iri), list(tails), n=5, cutoff=0.6)
-        found = _facts(store, [tails[c] for c in close]) if close else {}
-        raise UnknownDocument(query, [found.get(tails[c], _Facts(tails[c])).ref() for c in close])
+        found = _document_facts(store, [tails[c] for c in close]) if close else {}
+        raise UnknownDocument(query, [found.get(tails[c], _DocumentFacts(tails[c])).ref() for c in close])
     key = slug(query)
-    documents = _facts(store, numbers.get(key, [])) if key in numbers else {}
+    documents = _document_facts(store, numbers.get(key, [])) if key in numbers else {}
     same_number = [documents[d] for d in numbers.get(key, []) if d in documents]
     candidates = [d for d in same_number if issuer is None or _issuer_matches(d, issuer)]
     candidates.sort(key=lambda d: (d.issuer_label or d.issuer or "", d.iri))
@@ -360,8 +341,8 @@ def resolve_document(store: PolicyStore, notation_or_iri: str, issuer: str | Non
         raise UnknownDocument(query if issuer is None else f"{query} ({issuer})", [d.ref() for d in same_number])
     close = difflib.get_close_matches(key, list(numbers), n=5, cutoff=0.6) if key else []
     near = [d for c in close for d in numbers[c]][:10]
-    found = _facts(store, near) if near else {}
-    raise UnknownDocument(query, [found.get(d, _Facts(d)).ref() for d in near])
+    found = _document_facts(store, near) if near else {}
+    raise UnknownDocument(query, [found.get(d, _DocumentFacts(d)).ref() for d in near])
 
 
 # The documents under each number (slug of the notation), per store and per load of its data:

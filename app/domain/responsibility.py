@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.core.errors import AgencyRef, AmbiguousAgency, UnknownAgency
-from app.domain.lineage import LineageItem, chains_up
 from app.core.namespaces import POLID, expand
-from app.search.index import DocumentRecord, Hit, PreparedQuery, SearchIndex, clean_query
+from app.domain.lineage import LineageItem, chains_up
+from app.search.index import DocumentRecord, Hit, PreparedQuery, SearchIndex
+from app.search.normalise import clean_query
 from app.store.policy_store import PolicyStore
 
 __all__ = [
@@ -37,14 +38,14 @@ __all__ = [
     "DutyDocument",
     "DutyGroup",
     "DutyTask",
-    "Ref",
+    "NamedResource",
     "Responsibility",
     "SourceRef",
     "document_summary",
     "duties",
+    "find_responsible",
     "lineage_steps",
     "resolve_agency",
-    "who",
 ]
 
 ROLE_DRAFT = "draft"
@@ -64,7 +65,7 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
-class Ref:
+class NamedResource:
     """A resource and its label."""
 
     iri: str
@@ -92,9 +93,9 @@ class SourceRef:
 class Responsibility:
     """One agency's part in one task, with where the duty comes from."""
 
-    agency: Ref
+    agency: NamedResource
     role: str
-    task: Ref
+    task: NamedResource
     document: DocumentSummary | None
     lineage: list[LineageItem]  # the task's document (depth 0), then what it carries out, up to the roots
     sources: list[SourceRef]
@@ -122,7 +123,7 @@ class DutyTask:
 class DutyGroup:
     """The agency's tasks in one task group (group None: tasks listed outside any group)."""
 
-    group: Ref | None
+    group: NamedResource | None
     ordinal: int | None
     tasks: list[DutyTask]
 
@@ -139,7 +140,7 @@ class DutyDocument:
 class Duties:
     """Every duty of an agency, grouped by document and task group, and the documents it drafts."""
 
-    agency: Ref
+    agency: NamedResource
     documents: list[DutyDocument] = field(default_factory=list)
     drafted: list[DocumentSummary] = field(default_factory=list)
 
@@ -153,9 +154,9 @@ class Duties:
 # ---------------------------------------------------------------------------
 
 
-def _agency_ref(index: SearchIndex, iri: str) -> Ref:
+def _agency_ref(index: SearchIndex, iri: str) -> NamedResource:
     agency = index.agencies.get(iri)
-    return Ref(iri, agency.label if agency else iri.rsplit("/", 1)[-1])
+    return NamedResource(iri, agency.label if agency else iri.rsplit("/", 1)[-1])
 
 
 def document_summary(index: SearchIndex, iri: str) -> DocumentSummary:
@@ -249,7 +250,7 @@ def _rank(candidates: list[_Candidate]) -> list[_Candidate]:
     return sorted(best.values(), key=lambda c: (-c.score, _role_rank(c.role), c.agency, c.task))
 
 
-def who(index: SearchIndex, store: PolicyStore, text: str, limit: int = 10) -> Answer:
+def find_responsible(index: SearchIndex, store: PolicyStore, text: str, limit: int = 10) -> Answer:
     """The agencies responsible for what ``text`` describes, best first, at most ``limit``.
 
     ``text`` may be a task in any words, an agency's name, a document number or a mix; raises
@@ -272,7 +273,7 @@ def who(index: SearchIndex, store: PolicyStore, text: str, limit: int = 10) -> A
             Responsibility(
                 agency=_agency_ref(index, c.agency),
                 role=c.role,
-                task=Ref(c.task, c.label),
+                task=NamedResource(c.task, c.label),
                 document=document_summary(index, c.document) if c.document else None,
                 lineage=chains.get(c.document, []) if c.document else [],
                 sources=[SourceRef(s, index.sources.get(s, s)) for s in c.sources],
@@ -372,7 +373,7 @@ def duties(index: SearchIndex, agency: str) -> Duties:
         blocks: list[DutyGroup] = []
         for group_iri, tasks in tree[doc_iri].items():
             record = index.groups.get(group_iri or "")
-            ref = Ref(group_iri, record.label or group_iri) if group_iri and record else None
+            ref = NamedResource(group_iri, record.label or group_iri) if group_iri and record else None
             ordered = sorted(tasks, key=lambda t: _natural(t.iri))
             blocks.append(DutyGroup(ref, record.ordinal if record else None, ordered))
         blocks.sort(key=lambda g: (g.ordinal is None, g.ordinal or 0, g.group.iri if g.group else ""))

@@ -12,10 +12,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.endpoint.catalog import NamedQuery, bind_params
 from app.core.errors import ParameterError
 from app.core.namespaces import PREFIXES
+from app.endpoint.catalog import NamedQuery, bind_params
 from app.sparql.tokens import where_group_start
+from app.sparql.values import values_rows
 
 __all__ = ["Example", "examples", "runnable_text"]
 
@@ -52,9 +53,8 @@ def runnable_text(query: NamedQuery) -> tuple[str, tuple[str, ...]]:
         terms = {}  # a required parameter without an example: left for the reader to bind
     text = "\n".join(lines[:header_end] + prologue + lines[header_end:]) + "\n"
     if terms:
-        names = " ".join(f"?{name}" for name in terms)
-        row = " ".join(str(term) for term in terms.values())
-        values = f"VALUES ({names}) {{ ({row}) }}  # Giá trị mẫu / example values: edit to ask about something else"
+        row = values_rows(list(terms), [list(terms.values())])
+        values = f"{row}  # Giá trị mẫu / example values: edit to ask about something else"
         # First in the WHERE group, so the group's FILTERs see the values as the API's bound
         # parameters do (a trailing VALUES clause is joined only after the filters ran).
         at = where_group_start(text)

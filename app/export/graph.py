@@ -31,7 +31,7 @@ import json
 import threading
 import zipfile
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal
@@ -56,6 +56,7 @@ from app.core.namespaces import (
 )
 from app.core.media import OFFERS, MediaFormat
 from app.core.text import fold, nfc, slug
+from app.sparql.values import batches, iri_list, values
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -88,7 +89,6 @@ __all__ = [
 
 Direction = Literal["up", "down", "both"]
 MAX_DEPTH = 10
-_VALUES_CHUNK = 500
 
 # Node classes and the kind each gives its instances; subclasses (pol:Plan ⊑ pol:PolicyDocument)
 # are followed through rdfs:subClassOf, in the store and in the exported RDF alike.
@@ -118,11 +118,7 @@ NODE_FIELDS = (
 EDGE_FIELDS = ("relation", "role", "property")
 
 
-def _iri_list(terms: Iterable[object]) -> str:
-    return " ".join(str(ox.NamedNode(str(t))) for t in terms)
-
-
-_NODE_CLASS_VALUES = _iri_list(NODE_KINDS)
+_NODE_CLASS_VALUES = iri_list(NODE_KINDS)
 
 _ALL_NODES = f"""
 SELECT DISTINCT ?n WHERE {{
@@ -149,7 +145,7 @@ SELECT DISTINCT ?n WHERE {
 _CONTEXT_INSTANCES = f"""
 SELECT DISTINCT ?n WHERE {{
   ?n a/rdfs:subClassOf* ?class .
-  VALUES ?class {{ {_iri_list(_CONTEXT_CLASSES)} }}
+  VALUES ?class {{ {iri_list(_CONTEXT_CLASSES)} }}
 }}"""
 # Documents and agencies whose jurisdiction is the area or lies within it.
 _IN_AREA = """
@@ -182,7 +178,7 @@ WHERE {{
   ?n ?p ?o .
   OPTIONAL {{
     ?o ?q ?v .
-    VALUES ?q {{ {_iri_list(_LINKED_FACTS)} }}
+    VALUES ?q {{ {iri_list(_LINKED_FACTS)} }}
   }}
   OPTIONAL {{ ?o pol:level ?level . ?level skos:notation ?code }}
 }}"""
@@ -267,17 +263,6 @@ class GraphView:
         return self.graph.number_of_nodes() + self.graph.number_of_edges()
 
 
-def _values(iris: Iterable[str], var: str) -> str:
-    # Only IRIs read back from the store (or checked by NamedNode) reach here, written in <...>
-    # form, so no user text is ever spliced into SPARQL.
-    return f"VALUES ?{var} {{ {_iri_list(iris)} }}"
-
-
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), _VALUES_CHUNK):
-        yield items[start : start + _VALUES_CHUNK]
-
-
 def _iris(store: PolicyStore, query: str, bindings: dict[str, ox.NamedNode] | None = None) -> set[str]:
     """Every IRI in every column of a SELECT's rows."""
     return {t.value for row in store.select(query, bindings) for t in row.values() if isinstance(t, ox.NamedNode)}
@@ -285,8 +270,8 @@ def _iris(store: PolicyStore, query: str, bindings: dict[str, ox.NamedNode] | No
 
 def _expand(store: PolicyStore, template: str, iris: Iterable[str], var: str) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(sorted(iris)):
-        found |= _iris(store, template % _values(chunk, var))
+    for chunk in batches(sorted(iris)):
+        found |= _iris(store, template % values(var, chunk))
     return found
 
 
@@ -369,8 +354,8 @@ def describe(store: PolicyStore, iris: Iterable[str]) -> list[ox.Triple]:
     Triples stay pyoxigraph terms, deduplicated and sorted by subject so every file is stable.
     """
     triples = set(store.construct_triples(_VOCABULARY))
-    for chunk in _chunks(sorted(iris)):
-        triples.update(store.construct_triples(_DESCRIBE % _values(chunk, "n")))
+    for chunk in batches(sorted(iris)):
+        triples.update(store.construct_triples(_DESCRIBE % values("n", chunk)))
     return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 

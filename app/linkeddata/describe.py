@@ -18,12 +18,13 @@ import pyoxigraph as ox
 from app.core.errors import UnknownResource
 from app.core.labels import LABEL_PREDICATES, NOTATION, Label, Labelled, best_label, sort_labels
 from app.core.namespaces import GRAPH_BASE, POL, POLID, RDF, RDFS, SKOS
+from app.sparql.values import iri_list
 from app.store.policy_store import PolicyStore, term_text
 
 if TYPE_CHECKING:
     import rdflib
 
-_LABEL_VALUES = " ".join(f"<{iri}>" for iri in LABEL_PREDICATES)
+_LABEL_VALUES = iri_list(LABEL_PREDICATES)
 _CBD = f"""
 CONSTRUCT {{ ?s ?p ?o . ?x ?lp ?l . ?in ?ip ?s . }}
 WHERE {{

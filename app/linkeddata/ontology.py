@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 
-from app.core.labels import Label, Labelled, sort_labels
+from app.core.labels import Label, Labelled, label_of, sort_labels
 from app.core.namespaces import DCTERMS, ONTOLOGY_GRAPH, OWL, POL, RDF, RDFS, SKOS
 from app.store.policy_store import PolicyStore
 
@@ -144,7 +144,7 @@ class _Reader:
         import rdflib
 
         return sort_labels(
-            Label(str(o), o.language)
+            label_of(o)
             for o in self.g.objects(subject, self.uri(predicate))
             if isinstance(o, rdflib.Literal)
         )

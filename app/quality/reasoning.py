@@ -38,7 +38,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rdflib
 from rdflib import Literal, URIRef
@@ -46,8 +46,11 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from app.core.errors import ReasonerError, ReasonerUnavailable
 from app.core.namespaces import compact
-from app.store.policy_store import rdflib_graph_of
 from app.quality.validation import load_ontology
+from app.store.policy_store import PolicyStore, rdflib_graph_of
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 __all__ = [
     "CONVERSIONS",
@@ -244,14 +247,9 @@ def _notes(counts: dict[str, int], bad: list[str]) -> str:
     return "".join(parts)
 
 
-def check_consistency(store: Any, settings: Any = None, *, ontology_dir: Path | None = None) -> ReasoningResult:
-    """HermiT on the union of all graphs of ``store`` (a PolicyStore or an rdflib Graph) + the ontology files."""
-    if settings is None and ontology_dir is None:
-        from app.core.config import get_settings
-
-        settings = get_settings()
-    ontology_dir = Path(ontology_dir or settings.ontology_dir)
-    return check_consistency_graph(rdflib_graph_of(store), load_ontology(ontology_dir))
+def check_consistency(store: PolicyStore | rdflib.Graph, settings: Settings) -> ReasoningResult:
+    """HermiT on the union of all graphs of ``store`` plus the ontology files of ``settings.ontology_dir``."""
+    return check_consistency_graph(rdflib_graph_of(store), load_ontology(Path(settings.ontology_dir)))
 
 
 # ---------------------------------------------------------------------------
@@ -350,21 +348,3 @@ def explain_inconsistency(graph: rdflib.Graph, limit: int = 20) -> list[str]:
                 if len(out) >= limit:
                     return out
     return sorted(out)
-
-
-def main() -> int:  # pragma: no cover - manual entry point
-    """``python -m app.reasoning``: HermiT on the project files (data/ + ontology/)."""
-    import json
-
-    from app.core.config import get_settings
-    from app.quality.validation import load_data_files
-
-    settings = get_settings()
-    data = load_data_files(sorted(Path(settings.data_dir).rglob("*.trig")))
-    result = check_consistency(data, settings)
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
-    return 0 if result.consistent else 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

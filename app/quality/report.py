@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from app.core.labels import Label, best_label
+from app.core.labels import Label, best_label, label_of
 from app.core.namespaces import compact
-from app.store.policy_store import PolicyStore, term_text
 from app.quality.validation import Finding, ValidationReport, validate
+from app.store.policy_store import PolicyStore, term_text
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 __all__ = ["Focus", "QualityCache", "QualityFinding", "QualityReport", "quality_report"]
 
@@ -77,7 +80,7 @@ def _labels(rows: list[dict[str, Any]], key: str) -> list[Label]:
     for row in rows:
         value = row.get(key)
         if isinstance(value, ox.Literal):
-            out.append(Label(value.value, value.language or None))
+            out.append(label_of(value))
     return out
 
 
@@ -115,7 +118,7 @@ def humanise(store: PolicyStore, report: ValidationReport) -> QualityReport:
     return QualityReport(conforms=report.conforms, findings=findings, seconds=report.seconds)
 
 
-def quality_report(store: PolicyStore, settings: Any) -> QualityReport:
+def quality_report(store: PolicyStore, settings: Settings) -> QualityReport:
     """Validate the whole store (SHACL shapes and violation queries) and name what is at fault."""
     return humanise(store, validate(store, settings))
 

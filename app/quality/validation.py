@@ -15,7 +15,6 @@ conforms iff it holds no ``Violation``.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
@@ -24,14 +23,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
+from app.core.labels import best_label, label_of
 from app.core.namespaces import PREFIXES, compact, expand
-from app.store.policy_store import rdflib_graph_of
+from app.store.policy_store import PolicyStore, rdflib_graph_of
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 SHAPES_NS = "https://w3id.org/policykg/shapes#"
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -309,32 +312,14 @@ def validate_graph(
     )
 
 
-def validate(
-    store: Any,
-    settings: Any = None,
-    *,
-    shapes_dir: Path | None = None,
-    queries_dir: Path | None = None,
-    ontology_dir: Path | None = None,
-) -> ValidationReport:
-    """Validate the union of all graphs of ``store`` (a PolicyStore, or an rdflib Graph).
-
-    Directories come from ``settings`` (``app.config.Settings``: ``shapes_dir``, ``queries_dir``,
-    ``ontology_dir``), overridable one by one by the keyword arguments.
-    """
-    if settings is None and None in (shapes_dir, queries_dir, ontology_dir):
-        from app.core.config import get_settings
-
-        settings = get_settings()
-    shapes_dir = Path(shapes_dir or settings.shapes_dir)
-    queries_dir = Path(queries_dir or settings.queries_dir)
-    ontology_dir = Path(ontology_dir or settings.ontology_dir)
-
+def validate(store: PolicyStore | rdflib.Graph, settings: Settings) -> ValidationReport:
+    """Validate the union of all graphs of ``store`` with the shapes, violation queries and
+    ontology of the directories ``settings`` names."""
     return validate_graph(
         rdflib_graph_of(store),
-        load_shapes(shapes_dir),
-        violation_query_paths(queries_dir),
-        ont_graph=load_ontology(ontology_dir),
+        load_shapes(Path(settings.shapes_dir)),
+        violation_query_paths(Path(settings.queries_dir)),
+        ont_graph=load_ontology(Path(settings.ontology_dir)),
     )
 
 
@@ -431,8 +416,7 @@ def _lang_pick(literals: Iterable[rdflib.term.Node], lang: str | None) -> str | 
 
 
 def _describe(graph: rdflib.Graph, node: rdflib.term.Node) -> tuple[str | None, str | None]:
-    labels = list(graph.objects(node, RDFS.label))
-    label = _lang_pick(labels, "vi") or _lang_pick(labels, "en") or (str(labels[0]) if labels else None)
+    label = best_label(label_of(o) for o in graph.objects(node, RDFS.label) if isinstance(o, Literal))
     notation = graph.value(node, SKOS.notation)
     return label, (str(notation) if notation is not None else None)
 
@@ -557,24 +541,3 @@ def _query_findings(path: Path, graph: rdflib.Graph) -> Iterable[Finding]:
             value=_render_term(d.get("value")),
             source=str(path.name),
         )
-
-
-def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - thin manual entry point
-    """``python -m app.quality.validation [FILE.ttl|trig ...]``: validate files (default: the project)."""
-    import sys
-
-    from app.core.config import get_settings
-
-    args = list(argv if argv is not None else sys.argv[1:])
-    as_json = "--json" in args
-    args = [a for a in args if a != "--json"]
-    settings = get_settings()
-    paths = [Path(a) for a in args] or sorted(Path(settings.data_dir).rglob("*.trig"))
-    data = load_data_files(paths)
-    report = validate(data, settings)
-    print(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else report.to_text())
-    return 0 if report.conforms else 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -34,16 +34,16 @@ from typing import Any
 import pyoxigraph as ox
 import tantivy
 
-from app.core.errors import ParameterError
-from app.core.labels import Label, best_label
-from app.store.policy_store import PolicyStore, term_text, to_python
+from app.core.labels import Label, best_label, label_of
 from app.core.text import fold, nfc
+from app.search.normalise import MAX_QUERY_CHARS, NOT_BLANK, clean_query, optional_query
+from app.sparql.values import values
+from app.store.policy_store import PolicyStore, term_text, to_python
 
 __all__ = [
     "DRAFTING_VI",
     "MAX_QUERY_CHARS",
     "NOT_BLANK",
-    "optional_query",
     "AgencyRecord",
     "DocumentRecord",
     "Entry",
@@ -56,9 +56,9 @@ __all__ = [
     "TextNormaliser",
     "clean_query",
     "load_abbreviations",
+    "optional_query",
 ]
 
-MAX_QUERY_CHARS = 1000
 # How the drafting of a document reads as a task.
 DRAFTING_VI = "Soạn thảo, trình ban hành"
 # A question longer than this many distinct syllables is cut: the tail adds cost, not precision.
@@ -75,11 +75,6 @@ _FIELDS: dict[str, float] = {
     "ctx": 0.3,
     "ctx2": 0.5,
 }
-_CONTROL_CHARS = r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
-_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
-#: What ``clean_query`` asks of a text (one character that is neither space nor control), as a
-#: regular expression that reads the same in Python and in JSON Schema (ECMA-262), for the API docs.
-NOT_BLANK = f"[^\\s{_CONTROL_CHARS}]"
 # Question frames carry no topic: "ai chịu trách nhiệm về …", "… là cơ quan nào?", "who leads …".
 # Stripped before search so that "ai" (who) does not match the English "AI" of a task label.
 _QUESTION_FRAMES = (
@@ -105,28 +100,8 @@ _NOTATION = re.compile(r"(?<![a-z0-9])(\d+)((?:\s*[-/]\s*[a-z]+){1,2})(?![a-z0-9
 
 
 # ---------------------------------------------------------------------------
-# Text: cleaning, folding, abbreviations, tokens
+# Text: folding, abbreviations, tokens (cleaning user text: app.search.normalise)
 # ---------------------------------------------------------------------------
-
-
-def clean_query(text: str, *, name: str = "q", max_chars: int = MAX_QUERY_CHARS) -> str:
-    """The question as NFC text without control characters; ParameterError when empty or too long.
-
-    The limit is checked on the raw text so a megabyte of whitespace is refused, not stripped.
-    """
-    cleaned = optional_query(text, name=name, max_chars=max_chars)
-    if cleaned is None:
-        raise ParameterError(f"{name} is empty: give a few words to search for", name=name)
-    return cleaned
-
-
-def optional_query(text: str | None, *, name: str, max_chars: int = MAX_QUERY_CHARS) -> str | None:
-    """Like ``clean_query`` for an optional text: None when it is absent or blank."""
-    if text is None:
-        return None
-    if len(text) > max_chars:
-        raise ParameterError(f"{name} is {len(text)} characters long; the limit is {max_chars}", name=name)
-    return _CONTROL.sub(" ", nfc(text)).strip() or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -611,18 +586,13 @@ _SOURCES = "SELECT ?s ?value { ?s a pol:SourceArticle ; dcterms:title ?value }"
 Value = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
-def _facts(store: PolicyStore, query: str) -> Iterator[tuple[str, Value, str | None]]:
+def _fact_rows(store: PolicyStore, query: str) -> Iterator[tuple[str, Value, str | None]]:
     """(subject, value, aux) rows of a fact query, skipping incomplete rows."""
     for row in store.run_select(query).rows:
         s, value, aux = row.get("s"), row.get("value"), row.get("aux")
         if s is None or value is None or isinstance(value, ox.Triple):
             continue
         yield term_text(s), value, (term_text(aux) if aux is not None else None)
-
-
-def _label(value: Value) -> Label:
-    lang = value.language if isinstance(value, ox.Literal) else None
-    return Label(term_text(value), lang or None)
 
 
 def _collect(
@@ -634,7 +604,7 @@ def _collect(
     """Records by subject IRI, built by ``apply(record, key, value, aux)`` over every fact query."""
     records: dict[str, Any] = {}
     for key, query in queries:
-        for subject, value, aux in _facts(store, query):
+        for subject, value, aux in _fact_rows(store, query):
             record = records.get(subject)
             if record is None:
                 record = records[subject] = make(subject)
@@ -645,8 +615,7 @@ def _collect(
 def _document_queries(store: PolicyStore) -> list[tuple[str, str]]:
     """The document fact queries with the classes of policy documents spelled out."""
     classes = [row["c"] for row in store.select(_DOCUMENT_CLASSES) if isinstance(row["c"], ox.NamedNode)]
-    # Class IRIs come from the store and are written by NamedNode: no user text reaches SPARQL.
-    pattern = f"VALUES ?c {{ {' '.join(str(c) for c in classes)} }} ?s a ?c ." if classes else "FILTER(false)"
+    pattern = f"{values('c', classes)} ?s a ?c ." if classes else "FILTER(false)"
     return [(key, query.replace("{documents}", pattern)) for key, query in _DOCUMENT_FACTS]
 
 
@@ -654,7 +623,7 @@ def _apply_task(record: TaskRecord, key: str, value: Any, aux: str | None) -> No
     text = term_text(value)
     match key:
         case "label":
-            record.labels.append(_label(value))
+            record.labels.append(label_of(value))
         case "duty" if aux is not None and (text, aux) not in record.duties:
             record.duties.append((text, aux))
         case "group":
@@ -672,7 +641,7 @@ def _apply_task(record: TaskRecord, key: str, value: Any, aux: str | None) -> No
 def _apply_group(record: GroupRecord, key: str, value: Any, aux: str | None) -> None:
     match key:
         case "label":
-            record.labels.append(_label(value))
+            record.labels.append(label_of(value))
         case "ordinal":
             number = to_python(value)
             record.ordinal = number if isinstance(number, int) else record.ordinal
@@ -682,7 +651,7 @@ def _apply_group(record: GroupRecord, key: str, value: Any, aux: str | None) -> 
 
 def _apply_meeting(record: MeetingRecord, key: str, value: Any, aux: str | None) -> None:
     if key == "label":
-        record.labels.append(_label(value))
+        record.labels.append(label_of(value))
     elif key == "discusses":
         record.discusses.append(term_text(value))
 
@@ -693,9 +662,9 @@ def _apply_document(record: DocumentRecord, key: str, value: Any, aux: str | Non
         case "notation":
             record.notations.append(text)
         case "label":
-            record.labels.append(_label(value))
+            record.labels.append(label_of(value))
         case "title":
-            record.titles.append(_label(value))
+            record.titles.append(label_of(value))
         case "issuer":
             record.issuers.append(text)
         case "drafter":
@@ -709,7 +678,7 @@ def _apply_document(record: DocumentRecord, key: str, value: Any, aux: str | Non
 def _apply_agency(record: AgencyRecord, key: str, value: Any, aux: str | None) -> None:
     match key:
         case "label":
-            record.labels.append(_label(value))
+            record.labels.append(label_of(value))
         case "alt":
             record.alt_labels.append(term_text(value))
         case "statedAs":
@@ -721,7 +690,7 @@ def _apply_agency(record: AgencyRecord, key: str, value: Any, aux: str | None) -
 def _apply_indicator(record: IndicatorRecord, key: str, value: Any, aux: str | None) -> None:
     match key:
         case "label":
-            record.labels.append(_label(value))
+            record.labels.append(label_of(value))
         case "alt":
             record.alt_labels.append(term_text(value))
         case "definition":
@@ -786,8 +755,8 @@ class SearchIndex:
         agencies = _collect(store, _AGENCY_FACTS, AgencyRecord, _apply_agency)
         indicators = _collect(store, _INDICATOR_FACTS, IndicatorRecord, _apply_indicator)
         titles: dict[str, list[Label]] = {}
-        for subject, value, _ in _facts(store, _SOURCES):
-            titles.setdefault(subject, []).append(_label(value))
+        for subject, value, _ in _fact_rows(store, _SOURCES):
+            titles.setdefault(subject, []).append(label_of(value))
         sources = {iri: best_label(labels) or iri for iri, labels in titles.items()}
         return cls(
             normaliser or TextNormaliser(load_abbreviations(store)),

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from app.sparql.engine import Dataset
 from app.core.errors import DefaultGraphWrite, ProtocolError, QueryRefused, QuerySyntaxError, QueryTooComplex
+from app.sparql.engine import Dataset
 
 __all__ = [
     "AllowList",
@@ -196,7 +196,7 @@ class Reference:
     iri: str | None
     relative: bool = False
 
-    def describe(self) -> str:
+    def as_written(self) -> str:
         """How the user wrote it, e.g. ``SERVICE <http://…>``."""
         target = f"<{self.iri}>" if self.iri is not None else "a variable"
         return f"{self.kind} {target}"
@@ -397,11 +397,11 @@ def check(found: Iterable[Reference], allowed: AllowList) -> None:
         if ref.kind not in _OUTBOUND:
             continue
         if ref.iri is None:
-            raise QueryRefused(f"{ref.describe()} is refused: the endpoint must know where a {ref.kind} goes")
+            raise QueryRefused(f"{ref.as_written()} is refused: the endpoint must know where a {ref.kind} goes")
         if ref.relative:
-            raise QueryRefused(f"{ref.describe()} is refused: a {ref.kind} IRI must be written in full, not relative")
+            raise QueryRefused(f"{ref.as_written()} is refused: a {ref.kind} IRI must be written in full, not relative")
         if not allowed.allows(ref.iri):
             raise QueryRefused(
-                f"{ref.describe()} is refused: this endpoint reaches no other service or document "
+                f"{ref.as_written()} is refused: this endpoint reaches no other service or document "
                 "unless its IRI is on the allow-list (POLICYKG_ALLOWED_REMOTE)"
             )

@@ -17,19 +17,11 @@ import httpx
 import pyoxigraph as ox
 
 from app.core.errors import QueryError, QuerySyntaxError, QueryTimeout, StoreError
-from app.sparql.engine import Backend, Dataset, GraphAnswer, QueryAnswer, Term
-from app.sparql.tokens import add_using, substitute
+from app.sparql.engine import Dataset, GraphAnswer, QueryAnswer, Term
+from app.sparql.tokens import add_using
+from app.sparql.values import batches, bind, term, values_rows
 
-__all__ = [
-    "Backend",
-    "Dataset",
-    "EmbeddedBackend",
-    "GraphAnswer",
-    "QueryAnswer",
-    "RemoteBackend",
-    "remote_urls",
-    "union_update",
-]
+__all__ = ["EmbeddedBackend", "RemoteBackend", "remote_urls", "union_update"]
 
 def union_update(*, rebuild: bool = False, graph: str | None = None, exclude: Iterable[str] = ()) -> str:
     """The SPARQL update that copies named-graph triples (of ``graph`` alone if given, none of
@@ -37,19 +29,18 @@ def union_update(*, rebuild: bool = False, graph: str | None = None, exclude: It
 
     ``rebuild`` empties the default graph first, so what left the named graphs leaves it too.
     """
-    source = f"{ox.NamedNode(graph)}" if graph is not None else "?g"
-    skip = "".join(f" FILTER(?g != {ox.NamedNode(name)})" for name in exclude) if graph is None else ""
+    source = term(graph) if graph is not None else "?g"
+    skip = "".join(f" FILTER(?g != {term(name)})" for name in exclude) if graph is None else ""
     copy = f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {source} {{ ?s ?p ?o }}{skip} }}"
     return f"CLEAR DEFAULT ; {copy}" if rebuild else copy
 
-_VALUES_BATCH = 256
+# Four terms a row: a smaller batch than the one-term lists of values.VALUES_BATCH.
+_TRIPLES_BATCH = 256
 
 
-def _has_blank_node(triple: ox.Triple) -> bool:
-    return any(
-        isinstance(term, ox.BlankNode) or (isinstance(term, ox.Triple) and _has_blank_node(term))
-        for term in (triple.subject, triple.object)
-    )
+def _nameable(triple: ox.Triple) -> bool:
+    # Blank nodes (labels local to one answer) and quoted triples cannot be written into a query.
+    return all(isinstance(t, ox.NamedNode | ox.Literal) for t in triple)
 
 
 _ALL_QUADS = "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
@@ -238,21 +229,10 @@ class RemoteBackend:
     @staticmethod
     def _prologue(text: str, prefixes: Mapping[str, str] | None, base_iri: str | None) -> str:
         # On one line so the engine's error positions still match the caller's text (line-wise).
-        head = "".join(f"PREFIX {p}: {ox.NamedNode(ns)} " for p, ns in (prefixes or {}).items())
+        head = "".join(f"PREFIX {p}: {term(ns)} " for p, ns in (prefixes or {}).items())
         if base_iri:
-            head = f"BASE {ox.NamedNode(base_iri)} " + head
+            head = f"BASE {term(base_iri)} " + head
         return head + text
-
-    @staticmethod
-    def _values(text: str, substitutions: Mapping[ox.Variable, Term] | None) -> str:
-        """Bind variables as pyoxigraph's substitutions do: every use in the query becomes the term
-        (so FILTERs see it), and a trailing VALUES clause keeps the variable projected."""
-        if not substitutions:
-            return text
-        # Terms are serialised by pyoxigraph (N-Triples syntax, escaped), never pasted as text.
-        terms = {v.value: str(t) for v, t in substitutions.items()}
-        names = " ".join(f"?{name}" for name in terms)
-        return f"{substitute(text, terms)}\nVALUES ({names}) {{ ({' '.join(terms.values())}) }}"
 
     def query(
         self,
@@ -264,7 +244,7 @@ class RemoteBackend:
         dataset: Dataset | None = None,
     ) -> QueryAnswer:
         """Send a query with the SPARQL 1.1 Protocol and parse the answer."""
-        form: dict[str, object] = {"query": self._values(self._prologue(text, prefixes, base_iri), substitutions)}
+        form: dict[str, object] = {"query": bind(self._prologue(text, prefixes, base_iri), substitutions)}
         if dataset:
             form["default-graph-uri"] = list(dataset.default_graphs)
             form["named-graph-uri"] = list(dataset.named_graphs)
@@ -310,7 +290,7 @@ class RemoteBackend:
         # Without a Graph Store endpoint, INSERT DATA carries the same N-Triples (all terms serialised
         # by pyoxigraph, so no text of the data can escape its term).
         block = body.decode("utf-8")
-        inner = f"GRAPH {ox.NamedNode(graph)} {{ {block} }}" if graph is not None else block
+        inner = f"GRAPH {term(graph)} {{ {block} }}" if graph is not None else block
         self._post(self.update_url, data={"update": f"INSERT DATA {{ {inner} }}"})
 
     def _rows(self, text: str) -> Iterable[ox.QuerySolution]:
@@ -328,26 +308,21 @@ class RemoteBackend:
     def graph_quads(self, graph: str | None) -> Iterator[ox.Quad]:
         """The quads of one graph, fetched with one SELECT (its answer is read whole)."""
         name = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
-        # str() of a NamedNode is its IRI in SPARQL syntax, checked by pyoxigraph.
-        pattern = f"GRAPH {name} {{ ?s ?p ?o }}" if graph is not None else "?s ?p ?o"
+        pattern = f"GRAPH {term(graph)} {{ ?s ?p ?o }}" if graph is not None else "?s ?p ?o"
         for row in self._rows(f"SELECT ?s ?p ?o WHERE {{ {pattern} }}"):
             yield ox.Quad(row["s"], row["p"], row["o"], name)
 
     def graphs_stating(self, triples: Sequence[ox.Triple]) -> list[frozenset[str]]:
         """For each triple, the named graphs holding it: one SELECT per 256 triples, bound by VALUES.
 
-        A triple with a blank node cannot be named in a query (the engine's labels are per answer),
-        so it gets no graph.
+        A triple with a blank node (the engine's labels are per answer) or a quoted triple cannot be
+        named in a query, so it gets no graph.
         """
         found: list[set[str]] = [set() for _ in triples]
-        named = [i for i, t in enumerate(triples) if not _has_blank_node(t)]
-        for start in range(0, len(named), _VALUES_BATCH):
-            # str() of a pyoxigraph term is its N-Triples form, valid SPARQL: no user text is spliced.
-            rows = " ".join(
-                f"({i} {triples[i].subject} {triples[i].predicate} {triples[i].object})"
-                for i in named[start : start + _VALUES_BATCH]
-            )
-            text = f"SELECT ?i ?g WHERE {{ VALUES (?i ?s ?p ?o) {{ {rows} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        named = [i for i, t in enumerate(triples) if _nameable(t)]
+        for batch in batches(named, _TRIPLES_BATCH):
+            rows = values_rows(("i", "s", "p", "o"), [(i, *triples[i]) for i in batch])
+            text = f"SELECT ?i ?g WHERE {{ {rows} GRAPH ?g {{ ?s ?p ?o }} }}"
             for row in self._rows(text):
                 found[int(row["i"].value)].add(row["g"].value)
         return [frozenset(graphs) for graphs in found]

@@ -29,6 +29,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from app.core.namespaces import DCTERMS, POL, STATE_GRAPH, XSD
+from app.sparql.values import term
 
 __all__ = [
     "LOAD_RECORD",
@@ -111,7 +112,7 @@ def completion_steps(fingerprint_: str, source: str) -> list[str]:
         f"DELETE WHERE {{ GRAPH {_STATE} {{ {_LOAD} ?p ?o }} }}",
         (
             f"INSERT DATA {{ GRAPH {_STATE} {{ {_LOAD} {_COMPLETED} {now_literal()} ; "
-            f"{_FINGERPRINT} {ox.Literal(fingerprint_)} ; {_SOURCE} {ox.Literal(source)} }} }}"
+            f"{_FINGERPRINT} {term(ox.Literal(fingerprint_))} ; {_SOURCE} {term(ox.Literal(source))} }} }}"
         ),
     ]
 
@@ -126,11 +127,11 @@ def update_steps() -> list[str]:
 
 def derivation_steps(stamp: str, rules: str | None) -> list[str]:
     """Update operations that replace the derivation record (the load record is left alone)."""
-    rules_triple = f" ; {_RULES} {ox.Literal(rules)}" if rules is not None else ""
+    rules_triple = f" ; {_RULES} {term(ox.Literal(rules))}" if rules is not None else ""
     return [
         f"DELETE WHERE {{ GRAPH {_STATE} {{ {_STATE} ?p ?o }} }}",
         (
-            f"INSERT DATA {{ GRAPH {_STATE} {{ {_STATE} {_IDENTIFIER} {ox.Literal(stamp)} ; "
+            f"INSERT DATA {{ GRAPH {_STATE} {{ {_STATE} {_IDENTIFIER} {term(ox.Literal(stamp))} ; "
             f"<http://www.w3.org/ns/prov#generatedAtTime> {now_literal()}{rules_triple} }} }}"
         ),
     ]

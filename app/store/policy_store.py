@@ -22,9 +22,20 @@ from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 import pyoxigraph as ox
 
-from app.sparql.engine import Backend, Dataset, GraphAnswer
-from app.store.backends import EmbeddedBackend, RemoteBackend, union_update
 from app.core.errors import ParameterError, QueryError, QuerySyntaxError, QueryTimeout, StoreError, StoreLoadError
+from app.core.namespaces import (
+    DATA_QUADS,
+    DERIVED_GRAPH,
+    GRAPH_BASE,
+    GRAPH_COUNTS,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    STATE_GRAPH,
+)
+from app.sparql.engine import Backend, Dataset, GraphAnswer
+from app.sparql.tokens import add_using, expand_prefixed_names, last_operation_end
+from app.store import directory as store_directory
+from app.store.backends import EmbeddedBackend, RemoteBackend, union_update
 from app.store.load_record import (
     RECORD_QUERY,
     Condition,
@@ -36,9 +47,6 @@ from app.store.load_record import (
     judge,
     update_steps,
 )
-from app.core.namespaces import DERIVED_GRAPH, GRAPH_BASE, ONTOLOGY_GRAPH, PREFIXES, STATE_GRAPH
-from app.store import directory as store_directory
-from app.sparql.tokens import add_using, expand_prefixed_names, last_operation_end
 
 if TYPE_CHECKING:
     import rdflib
@@ -115,6 +123,15 @@ def parse_file(path: Path, fmt: ox.RdfFormat | None = None, *, graph: str | None
         return quads
     return [q if not isinstance(q.graph_name, ox.DefaultGraph) else ox.Quad(q.subject, q.predicate, q.object, target)
             for q in quads]
+
+
+_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+_DATA_QUAD_COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ {DATA_QUADS} }}"
+_CLASS_COUNTS = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class"
+
+
+def _as_count(value: object) -> int:
+    return int(value) if isinstance(value, int | float) else 0
 
 
 def term_text(term: Term) -> str:
@@ -666,10 +683,34 @@ class PolicyStore:
 
     # ------------------------------------------------------------------ inspection and export
 
+    def count(self, query: str, bindings: Mapping[str, Term] | None = None) -> int:
+        """The ``?n`` of a one-row COUNT query; 0 when it has no row."""
+        return self.counts(query, bindings).get("n", 0)
+
+    def counts(self, query: str, bindings: Mapping[str, Term] | None = None) -> dict[str, int]:
+        """Every count of a one-row COUNT query, by variable name (unbound or non-numeric: 0)."""
+        rows = self.select_python(query, bindings)
+        return {name: _as_count(value) for name, value in rows[0].items()} if rows else {}
+
+    def grouped_counts(self, query: str, key: str) -> dict[str, int]:
+        """The ``?n`` of each row of a grouped COUNT query, by the row's ``?key``, in row order."""
+        return {str(r[key]): _as_count(r["n"]) for r in self.select_python(query)}
+
     def triple_count(self) -> int:
         """Number of distinct triples (the union default graph)."""
-        rows = self.select_python("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        return int(rows[0]["n"])
+        return self.count(_TRIPLES)
+
+    def data_quad_count(self) -> int:
+        """Quads in the dataset's named graphs: what a TriG or N-Quads dump holds."""
+        return self.count(_DATA_QUAD_COUNT)
+
+    def graph_triple_counts(self) -> dict[str, int]:
+        """Triples per named graph of the dataset, by graph IRI in order (the state graph left out)."""
+        return self.grouped_counts(GRAPH_COUNTS, "g")
+
+    def class_counts(self) -> dict[str, int]:
+        """Distinct instances per class (as stated with ``rdf:type``, no subclass closure), by class IRI."""
+        return self.grouped_counts(_CLASS_COUNTS, "class")
 
     def quad_count(self) -> int:
         """Number of quads in the store, the union copy included."""

@@ -7,7 +7,7 @@ import rdflib
 from fastapi.testclient import TestClient
 
 from app.core.namespaces import STATE_GRAPH
-from app.linkeddata.dataset import DATASET_IRI, named_graph_quads
+from app.linkeddata.dumps import DATASET_IRI
 from app.store.policy_store import PolicyStore
 from tests.support.linked_data import RDF_GRAPH_FORMATS, RDFLIB_PARSER_WARNINGS, media_type, parse_graph
 from tests.support.project import FIXTURE_TRIPLES
@@ -37,7 +37,7 @@ def reread_count(content: bytes, parser: str) -> int:
 
 def expected_count(client: TestClient, parser: str) -> int:
     store = app_store(client)
-    return store.triple_count() if parser == "turtle" else named_graph_quads(store)
+    return store.triple_count() if parser == "turtle" else store.data_quad_count()
 
 
 @pytest.mark.parametrize("filename", list(DUMP_FILES))

@@ -125,3 +125,13 @@ def test_chains_up_equal_each_documents_own_walk(store: PolicyStore) -> None:
         assert chains[doc] == [describe_document(store, doc), *ancestors(store, doc)]
     assert [i.depth for i in chains[DOC_12]] == [0, 1, 2, 2]
     assert chains_up(store, []) == {}
+
+
+def test_lineage_does_not_load_the_search_index() -> None:
+    """Resolving a document needs the text rules of search (normalise), not its 900-line index."""
+    import subprocess
+    import sys
+
+    code = "import sys, app.domain.lineage; print('app.search.index' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from app.core.errors import AmbiguousAgency, ParameterError, UnknownAgency
-from app.domain.responsibility import ROLE_DRAFT, duties, resolve_agency, who
+from app.domain.responsibility import ROLE_DRAFT, duties, find_responsible, resolve_agency
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
 
@@ -25,7 +25,7 @@ SCHEME_QT = ID + "doc/so-khcn-quang-tri/draft/de-an-chinh-sach-dot-pha-khcn-dmst
 
 
 def first(index: SearchIndex, store: PolicyStore, text: str):
-    answer = who(index, store, text, limit=5)
+    answer = find_responsible(index, store, text, limit=5)
     assert answer.results, text
     return answer.results[0]
 
@@ -61,7 +61,7 @@ def test_a_meeting_task_belongs_to_the_document_it_concerns(shipped_index: Searc
 
 
 def test_one_result_per_agency_of_a_task_lead_before_coordinator(shipped_index: SearchIndex, shipped_store: PolicyStore) -> None:
-    results = who(shipped_index, shipped_store, "thống nhất thể thức và phương thức ban hành văn bản", limit=2).results
+    results = find_responsible(shipped_index, shipped_store, "thống nhất thể thức và phương thức ban hành văn bản", limit=2).results
     assert [(r.agency.iri, r.role) for r in results] == [(SKHCN_TH, "lead"), (VP_UBND_TH, "coordinate")]
     assert results[0].task == results[1].task and results[0].score > results[1].score
 
@@ -80,14 +80,14 @@ def test_drafting_answers_for_a_document_and_for_its_unassigned_tasks(
 
 
 def test_naming_the_agency_lifts_its_tasks(shipped_index: SearchIndex, shipped_store: PolicyStore) -> None:
-    plain = who(shipped_index, shipped_store, "dự thảo kế hoạch", limit=10).results
-    named = who(shipped_index, shipped_store, "KH&CN Thanh Hóa dự thảo kế hoạch", limit=3).results
+    plain = find_responsible(shipped_index, shipped_store, "dự thảo kế hoạch", limit=10).results
+    named = find_responsible(shipped_index, shipped_store, "KH&CN Thanh Hóa dự thảo kế hoạch", limit=3).results
     assert {r.agency.iri for r in named} == {SKHCN_TH}
     assert any(r.agency.iri != SKHCN_TH for r in plain)
 
 
 def test_results_are_ordered_and_limited(shipped_index: SearchIndex, shipped_store: PolicyStore) -> None:
-    answer = who(shipped_index, shipped_store, "đổi mới sáng tạo", limit=7)
+    answer = find_responsible(shipped_index, shipped_store, "đổi mới sáng tạo", limit=7)
     assert len(answer.results) == 7
     scores = [r.score for r in answer.results]
     assert scores == sorted(scores, reverse=True)
@@ -95,9 +95,9 @@ def test_results_are_ordered_and_limited(shipped_index: SearchIndex, shipped_sto
 
 
 def test_no_match_is_an_empty_answer_and_blank_is_an_error(shipped_index: SearchIndex, shipped_store: PolicyStore) -> None:
-    assert who(shipped_index, shipped_store, "Привет 🙂").results == []
+    assert find_responsible(shipped_index, shipped_store, "Привет 🙂").results == []
     with pytest.raises(ParameterError):
-        who(shipped_index, shipped_store, " \t ")
+        find_responsible(shipped_index, shipped_store, " \t ")
 
 
 @pytest.mark.parametrize(

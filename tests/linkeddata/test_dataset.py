@@ -1,4 +1,4 @@
-"""Dumps and the VoID description (app.linkeddata.dataset): every dump re-reads into the store's quads,
+"""Dumps and the VoID description (app.linkeddata.dumps): every dump re-reads into the store's quads,
 every VoID count equals the SPARQL count it stands for."""
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from typer.testing import CliRunner
 
 from app.cli.commands import app as cli
 from app.core.namespaces import STATE_GRAPH
-from app.linkeddata.dataset import (
+from app.linkeddata.dumps import (
     DATASET_IRI,
     DUMPS,
     VOID,
     DumpFormat,
     dump_chunks,
-    named_graph_quads,
     void_description,
     write_dump,
 )
@@ -62,7 +61,7 @@ def test_dump_rereads_into_the_same_quads(store: PolicyStore, fmt: DumpFormat, b
     else:
         assert isinstance(parsed, rdflib.Dataset)
         quads = {(s.n3(), p.n3(), o.n3(), g.n3()) for s, p, o, g in parsed.quads((None, None, None, None))}
-        assert len(quads) == named_graph_quads(store) == len(named_quads(store))
+        assert len(quads) == store.data_quad_count() == len(named_quads(store))
         # pyoxigraph's str() of a term is N-Triples, like rdflib's n3() for IRIs and plain literals
         assert {q[3] for q in quads} == {f"<{g}>" for g in store.graph_names()}
     if fmt is not DumpFormat.nq:
@@ -162,7 +161,7 @@ def test_cli_dump_writes_the_file(tmp_path: Path, store: PolicyStore, fmt: DumpF
     assert result.exit_code == 0, result.output
     assert not out.with_name(out.name + ".part").exists()
     parsed = reread(out.read_bytes(), fmt)
-    assert len(parsed) == (FIXTURE_TRIPLES if fmt is DumpFormat.ttl else named_graph_quads(store))
+    assert len(parsed) == (FIXTURE_TRIPLES if fmt is DumpFormat.ttl else store.data_quad_count())
 
 
 def test_cli_dump_to_stdout_and_bad_target(tmp_path: Path) -> None:

@@ -369,3 +369,16 @@ def test_violation_queries_agree_on_oxigraph(tmp_path: Path, path: Path) -> None
             rows = store.select(path.read_text(encoding="utf-8"))
         assert {str(r["focus"].value) for r in rows} == want, (kind, rows)
         assert all(r["message"] is not None and r["message"].value for r in rows)
+
+
+def test_quality_checks_take_their_settings_from_the_caller() -> None:
+    """validation and reasoning read only the settings they are given (the CLI's or the app's),
+    never the process-wide ones, and print nothing themselves: the CLI is their one front end."""
+    import inspect
+
+    from app.quality import reasoning, validation
+
+    for module in (validation, reasoning):
+        source = inspect.getsource(module)
+        assert "get_settings" not in source and "print(" not in source, module.__name__
+        assert not hasattr(module, "main"), module.__name__

@@ -27,7 +27,7 @@ from rdflib.compare import isomorphic
 from app.core.config import Settings
 from app.core.namespaces import DERIVED_GRAPH, POL, STATE_GRAPH
 from app.domain.lineage import lineage, resolve_document
-from app.domain.responsibility import who
+from app.domain.responsibility import find_responsible
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
 from tests.support.project import ROOT
@@ -168,7 +168,7 @@ def test_a_first_load_killed_at_any_point_is_completed_by_the_next_start(tmp_pat
             assert_consistent(store, settings, message)
             document = resolve_document(store, "52-NQ/TW")
             assert lineage(store, document).descendants, f"{message}: lineage finds nothing"
-            assert who(SearchIndex.build(store), store, "khoa học công nghệ", 5).results, f"{message}: search finds nothing"
+            assert find_responsible(SearchIndex.build(store), store, "khoa học công nghệ", 5).results, f"{message}: search finds nothing"
 
 
 def test_a_stream_of_updates_killed_at_any_point_leaves_a_consistent_store(tmp_path: Path) -> None:

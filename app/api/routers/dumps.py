@@ -14,7 +14,7 @@ from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS, ErrorBody
 from app.api.representations import VARY, format_query, media_content
 from app.core.media import OFFERS, negotiate
-from app.linkeddata.dataset import DUMPS, DumpFormat, dump_chunks, on_own_thread
+from app.linkeddata.dumps import DUMPS, DumpFormat, dump_chunks, on_own_thread
 from app.core.errors import shown
 from app.store.policy_store import PolicyStore
 

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.api.deps import SearchDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
-from app.domain.responsibility import who
+from app.domain.responsibility import find_responsible
 from app.api.schemas import ROLES_DOC, AgencyOut, AttributeModel, DocumentOut, text_query
 
 router = APIRouter(prefix="/api/responsible", tags=["responsibility"])
@@ -84,4 +84,4 @@ def responsible(
     phrase counts more than its syllables), its task group and document, and the agencies'
     names. A blank `q` is refused (422).
     """
-    return ResponsibleResponse.model_validate(who(index, store, q, limit), from_attributes=True)
+    return ResponsibleResponse.model_validate(find_responsible(index, store, q, limit), from_attributes=True)

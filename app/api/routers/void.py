@@ -8,7 +8,7 @@ from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.representations import format_query, media_content, rdf_response
 from app.core.media import OFFERS, negotiate
-from app.linkeddata.dataset import void_description
+from app.linkeddata.dumps import void_description
 
 well_known_router = APIRouter(prefix="/.well-known/void", tags=["dataset"])
 void_router = APIRouter(prefix="/void", tags=["dataset"])

@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING
 import pyoxigraph as ox
 
 from app.core.media import N_QUADS, TRIG, TURTLE
-from app.core.namespaces import DATA_QUADS, DCTERMS, GRAPH_BASE, GRAPH_COUNTS, POL, POLID, PREFIXES, RDF, XSD
+from app.core.namespaces import DCTERMS, GRAPH_BASE, POL, POLID, PREFIXES, RDF, XSD
 from app.sparql.engine import Backend
 from app.store.policy_store import PolicyStore
 
@@ -32,16 +32,13 @@ LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 _BATCH = 20_000
 _SOURCE_GRAPHS = GRAPH_BASE + "source/"
 
-_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 _DISTINCT = """
 SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects) (COUNT(DISTINCT ?p) AS ?properties)
 WHERE { ?s ?p ?o }"""
 _ENTITIES = (
     "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o . FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(polid:))) }"
 )
-_CLASSES = "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class"
 _PROPERTIES = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
-_QUADS = f"SELECT (COUNT(*) AS ?n) WHERE {{ {DATA_QUADS} }}"
 
 
 class DumpFormat(StrEnum):
@@ -186,20 +183,6 @@ def write_dump(store: PolicyStore, fmt: DumpFormat, out: IO[bytes]) -> int:
     return written
 
 
-def _int(value: object) -> int:
-    return int(value) if isinstance(value, int | float) else 0
-
-
-def _count(store: PolicyStore, query: str) -> int:
-    rows = store.select_python(query)
-    return _int(rows[0].get("n")) if rows else 0
-
-
-def named_graph_quads(store: PolicyStore) -> int:
-    """Quads in the named graphs: what a TriG or N-Quads dump holds."""
-    return _count(store, _QUADS)
-
-
 @dataclass(frozen=True, slots=True)
 class Subset:
     """A named graph of the dataset: one source article, the reference frame, or the ontology."""
@@ -225,28 +208,27 @@ class DatasetStatistics:
 
 def dataset_statistics(store: PolicyStore) -> DatasetStatistics:
     """Count triples, distinct subjects/objects, class and property partitions and graphs by SPARQL."""
-    distinct = store.select_python(_DISTINCT)[0]
+    distinct = store.counts(_DISTINCT)
     records = {
         str(row["s"])
         for row in store.select_python("SELECT ?s WHERE { ?s a pol:SourceArticle }")
         if isinstance(row["s"], str)
     }
     subsets = []
-    for row in store.select_python(GRAPH_COUNTS):
-        graph = str(row["g"])
+    for graph, triples in store.graph_triple_counts().items():
         # polg:source/X holds what the article whose record is polid:source/X states (CONVENTIONS.md).
         record = (
             str(POLID) + "source/" + graph.removeprefix(_SOURCE_GRAPHS) if graph.startswith(_SOURCE_GRAPHS) else None
         )
-        subsets.append(Subset(graph=graph, triples=_int(row["n"]), source=record if record in records else None))
+        subsets.append(Subset(graph=graph, triples=triples, source=record if record in records else None))
     return DatasetStatistics(
-        triples=_count(store, _TRIPLES),
-        distinct_subjects=_int(distinct["subjects"]),
-        distinct_objects=_int(distinct["objects"]),
-        properties=_int(distinct["properties"]),
-        entities=_count(store, _ENTITIES),
-        classes={str(r["class"]): _int(r["n"]) for r in store.select_python(_CLASSES)},
-        property_triples={str(r["p"]): _int(r["n"]) for r in store.select_python(_PROPERTIES)},
+        triples=store.triple_count(),
+        distinct_subjects=distinct.get("subjects", 0),
+        distinct_objects=distinct.get("objects", 0),
+        properties=distinct.get("properties", 0),
+        entities=store.count(_ENTITIES),
+        classes=store.class_counts(),
+        property_triples=store.grouped_counts(_PROPERTIES, "p"),
         subsets=tuple(subsets),
     )
 
