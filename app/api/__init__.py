@@ -11,11 +11,11 @@ from app import __version__
 from app.api.errors import install as install_error_bodies
 from app.api.errors import refuse_repeated
 from app.api.readiness import ReadinessGate
-from app.endpoint.catalog import load_catalog
 from app.core.config import Settings, get_settings
-from app.store.readiness import Readiness
+from app.endpoint.catalog import load_catalog
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
+from app.store.readiness import Readiness
 
 __all__ = ["create_app"]
 

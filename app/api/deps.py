@@ -8,13 +8,12 @@ from typing import Annotated, cast
 import anyio
 from fastapi import Depends, Request
 
-from app.endpoint.catalog import NamedQuery
 from app.core.config import Settings
+from app.endpoint.catalog import NamedQuery
 from app.export.graph import ViewCache
 from app.quality.report import QualityCache, QualityReport
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
-
 
 # The dependencies that only read app.state are coroutines: FastAPI runs a plain ``def``
 # dependency in its thread pool, a hop that cost more than the rest of a small request.

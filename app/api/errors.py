@@ -47,8 +47,8 @@ __all__ = [
     "ParameterProblem",
     "error_body",
     "install",
-    "status_of",
     "refuse_repeated",
+    "status_of",
 ]
 
 
@@ -185,7 +185,8 @@ def _takes_many(annotation: object) -> bool:
 
 def _single_valued(route: APIRoute) -> list[str]:
     """The query parameters ``route`` (and its dependencies) declare with one value."""
-    names, pending = [], [route.dependant]
+    names: list[str] = []
+    pending = [route.dependant]
     while pending:
         dependant = pending.pop()
         pending.extend(dependant.dependencies)

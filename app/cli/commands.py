@@ -26,12 +26,12 @@ import typer
 
 from app import __version__
 from app.core.config import Settings
-from app.linkeddata.dumps import DumpFormat
 from app.core.errors import PolicyKGError
-from app.export.graph import ExportFormat
 from app.core.namespaces import compact
-from app.store.restore import RestoreFormat
+from app.export.graph import ExportFormat
+from app.linkeddata.dumps import DumpFormat
 from app.store.policy_store import PolicyStore, QueryResult
+from app.store.restore import RestoreFormat
 
 _R = TypeVar("_R")
 
@@ -210,13 +210,10 @@ def serve(
         # Checked before uvicorn starts, so a catalogue or rule error is one line and exit code 2.
         load_catalog(settings.queries_dir)
         read_rules(settings.ontology_dir / "rules")
-        if settings.store:
-            # A persistent store is loaded by the app: in the background if it needs (re)building,
-            # with /health degraded meanwhile.
-            opened = PolicyStore.from_settings(settings)
-        else:
-            # In memory there is nothing to serve before the load: a data error is exit code 2.
-            opened = _open(ctx, settings)
+        # A persistent store is loaded by the app: in the background if it needs (re)building, with
+        # /health degraded meanwhile. In memory there is nothing to serve before the load: a data
+        # error is exit code 2.
+        opened = PolicyStore.from_settings(settings) if settings.store else _open(ctx, settings)
         try:
             app_ = create_app(settings, store=opened, reload=options.reload)
             server = uvicorn.Server(server_config(app_, settings, host, port))

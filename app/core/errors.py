@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-
 #: How much of a client's input an error message repeats: enough to recognise it, never the whole
 #: of a 14 KB parameter (messages travel back in every 4xx body and into logs).
 SHOWN_CHARS = 200

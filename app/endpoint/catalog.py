@@ -23,8 +23,8 @@ import pyoxigraph as ox
 
 from app.core.errors import CatalogError, ParameterError, UnknownQuery, shown
 from app.core.namespaces import expand
-from app.store.policy_store import PolicyStore, QueryResult, Term
 from app.core.text import nfc
+from app.store.policy_store import PolicyStore, QueryResult, Term
 
 __all__ = [
     "NamedQuery",

@@ -23,16 +23,16 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from app.core import sandbox
-from app.sparql.engine import Backend, Dataset, QueryAnswer
-from app.store.backends import EmbeddedBackend
 from app.core.config import Settings
 from app.core.errors import QueryError, QuerySyntaxError, StoreError, UpdateForbidden
 from app.core.media import GRAPH_FORMATS, SOLUTION_FORMATS, MediaFormat, negotiate
+from app.sparql.engine import Backend, Dataset, QueryAnswer
 from app.sparql.protocol import SparqlRequest
 from app.sparql.results import Serialized, serialize_answer, serialize_graph
 from app.sparql.safety import AllowList, check_query, check_update, prepare
-from app.store.policy_store import PolicyStore
 from app.sparql.worker import Limits, WorkerPool
+from app.store.backends import EmbeddedBackend
+from app.store.policy_store import PolicyStore
 
 __all__ = ["QueryJob", "SparqlEndpoint", "UpdateCheck", "answer_query", "run_job"]
 
@@ -244,7 +244,8 @@ class SparqlEndpoint:
         if self.allowed.prefixes:
             triples.append(ox.Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
         for result_format in SOLUTION_FORMATS + GRAPH_FORMATS:
-            triples.append(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(result_format.iri)))
+            if result_format.iri is not None:
+                triples.append(ox.Triple(service, _sd("resultFormat"), ox.NamedNode(result_format.iri)))
         for name in self.store.graph_names():
             graph = ox.BlankNode()
             triples += [

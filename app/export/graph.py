@@ -42,7 +42,7 @@ from rdflib import RDF, RDFS
 from rdflib.term import URIRef
 
 from app.core.errors import AmbiguousEntity, EntityRef, ParameterError, SelectionTooLarge, UnknownEntity, shown
-from app.domain.lineage import ancestors, descendants, resolve_document
+from app.core.media import OFFERS, MediaFormat
 from app.core.namespaces import (
     DCTERMS,
     FOAF,
@@ -54,8 +54,8 @@ from app.core.namespaces import (
     compact,
     expand,
 )
-from app.core.media import OFFERS, MediaFormat
 from app.core.text import fold, nfc, slug
+from app.domain.lineage import ancestors, descendants, resolve_document
 from app.sparql.values import batches, iri_list, values
 
 if TYPE_CHECKING:
@@ -72,12 +72,12 @@ __all__ = [
     "AmbiguousEntity",
     "EntityRef",
     "ExportFormat",
-    "ViewCache",
     "ExportResult",
     "GraphView",
     "Selection",
     "SelectionTooLarge",
     "UnknownEntity",
+    "ViewCache",
     "build_graph",
     "describe",
     "export",
@@ -260,7 +260,7 @@ class GraphView:
     @property
     def elements(self) -> int:
         """Nodes plus edges: what a browser has to draw."""
-        return self.graph.number_of_nodes() + self.graph.number_of_edges()
+        return int(self.graph.number_of_nodes() + self.graph.number_of_edges())
 
 
 def _iris(store: PolicyStore, query: str, bindings: dict[str, ox.NamedNode] | None = None) -> set[str]:

@@ -153,7 +153,7 @@ async def on_own_thread(chunks: Generator[bytes, None, None], buffer: int = 4) -
                 if stop.is_set():  # the loop has closed: no reader will make room again
                     return
             hand(True, None)
-        except BaseException as exc:  # handed to the reader, which raises it in the response
+        except BaseException as exc:  # noqa: BLE001 - handed to the reader, which raises it in the response
             hand(True, exc)
         finally:
             chunks.close()

@@ -115,7 +115,7 @@ def prepare_for_hermit(graph: rdflib.Graph) -> tuple[rdflib.Graph, dict[str, int
     out = rdflib.Graph()
     counts: dict[str, int] = defaultdict(int)
     bad: list[str] = []
-    range_map = {XSD.gYear: XSD.integer, XSD.date: XSD.dateTime}
+    range_map: dict[rdflib.term.Node, URIRef] = {XSD.gYear: XSD.integer, XSD.date: XSD.dateTime}
     for s, p, o in graph:
         if isinstance(o, Literal) and o.datatype in (XSD.gYear, XSD.date):
             kind = "gYear" if o.datatype == XSD.gYear else "date"
@@ -126,7 +126,7 @@ def prepare_for_hermit(graph: rdflib.Graph) -> tuple[rdflib.Graph, dict[str, int
                 counts["ill-typed"] += 1
                 bad.append(f"{s} {p} {o.n3()}")
             o = o2
-        elif p == RDFS.range and o in range_map or p == OWL.onDatatype and o in range_map:
+        elif (p == RDFS.range and o in range_map) or (p == OWL.onDatatype and o in range_map):
             o = range_map[o]
             counts["ranges"] += 1
         out.add((s, p, o))
@@ -257,8 +257,8 @@ def check_consistency(store: PolicyStore | rdflib.Graph, settings: Settings) -> 
 # ---------------------------------------------------------------------------
 
 
-def _list_items(graph: rdflib.Graph, head: rdflib.term.Node) -> list[rdflib.term.Node]:
-    items = []
+def _list_items(graph: rdflib.Graph, head: rdflib.term.Node | None) -> list[rdflib.term.Node]:
+    items: list[rdflib.term.Node] = []
     while head and head != RDF.nil:
         first = graph.value(head, RDF.first)
         if first is None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, SKOS
+from rdflib.query import ResultRow
 
 from app.core.labels import best_label, label_of
 from app.core.namespaces import PREFIXES, compact, expand
@@ -357,23 +358,26 @@ def _prepared_query_cache() -> Iterator[None]:
     validations from interleaving the patch.
     """
     from rdflib.plugins.sparql import processor
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
 
     with _PREPARE_LOCK:
         original = processor.SPARQLProcessor.query
 
-        def query(self: Any, strOrQuery: Any, initBindings: Any = None, initNs: Any = None,
-                  base: Any = None, DEBUG: bool = False) -> Any:
+        # rdflib's own parameter names, so callers passing them by keyword keep working.
+        def query(self: Any, strOrQuery: Any, initBindings: Any = None, initNs: Any = None,  # noqa: N803
+                  base: Any = None, DEBUG: bool = False) -> Any:  # noqa: N803
             if isinstance(strOrQuery, str):
                 key = (strOrQuery, base, tuple(sorted((initNs or {}).items())))
                 prepared = _PREPARED.get(key)
                 if prepared is None:
-                    prepared = processor.translateQuery(processor.parseQuery(strOrQuery), base, initNs or {})
+                    prepared = translateQuery(parseQuery(strOrQuery), base, initNs or {})
                     _PREPARED[key] = prepared
                     if len(_PREPARED) > _PREPARED_MAX:
                         _PREPARED.popitem(last=False)
                 else:
                     _PREPARED.move_to_end(key)
-                strOrQuery = prepared
+                strOrQuery = prepared  # noqa: N806
             return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
 
         processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
@@ -391,10 +395,10 @@ def _local(term: rdflib.term.Node) -> str:
     return text
 
 
-def _rule_of_shape(shape: rdflib.term.Node, shapes: rdflib.Graph) -> tuple[str, str | None]:
+def _rule_of_shape(shape: rdflib.term.Node | None, shapes: rdflib.Graph) -> tuple[str, str | None]:
     """Rule id of a shape: its own local name if named, else that of the nearest named holder."""
     seen: set[rdflib.term.Node] = set()
-    frontier = [shape]
+    frontier = [shape] if shape is not None else []
     while frontier:
         node = frontier.pop(0)
         if node in seen:
@@ -415,7 +419,7 @@ def _lang_pick(literals: Iterable[rdflib.term.Node], lang: str | None) -> str | 
     return None
 
 
-def _describe(graph: rdflib.Graph, node: rdflib.term.Node) -> tuple[str | None, str | None]:
+def _describe(graph: rdflib.Graph, node: rdflib.term.Node | None) -> tuple[str | None, str | None]:
     label = best_label(label_of(o) for o in graph.objects(node, RDFS.label) if isinstance(o, Literal))
     notation = graph.value(node, SKOS.notation)
     return label, (str(notation) if notation is not None else None)
@@ -522,6 +526,7 @@ def _query_findings(path: Path, graph: rdflib.Graph) -> Iterable[Finding]:
         raise ValueError(f"{path.name}: unknown severity {severity!r}")
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
     for row in graph.query(prologue + text):
+        assert isinstance(row, ResultRow)  # a SELECT: rows, not triples or a boolean
         d = row.asdict()
         focus = d.get("focus")
         if focus is None:

@@ -18,10 +18,10 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
-from app.sparql.engine import Dataset
 from app.core.errors import ProtocolError, UnsupportedMediaType, shown
 from app.core.media import GRAPH_FORMATS, SOLUTION_FORMATS, accepts_html, negotiate
 from app.core.text import nfc
+from app.sparql.engine import Dataset
 
 __all__ = [
     "FORMAT_PARAMETERS",

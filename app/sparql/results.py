@@ -22,10 +22,10 @@ from typing import Literal, Protocol, TypeVar
 
 import pyoxigraph as ox
 
-from app.sparql.engine import GraphAnswer, QueryAnswer
 from app.core.errors import QueryError, StoreError
-from app.core.namespaces import PREFIXES
 from app.core.media import MediaFormat, negotiate
+from app.core.namespaces import PREFIXES
+from app.sparql.engine import GraphAnswer, QueryAnswer
 
 __all__ = ["Serialized", "answer_kind", "serialize_answer", "serialize_graph", "term_json"]
 

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import IO, Generic, TypeVar
 
-from app.sparql.engine import Backend
 from app.core import sandbox
 from app.core.errors import (
     PolicyKGError,
@@ -47,6 +46,7 @@ from app.core.errors import (
     StoreError,
     WorkerCrashed,
 )
+from app.sparql.engine import Backend
 
 __all__ = ["WorkerPool"]
 

@@ -394,7 +394,7 @@ class PolicyStore:
     def load_record(self) -> LoadRecord:
         """The store's record of its load and last derivation, read from the state graph (a few triples)."""
         rows = self.backend.query(RECORD_QUERY)
-        return LoadRecord.from_triples((r["s"], r["p"], r["o"]) for r in rows)  # type: ignore[index, misc, union-attr]
+        return LoadRecord.from_triples((r["s"], r["p"], r["o"]) for r in rows)  # type: ignore[union-attr]
 
     def condition(self, settings: Settings) -> StoreCondition:
         """What a start finds in this store: empty, an interrupted load, files changed since, or complete."""

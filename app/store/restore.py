@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from app.store import directory as store_directory
 from app.core.config import Settings
 from app.core.errors import StoreError, StoreLoadError
-from app.store.load_record import fingerprint
 from app.core.namespaces import STATE_GRAPH
+from app.store import directory as store_directory
+from app.store.load_record import fingerprint
 from app.store.policy_store import PolicyStore, parse_file
 
 __all__ = ["RestoreFormat", "Restored", "read_dump", "restore"]

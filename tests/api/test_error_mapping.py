@@ -119,8 +119,7 @@ def test_reasoner_failures_are_domain_errors_for_the_cli(capsys: pytest.CaptureF
     from app.cli.commands import _guard
 
     for cls in (e.ReasonerError, e.ReasonerUnavailable):
-        with pytest.raises((typer.Exit, click.exceptions.Exit)) as info:
-            with _guard():
-                raise cls("HermiT needs Java")
+        with pytest.raises((typer.Exit, click.exceptions.Exit)) as info, _guard():
+            raise cls("HermiT needs Java")
         assert info.value.exit_code == 2
         assert capsys.readouterr().err == "error: HermiT needs Java\n"

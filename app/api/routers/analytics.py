@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.export.analytics import analyse
 from app.api.deps import StoreDep
 from app.api.errors import STORE_ERRORS
 from app.api.schemas import AttributeModel
+from app.export.analytics import analyse
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 

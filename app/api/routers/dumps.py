@@ -13,13 +13,13 @@ from fastapi.responses import StreamingResponse
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS, ErrorBody
 from app.api.representations import VARY, format_query, media_content
+from app.core.errors import shown
 from app.core.media import OFFERS, negotiate
 from app.linkeddata.dumps import DUMPS, DumpFormat, dump_chunks, on_own_thread
-from app.core.errors import shown
 from app.store.policy_store import PolicyStore
 
 _CONTENT = media_content(OFFERS["dataset"])
-FormatQuery = format_query(OFFERS["dataset"], "Overrides Accept: trig, nq or ttl.")
+FormatQuery = Annotated[str, format_query(OFFERS["dataset"], "Overrides Accept: trig, nq or ttl.")]
 FILENAMES = [spec.filename for spec in DUMPS.values()]
 
 dump_router = APIRouter(prefix="/dump", tags=["dumps"])

@@ -9,12 +9,12 @@ from fastapi import APIRouter
 from app.api.deps import SearchDep
 from app.api.errors import INVALID, STORE_ERRORS
 from app.api.schemas import (
-    AmbiguousEntityResponse,
-    UnknownEntityResponse,
     ROLES_DOC,
     AgencyOut,
+    AmbiguousEntityResponse,
     AttributeModel,
     DocumentOut,
+    UnknownEntityResponse,
     text_query,
 )
 from app.domain.responsibility import duties, resolve_agency

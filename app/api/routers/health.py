@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -28,7 +28,7 @@ class Health(BaseModel):
     version: str
 
 
-_DEGRADED = {
+_DEGRADED: dict[int | str, dict[str, Any]] = {
     503: {
         "model": Health,
         "description": "The store is being (re)built at start, or its build failed; with Retry-After.",

@@ -7,6 +7,8 @@ Term IRIs ``pol:Term`` end in ``#Term``, the id of that term's section on the pa
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
 
 from app.api.deps import StoreDep
@@ -18,7 +20,7 @@ from app.linkeddata.ontology import document_ontology, ontology_graph
 
 router = APIRouter(prefix="/ontology", tags=["linked data"])
 
-FormatQuery = format_query(OFFERS["page"], "Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")
+FormatQuery = Annotated[str, format_query(OFFERS["page"], "Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")]
 
 
 @router.get(

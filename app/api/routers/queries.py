@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from app.api.deps import CatalogDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
 from app.api.schemas import UnknownQueryResponse
-from app.endpoint.catalog import NamedQuery, get_query, run_named
 from app.core.errors import ParameterError, shown
+from app.endpoint.catalog import NamedQuery, get_query, run_named
 
 router = APIRouter(prefix="/api/queries", tags=["queries"])
 

@@ -17,12 +17,11 @@ from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.html import local_href, render
 from app.api.representations import VARY, format_query, media_content, rdf_response
-from app.core.media import HTML, OFFERS, RDF_FORMATS, negotiate
-from app.linkeddata.describe import concise_description, describe, suggestions
 from app.core.errors import UnknownResource
+from app.core.media import HTML, OFFERS, RDF_FORMATS, negotiate
 from app.core.namespaces import POLID
 from app.core.text import nfc
-
+from app.linkeddata.describe import concise_description, describe, suggestions
 
 
 class _AnyPath(PathConvertor):
@@ -56,7 +55,7 @@ class ResourceNotFound(BaseModel):
     suggestions: list[SuggestedResource]
 
 
-FormatQuery = format_query(OFFERS["page"], "Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")
+FormatQuery = Annotated[str, format_query(OFFERS["page"], "Overrides Accept: html, ttl, jsonld, rdf (RDF/XML) or nt.")]
 
 
 @router.get(

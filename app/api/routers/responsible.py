@@ -9,8 +9,8 @@ from pydantic import Field
 
 from app.api.deps import SearchDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
-from app.domain.responsibility import find_responsible
 from app.api.schemas import ROLES_DOC, AgencyOut, AttributeModel, DocumentOut, text_query
+from app.domain.responsibility import find_responsible
 
 router = APIRouter(prefix="/api/responsible", tags=["responsibility"])
 

@@ -17,15 +17,15 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CatalogDep, SettingsDep
 from app.api.errors import ErrorBody
-from app.api.schemas import NotAcceptableResponse
 from app.api.html import render
 from app.api.limits import client_key
-from app.endpoint.service import SparqlEndpoint
+from app.api.schemas import NotAcceptableResponse
 from app.core.errors import PayloadTooLarge, WorkerCrashed
 from app.core.media import GRAPH_FORMATS, SOLUTION_FORMATS, accepts_html, negotiate
-from app.sparql.protocol import FORM, QUERY_TYPE, UPDATE_TYPE, parse_request
-from app.endpoint.examples import examples
 from app.core.ratelimit import ClientLimiter
+from app.endpoint.examples import examples
+from app.endpoint.service import SparqlEndpoint
+from app.sparql.protocol import FORM, QUERY_TYPE, UPDATE_TYPE, parse_request
 from app.sparql.results import Serialized
 
 

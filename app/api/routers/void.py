@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request, Response
 
 from app.api.deps import StoreDep
@@ -20,7 +22,7 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     **INVALID,
     **STORE_ERRORS,
 }
-FormatQuery = format_query(OFFERS["rdf"], "Overrides Accept: ttl, jsonld, rdf (RDF/XML) or nt.")
+FormatQuery = Annotated[str, format_query(OFFERS["rdf"], "Overrides Accept: ttl, jsonld, rdf (RDF/XML) or nt.")]
 
 
 # The same description at both paths: /.well-known/void for crawlers, /void for the dataset IRI.
