@@ -143,7 +143,7 @@ class DocumentRef:
     issuer_label: str | None = None
     date: str | None = None
 
-    def describe(self) -> str:
+    def as_text(self) -> str:
         """One-line human description: notation, issuer, date and IRI."""
         parts = [self.notation or "?"]
         if self.issuer_label or self.issuer:
@@ -163,7 +163,7 @@ class AmbiguousDocument(DocumentError):
     def __init__(self, query: str, candidates: list[DocumentRef]) -> None:
         self.query = query
         self.candidates = candidates
-        listed = "; ".join(c.describe() for c in candidates)
+        listed = "; ".join(c.as_text() for c in candidates)
         super().__init__(
             f"{shown(query)} names {len(candidates)} documents, give an issuer or an IRI: {listed}"
         )
@@ -176,7 +176,7 @@ class UnknownDocument(DocumentError):
         self.query = query
         self.suggestions = suggestions
         hint = (
-            "; did you mean: " + "; ".join(s.describe() for s in suggestions) if suggestions else ""
+            "; did you mean: " + "; ".join(s.as_text() for s in suggestions) if suggestions else ""
         )
         super().__init__(f"no document matches {shown(query)}{hint}")
 
@@ -198,7 +198,7 @@ class EntityRef:
     iri: str
     label: str | None = None
 
-    def describe(self) -> str:
+    def as_text(self) -> str:
         """One-line human description: label and IRI."""
         return f"{self.label or '?'} <{self.iri}>"
 
@@ -217,7 +217,7 @@ class AmbiguousAgency(AgencyError):
     def __init__(self, query: str, candidates: list[AgencyRef]) -> None:
         self.query = query
         self.candidates = candidates
-        listed = "; ".join(c.describe() for c in candidates)
+        listed = "; ".join(c.as_text() for c in candidates)
         super().__init__(f"{shown(query)} names {len(candidates)} agencies, add the province or give an IRI: {listed}")
 
 
@@ -227,7 +227,7 @@ class UnknownAgency(AgencyError):
     def __init__(self, query: str, suggestions: list[AgencyRef]) -> None:
         self.query = query
         self.suggestions = suggestions
-        hint = "; did you mean: " + "; ".join(s.describe() for s in suggestions) + "?" if suggestions else ""
+        hint = "; did you mean: " + "; ".join(s.as_text() for s in suggestions) + "?" if suggestions else ""
         super().__init__(f"no agency matches {shown(query)}{hint}")
 
 
@@ -242,7 +242,7 @@ class UnknownEntity(EntityError):
         self.kind = kind
         self.query = query
         self.suggestions = suggestions
-        hint = "; did you mean: " + "; ".join(s.describe() for s in suggestions) if suggestions else ""
+        hint = "; did you mean: " + "; ".join(s.as_text() for s in suggestions) if suggestions else ""
         super().__init__(f"no {kind} matches {shown(query)}{hint}")
 
 
@@ -253,7 +253,7 @@ class AmbiguousEntity(EntityError):
         self.kind = kind
         self.query = query
         self.candidates = candidates
-        listed = "; ".join(c.describe() for c in candidates)
+        listed = "; ".join(c.as_text() for c in candidates)
         super().__init__(f"{shown(query)} names {len(candidates)} {kind} entries, give one IRI: {listed}")
 
 

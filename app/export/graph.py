@@ -79,7 +79,6 @@ __all__ = [
     "UnknownEntity",
     "ViewCache",
     "build_graph",
-    "describe",
     "export",
     "graph_from_rdf",
     "graph_from_triples",
@@ -348,7 +347,7 @@ def select_nodes(store: PolicyStore, selection: Selection) -> tuple[set[str], st
     return _iris(store, _ALL_NODES), "graph", None
 
 
-def describe(store: PolicyStore, iris: Iterable[str]) -> list[ox.Triple]:
+def selection_triples(store: PolicyStore, iris: Iterable[str]) -> list[ox.Triple]:
     """The RDF description of the given resources, with labels of what they link to and the vocabulary.
 
     Triples stay pyoxigraph terms, deduplicated and sorted by subject so every file is stable.
@@ -378,7 +377,7 @@ def build_graph(
         iris, name, root = select_nodes(store, chosen)
         if max_elements is not None and len(iris) > max_elements:
             raise SelectionTooLarge(len(iris), max_elements, counted=f"{len(iris)} nodes before any edge")
-        triples = describe(store, iris)
+        triples = selection_triples(store, iris)
         view = GraphView(triples=triples, graph=graph_from_triples(triples), name=name, root=root)
         if cache is not None:
             cache.put(store, chosen, view)
