@@ -37,6 +37,11 @@ class Stats:
 
 
 def compute_stats(store: PolicyStore) -> Stats:
+    """The graph's counts, computed once per generation of the store's data (``_count_stats``)."""
+    return store.per_generation("stats", lambda: _count_stats(store))
+
+
+def _count_stats(store: PolicyStore) -> Stats:
     """Count triples, triples per named graph, instances per ``pol:`` class, documents, agencies, tasks, targets."""
     classes = {c: n for c, n in store.class_counts().items() if c.startswith(str(POL))}
     total = store.triple_count()

@@ -237,7 +237,7 @@ class SparqlEndpoint:
             ox.Triple(dataset, _RDF_TYPE, _sd("Dataset")),
             ox.Triple(dataset, _sd("defaultGraph"), default_graph),
             ox.Triple(default_graph, _RDF_TYPE, _sd("Graph")),
-            ox.Triple(default_graph, _VOID_TRIPLES, ox.Literal(str(self.store.triple_count()), datatype=_XSD_INTEGER)),
+            ox.Triple(default_graph, _VOID_TRIPLES, ox.Literal(str(self.store.sizes().triples), datatype=_XSD_INTEGER)),
         ]
         if self.settings.update_token:
             triples.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))

@@ -3,7 +3,7 @@
 Dumps are written graph by graph in batches, so a large store streams in constant memory. The
 quad dumps (TriG, N-Quads) hold the named graphs only: the default graph is the union of them,
 materialised when the store loads, so it would repeat every triple; the Turtle dump is that union.
-VoID counts come from SPARQL over the store, never from a cached or hand-written number.
+VoID counts come from SPARQL over the store, counted once per generation of its data, never hand-written.
 """
 
 from __future__ import annotations
@@ -207,6 +207,11 @@ class DatasetStatistics:
 
 
 def dataset_statistics(store: PolicyStore) -> DatasetStatistics:
+    """VoID's counts, computed once per generation of the store's data (``_count_statistics``)."""
+    return store.per_generation("void", lambda: _count_statistics(store))
+
+
+def _count_statistics(store: PolicyStore) -> DatasetStatistics:
     """Count triples, distinct subjects/objects, class and property partitions and graphs by SPARQL."""
     distinct = store.counts(_DISTINCT)
     records = {

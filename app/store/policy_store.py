@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,6 +195,14 @@ class QueryResult:
         return [{c: to_json_value(row.get(c)) for c in self.columns} for row in self.rows]
 
 
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """How much the store holds: distinct triples of the union default graph, and named graphs."""
+
+    triples: int
+    graphs: int
+
+
 class PolicyStore:
     """An RDF dataset of the project, in memory, on disk (RocksDB) or in a remote SPARQL engine."""
 
@@ -226,6 +234,9 @@ class PolicyStore:
         self.loaded = False
         #: What the last ``load_project`` found and did (for ``/health``).
         self.state: StoreCondition | None = None
+        # Values computed from the data (counts), each with the generation it was computed at.
+        self._memo: dict[str, tuple[int, object]] = {}
+        self._memo_lock = threading.Lock()
 
     # ------------------------------------------------------------------ opening and loading
 
@@ -538,6 +549,26 @@ class PolicyStore:
                     self._stamp = stamp
                     self.generation += 1
             return self.generation
+
+    def per_generation(self, key: str, compute: Callable[[], _T]) -> _T:
+        """``compute()``, run once per generation of the data and kept under ``key`` until it changes.
+
+        Counting a national graph takes seconds; its result only changes when the data does.
+        """
+        # Read before computing: an update racing the computation then makes the next call recompute.
+        generation = self.current_generation()
+        with self._memo_lock:
+            kept = self._memo.get(key)
+        if kept is not None and kept[0] == generation:
+            return kept[1]  # type: ignore[return-value]  # each key is always given the same compute
+        value = compute()
+        with self._memo_lock:
+            self._memo[key] = (generation, value)
+        return value
+
+    def sizes(self) -> Sizes:
+        """Distinct triples and named graphs, counted once per generation (``/health``, the service description)."""
+        return self.per_generation("sizes", lambda: Sizes(self.triple_count(), len(self.graph_names())))
 
     # ------------------------------------------------------------------ querying
 

@@ -20,7 +20,7 @@ from app.core.errors import (
 from app.core.namespaces import DERIVED_GRAPH, ONTOLOGY_GRAPH
 from app.sparql.engine import Dataset
 from app.store.backends import EmbeddedBackend
-from app.store.policy_store import PolicyStore, read_rules
+from app.store.policy_store import PolicyStore, Sizes, read_rules
 from tests.support.project import DOC_12, DOC_45, DOC_52, FIXTURE_TRIPLES, FIXTURES, PROJECT
 
 
@@ -341,3 +341,19 @@ def test_replicas_learn_of_each_others_updates_at_most_once_per_interval(fresh_r
         first.change_check_seconds = 0
         own = first.generation
         assert first.current_generation() == own  # its own update is no news to it
+
+
+def test_a_value_per_generation_is_computed_again_only_when_the_data_changes(store: PolicyStore) -> None:
+    """Counts kept per generation: reused while the data is the same, recomputed after an update."""
+    computed: list[int] = []
+
+    def count() -> int:
+        computed.append(store.triple_count())
+        return computed[-1]
+
+    first = store.per_generation("triples", count)
+    assert store.per_generation("triples", count) == first and len(computed) == 1
+    assert store.sizes().triples == first
+    store.update("INSERT DATA { GRAPH <https://w3id.org/policykg/graph/source/t> { <urn:x:s> <urn:x:p> 1 } }")
+    assert store.per_generation("triples", count) == first + 1 and len(computed) == 2
+    assert store.sizes() == Sizes(first + 1, len(store.graph_names()))

@@ -48,10 +48,11 @@ def health(request: Request, store: StoreDep) -> Health | JSONResponse:
         return JSONResponse(
             body.model_dump(exclude_none=True), status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
         )
+    sizes = store.sizes()
     return Health(
         status="stale" if readiness.phase is Phase.stale else "ok",
         reason=readiness.reason if readiness.phase is Phase.stale else None,
-        triples=store.triple_count(),
-        graphs=len(store.graph_names()),
+        triples=sizes.triples,
+        graphs=sizes.graphs,
         version=__version__,
     )
