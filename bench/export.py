@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generate_national import generate
+from generate_national import project_data
 
 from app.core.config import Settings
 from app.export.analytics import analyse
@@ -43,9 +43,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="policykg-bench-export-"))
     try:
         data = work / "data"
-        shutil.copytree(ROOT / "data", data)
-        with (data / "national.nq").open("w", encoding="utf-8", buffering=1 << 20) as out:
-            quads = sum(out.write(line) > 0 for line in generate(args.scale, args.seed))
+        quads = project_data(data, args.scale, args.seed)
         settings = Settings(root=ROOT, data_dir=data, store=None, query_timeout=600)
         with PolicyStore.from_settings(settings) as store:
             started = time.perf_counter()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -269,6 +270,13 @@ def generate(scale: float, seed: int) -> Iterator[str]:
                         lines.append(f"{task} {p['coordinatingAgency']} {rng.choice(departments)}")
             for line in lines:
                 yield f"{line} {graph} .\n"
+
+
+def project_data(data: Path, scale: float, seed: int) -> int:
+    """A copy of the project's data/ in ``data`` plus the synthetic graph as ``national.nq``; its quad count."""
+    shutil.copytree(Path(__file__).resolve().parent.parent / "data", data)
+    with (data / "national.nq").open("w", encoding="utf-8", buffering=1 << 20) as out:
+        return sum(out.write(line) > 0 for line in generate(scale, seed))
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generate_national import DOMAINS, OBJECTS, PROVINCES, VERBS, generate
+from generate_national import DOMAINS, OBJECTS, PROVINCES, VERBS, project_data
 
 from app.core.config import Settings
 from app.core.text import fold
@@ -128,10 +128,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="policykg-bench-"))
     try:
         data = work / "data"
-        shutil.copytree(ROOT / "data", data)
         started = time.perf_counter()
-        with (data / "national.nq").open("w", encoding="utf-8", buffering=1 << 20) as out:
-            quads = sum(out.write(line) > 0 for line in generate(args.scale, args.seed))
+        quads = project_data(data, args.scale, args.seed)
         print(f"generated {quads:,} quads (scale {args.scale}) in {time.perf_counter() - started:.1f} s")
 
         settings = Settings(root=ROOT, data_dir=data, store=None, query_timeout=120)

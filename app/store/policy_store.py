@@ -237,6 +237,7 @@ class PolicyStore:
         # Values computed from the data (counts), each with the generation it was computed at.
         self._memo: dict[str, tuple[int, object]] = {}
         self._memo_lock = threading.Lock()
+        self._memo_computing: dict[str, threading.Lock] = {}
 
     # ------------------------------------------------------------------ opening and loading
 
@@ -559,12 +560,17 @@ class PolicyStore:
         generation = self.current_generation()
         with self._memo_lock:
             kept = self._memo.get(key)
-        if kept is not None and kept[0] == generation:
-            return kept[1]  # type: ignore[return-value]  # each key is always given the same compute
-        value = compute()
-        with self._memo_lock:
-            self._memo[key] = (generation, value)
-        return value
+            # One computation per key at a time: the polls that arrive meanwhile wait for its result.
+            computing = self._memo_computing.setdefault(key, threading.Lock())
+        if kept is None or kept[0] != generation:
+            with computing:
+                with self._memo_lock:
+                    kept = self._memo.get(key)
+                if kept is None or kept[0] != generation:
+                    kept = (generation, compute())
+                    with self._memo_lock:
+                        self._memo[key] = kept
+        return kept[1]  # type: ignore[return-value]  # each key is always given the same compute
 
     def sizes(self) -> Sizes:
         """Distinct triples and named graphs, counted once per generation (``/health``, the service description)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -357,3 +359,27 @@ def test_a_value_per_generation_is_computed_again_only_when_the_data_changes(sto
     store.update("INSERT DATA { GRAPH <https://w3id.org/policykg/graph/source/t> { <urn:x:s> <urn:x:p> 1 } }")
     assert store.per_generation("triples", count) == first + 1 and len(computed) == 2
     assert store.sizes() == Sizes(first + 1, len(store.graph_names()))
+
+
+def test_concurrent_first_calls_of_a_generation_compute_once(store: PolicyStore) -> None:
+    """Load balancers poll /health together after an update: one count, the others wait for it."""
+    computed: list[int] = []
+    started = threading.Barrier(4)
+
+    def count() -> int:
+        computed.append(1)
+        time.sleep(0.2)  # a slow count, so the other callers arrive while it runs
+        return store.triple_count()
+
+    def call() -> None:
+        started.wait()
+        results.append(store.per_generation("slow", count))
+
+    results: list[int] = []
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(computed) == 1
+    assert results == [store.triple_count()] * 4
