@@ -203,6 +203,7 @@ def serve(
         from app.api import create_app
         from app.api.server import server_config
         from app.endpoint.catalog import load_catalog
+        from app.endpoint.service import denies_network
         from app.store.policy_store import read_rules
 
         settings = _settings(ctx, store)
@@ -221,7 +222,7 @@ def serve(
             # Ctrl-C is re-raised by uvicorn once it has shut down, and ends the command (0).
             with suppress(SystemExit, KeyboardInterrupt):
                 sock = server.config.bind_socket()
-                if settings.network_sandbox and not settings.needs_network:
+                if denies_network(settings, opened):
                     from app.core.sandbox import deny_network
 
                     # From here on neither this process nor a worker it forks can open an internet

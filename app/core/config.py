@@ -60,8 +60,8 @@ class Settings(BaseSettings):
     allowed_remote: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description=(
-            "IRI prefixes that SERVICE, LOAD, FROM and the protocol's graph parameters may name although they "
-            "are not graphs of the store; comma- or space-separated in the environment."
+            "IRI prefixes that SERVICE and LOAD may name (graph names are never dereferenced, so they need "
+            "none); comma- or space-separated in the environment. Setting it gives the workers the network."
         ),
     )
     max_body_bytes: int = Field(default=1_048_576, gt=0, description="Largest SPARQL request body accepted.")
@@ -185,11 +185,6 @@ class Settings(BaseSettings):
     def store_path(self) -> Path | None:
         """The on-disk store directory, or None for an in-memory or remote store."""
         return Path(self.store).expanduser() if self.store and not self.store_is_remote else None
-
-    @property
-    def needs_network(self) -> bool:
-        """True when evaluating SPARQL must reach the network: a remote store or an allow-listed remote."""
-        return self.store_is_remote or bool(self.allowed_remote)
 
     @property
     def store_is_remote(self) -> bool:

@@ -34,7 +34,7 @@ from app.sparql.worker import Limits, WorkerPool
 from app.store.backends import EmbeddedBackend
 from app.store.policy_store import PolicyStore
 
-__all__ = ["QueryJob", "SparqlEndpoint", "UpdateCheck", "answer_query", "run_job"]
+__all__ = ["QueryJob", "SparqlEndpoint", "UpdateCheck", "answer_query", "denies_network", "run_job"]
 
 _T = TypeVar("_T")
 # The stack of the thread that runs updates in the server: far above the 8 MiB a worker parses
@@ -118,6 +118,15 @@ def run_job(backend: Backend, job: QueryJob | UpdateCheck) -> Serialized | None:
     return answer_query(backend, job)
 
 
+def denies_network(settings: Settings, store: PolicyStore) -> bool:
+    """Whether the processes that evaluate SPARQL over ``store`` deny themselves the network.
+
+    They do unless evaluation must reach it: a remote engine is queried over the network, and an
+    allow-listed SERVICE or LOAD needs it too (or the operator turned the sandbox off).
+    """
+    return settings.network_sandbox and store.backend.kind != "remote" and not AllowList.of(settings.allowed_remote).prefixes
+
+
 def _on_big_stack(work: Callable[[], _T]) -> _T:
     """Run ``work`` on a fresh thread with a ``_UPDATE_STACK`` stack and return its result."""
     outcome: dict[str, object] = {}
@@ -152,8 +161,7 @@ class SparqlEndpoint:
         self.settings = settings
         self.allowed = AllowList.of(settings.allowed_remote)
         limits = Limits(
-            # A remote engine is reached over the network; an allow-listed SERVICE/LOAD needs it too.
-            deny_network=settings.network_sandbox and store.backend.kind != "remote" and not self.allowed.prefixes,
+            deny_network=denies_network(settings, store),
             memory_bytes=settings.worker_memory_mb * 1_048_576 if settings.worker_memory_mb else None,
         )
         self._pool: WorkerPool[QueryJob | UpdateCheck, Serialized | None] = WorkerPool(

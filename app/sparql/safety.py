@@ -321,9 +321,17 @@ def _confirm(text: str, found: list[Reference]) -> None:
         )
 
 
+_MAY_CALL_OUT = re.compile(r"service|load", re.IGNORECASE)
+
+
 def check_query(text: str, *, base_iri: str | None, allowed: AllowList) -> None:
-    """Everything a canonical query must pass before it runs: SERVICE only to the allow-list."""
-    found = references(text, update=False, base_iri=base_iri)
+    """Everything a canonical query must pass before it runs: SERVICE only to the allow-list.
+
+    Only SERVICE and LOAD matter to a query, so a text holding neither word even as a substring
+    (canonical text has no escape that could spell one) is not parsed at all: a FROM alone costs
+    no rdflib parse.
+    """
+    found = references(text, update=False, base_iri=base_iri) if _MAY_CALL_OUT.search(text) else []
     _confirm(text, found)
     check(found, allowed)
 
