@@ -196,6 +196,23 @@ class QueryResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """What one write to the store changed, for the caches derived from the data.
+
+    ``terms``: the IRIs of the subjects and objects of every triple the write added or removed
+    (named graphs and the derived graph), or None when the write was a full load or rebuild and
+    everything derived must be recomputed.
+    """
+
+    generation: int
+    terms: frozenset[str] | None
+
+
+#: How many writes the store remembers for ``changes_since``; a consumer further behind rebuilds.
+CHANGE_LOG_SIZE = 256
+
+
+@dataclass(frozen=True, slots=True)
 class Sizes:
     """How much the store holds: distinct triples of the union default graph, and named graphs."""
 
@@ -238,6 +255,8 @@ class PolicyStore:
         self._memo: dict[str, tuple[int, object]] = {}
         self._memo_lock = threading.Lock()
         self._memo_computing: dict[str, threading.Lock] = {}
+        # The last writes, oldest first: what each changed (``changes_since``).
+        self._changes: list[Change] = []
 
     # ------------------------------------------------------------------ opening and loading
 
@@ -340,7 +359,9 @@ class PolicyStore:
         # large store then leaves a store a restart sees as an interrupted load, not as a complete one.
         self.backend.update(f"DROP SILENT GRAPH {ox.NamedNode(STATE_GRAPH)}")
         self.backend.clear()
-        self.generation += 1
+        with self._generation_lock:
+            self.generation += 1
+            self._record_change(None)
 
     @staticmethod
     def graph_for_file(path: Path, ontology_dir: Path | None = None) -> str:
@@ -362,7 +383,9 @@ class PolicyStore:
         data = _read(path)
         with _load_errors(path):
             self.backend.load(data, fmt, graph)
-        self.generation += 1
+        with self._generation_lock:
+            self.generation += 1
+            self._record_change(None)
 
     def load_files(self, paths: Iterable[Path], *, ontology_dir: Path | None = None) -> int:
         """Load RDF files (ontology-dir Turtle into the ontology graph); return how many were loaded."""
@@ -521,12 +544,15 @@ class PolicyStore:
         steps, stamp = self._derivation()
         self._send(steps + (completion or []), stamp)
 
-    def _send(self, steps: list[str], stamp: str, *, base_iri: str | None = None) -> None:
+    def _send(
+        self, steps: list[str], stamp: str, *, base_iri: str | None = None, terms: frozenset[str] | None = None
+    ) -> None:
         # Line breaks around ';' so a rule ending in a comment cannot swallow the separator.
         self.backend.update("\n;\n".join(steps), base_iri=base_iri)
         with self._generation_lock:
             self._stamp = stamp
             self.generation += 1
+            self._record_change(terms)
 
     def _engine_stamp(self) -> str | None:
         """The identifier the last derivation recorded, read from the engine."""
@@ -549,7 +575,43 @@ class PolicyStore:
                 if stamp != self._stamp:
                     self._stamp = stamp
                     self.generation += 1
+                    self._record_change(None)  # another replica's write: what it touched is unknown
             return self.generation
+
+    @property
+    def stamp(self) -> str | None:
+        """The identifier of the derivation the data is at (changes with every load and update).
+
+        Derived state persisted beside the store (search index, findings) is trusted only when it
+        was saved at this stamp.
+        """
+        return self._stamp
+
+    @property
+    def derived_dir(self) -> Path | None:
+        """Where derived state of an on-disk store is persisted (beside it); None in memory or remote."""
+        return None if self.path is None else self.path.with_name(self.path.name + ".derived")
+
+    def _record_change(self, terms: frozenset[str] | None) -> None:
+        """Log what the write that just bumped the generation changed (call with the generation lock held)."""
+        self._changes.append(Change(self.generation, terms))
+        del self._changes[:-CHANGE_LOG_SIZE]
+
+    def changes_since(self, generation: int) -> frozenset[str] | None:
+        """The IRIs touched by the writes after ``generation``; None when the caller must rebuild.
+
+        None when one of those writes was a full load or rebuild, when the log no longer reaches
+        back to ``generation``, or when another replica changed a remote engine's data.
+        """
+        current = self.current_generation()
+        if generation == current:
+            return frozenset()
+        with self._generation_lock:
+            log = [c for c in self._changes if c.generation > generation]
+        # Every generation between must be in the log, else a write went unrecorded.
+        if len(log) != current - generation or any(c.terms is None for c in log):
+            return None
+        return frozenset().union(*(c.terms for c in log if c.terms is not None))
 
     def per_generation(self, key: str, compute: Callable[[], _T]) -> _T:
         """``compute()``, run once per generation of the data and kept under ``key`` until it changes.
