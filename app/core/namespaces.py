@@ -27,8 +27,18 @@ DERIVED_GRAPH = str(POLG) + "derived"
 #: The record of the last derivation (when, and an identifier other service replicas watch).
 #: Not part of the union default graph: it describes the service's work, not policy.
 STATE_GRAPH = str(POLG) + "state"
-#: A SPARQL pattern: every quad of the dataset's named graphs (``?g``), the state graph left out.
-DATA_QUADS = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{STATE_GRAPH}>)"
+#: Graphs an incremental update uses while it runs (``app.store.upkeep``): what one operation may
+#: have changed, and what the whole request changed. Dropped when the update's upkeep is done;
+#: like the state graph, never data.
+CANDIDATES_GRAPH = STATE_GRAPH + "/candidates"
+CHANGED_GRAPH = STATE_GRAPH + "/changed"
+#: The graphs of the service's own bookkeeping: outside the union, the dumps, VoID and the counts.
+SERVICE_GRAPHS = (STATE_GRAPH, CANDIDATES_GRAPH, CHANGED_GRAPH)
+_SERVICE_LIST = ", ".join(f"<{g}>" for g in SERVICE_GRAPHS)
+#: A SPARQL filter on ``?g``: a graph of the dataset's data, not of the service's bookkeeping.
+DATA_GRAPH_FILTER = f"FILTER(?g NOT IN ({_SERVICE_LIST}))"
+#: A SPARQL pattern: every quad of the dataset's named graphs (``?g``), the service's graphs left out.
+DATA_QUADS = f"GRAPH ?g {{ ?s ?p ?o }} {DATA_GRAPH_FILTER}"
 #: Triples per named graph of the dataset.
 GRAPH_COUNTS = f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {DATA_QUADS} }} GROUP BY ?g ORDER BY ?g"
 

@@ -17,7 +17,18 @@ import pyoxigraph as ox
 
 from app.core.errors import ProtocolError
 
-__all__ = ["Token", "add_using", "expand_prefixed_names", "last_operation_end", "substitute", "tokens", "where_group_start"]
+__all__ = [
+    "Token",
+    "add_using",
+    "body",
+    "expand_prefixed_names",
+    "group_end",
+    "last_operation_end",
+    "operations",
+    "substitute",
+    "tokens",
+    "where_group_start",
+]
 
 # Terminal rules of the SPARQL 1.1 grammar (section 19.8), most specific first. IRIREF excludes
 # whitespace, so ``?a < ?b`` is two variables and an operator, as a SPARQL lexer reads it.
@@ -60,7 +71,7 @@ def tokens(text: str) -> Iterator[Token]:
             yield Token(kind, match.group(), match.start(), match.end())
 
 
-def _operations(text: str) -> list[list[Token]]:
+def operations(text: str) -> list[list[Token]]:
     """Split an update request into its operations (``;`` outside braces)."""
     operations: list[list[Token]] = [[]]
     depth = 0
@@ -76,7 +87,7 @@ def _operations(text: str) -> list[list[Token]]:
     return [op for op in operations if op]
 
 
-def _body(operation: list[Token]) -> list[Token]:
+def body(operation: list[Token]) -> list[Token]:
     """The operation without its prologue (``BASE <…>`` and ``PREFIX p: <…>`` declarations)."""
     i = 0
     while i < len(operation):
@@ -89,7 +100,7 @@ def _body(operation: list[Token]) -> list[Token]:
     return operation[i:]
 
 
-def _group_end(body: list[Token], open_index: int) -> int:
+def group_end(body: list[Token], open_index: int) -> int:
     """Index of the ``}`` closing the ``{`` at ``open_index``."""
     depth = 0
     for i in range(open_index, len(body)):
@@ -173,21 +184,21 @@ def add_using(update: str, default_graphs: Sequence[str], named_graphs: Sequence
         return update
     using = " " + " ".join(clauses) + " "
     edits: list[tuple[int, int, str]] = []
-    for operation in _operations(update):
-        body = _body(operation)
-        if body and body[0].is_keyword("WITH"):
-            body = body[2:]
-        if len(body) < 2 or not body[0].is_keyword("DELETE", "INSERT") or body[1].is_keyword("DATA"):
+    for operation in operations(update):
+        ops = body(operation)
+        if ops and ops[0].is_keyword("WITH"):
+            ops = ops[2:]
+        if len(ops) < 2 or not ops[0].is_keyword("DELETE", "INSERT") or ops[1].is_keyword("DATA"):
             continue
-        if body[0].is_keyword("DELETE") and body[1].is_keyword("WHERE"):
-            if len(body) < 3 or body[2].text != "{":
+        if ops[0].is_keyword("DELETE") and ops[1].is_keyword("WHERE"):
+            if len(ops) < 3 or ops[2].text != "{":
                 continue  # malformed; the engine's parser reports it
-            end = _group_end(body, 2)
-            pattern = update[body[2].start : body[end].end]
-            edits.append((body[1].start, body[end].end, f"{pattern}{using}WHERE {pattern}"))
+            end = group_end(ops, 2)
+            pattern = update[ops[2].start : ops[end].end]
+            edits.append((ops[1].start, ops[end].end, f"{pattern}{using}WHERE {pattern}"))
             continue
         depth = 0
-        for token in body:
+        for token in ops:
             depth += token.text == "{"
             depth -= token.text == "}"
             if depth == 0 and token.is_keyword("WHERE"):

@@ -14,7 +14,12 @@ the subject ``polg:state#load``:
 
 The derivation record (``polg:state``: ``dcterms:identifier``, ``prov:generatedAtTime``) also
 keeps ``pol:rulesFingerprint``, the rules it ran, so a change of ``ontology/rules/*.ru`` is
-re-derived at the next start.
+re-derived at the next start, and ``pol:derivationPending`` while an incremental update's second
+step (the rules for what it touched) has not run: a restart that finds it re-derives in full.
+
+``polg:state#sizes`` holds ``pol:unionTriples``, the number of triples of the union default graph,
+counted by a full derivation and kept by each incremental update from the union's exact gains and
+losses, so ``/health`` reads it instead of counting.
 """
 
 from __future__ import annotations
@@ -38,10 +43,13 @@ __all__ = [
     "LoadRecord",
     "StoreCondition",
     "completion_steps",
+    "count_steps",
+    "delta_count_steps",
     "derivation_steps",
     "fingerprint",
     "judge",
     "now_literal",
+    "pending_steps",
     "update_steps",
 ]
 
@@ -55,6 +63,11 @@ _SOURCE = ox.NamedNode(str(POL.loadSource))
 _LAST_UPDATE = ox.NamedNode(str(POL.lastUpdate))
 _RULES = ox.NamedNode(str(POL.rulesFingerprint))
 _IDENTIFIER = ox.NamedNode(str(DCTERMS.identifier))
+_PENDING = ox.NamedNode(str(POL.derivationPending))
+#: The subject of the sizes record, in the state graph.
+SIZES_RECORD = STATE_GRAPH + "#sizes"
+_SIZES = ox.NamedNode(SIZES_RECORD)
+_UNION_TRIPLES = ox.NamedNode(str(POL.unionTriples))
 
 #: One SELECT reads the whole record: the state graph holds a handful of triples, so this is O(1)
 #: in the size of the data.
@@ -87,6 +100,10 @@ class LoadRecord:
     last_update: str | None = None
     derivation: str | None = None
     rules: str | None = None
+    #: True while an incremental update's derivation step has not run.
+    pending: bool = False
+    #: Triples of the union default graph, as last counted or kept.
+    union_triples: int | None = None
 
     @classmethod
     def from_triples(cls, triples: Iterable[tuple[ox.NamedNode, ox.NamedNode, object]]) -> LoadRecord:
@@ -96,7 +113,10 @@ class LoadRecord:
             if isinstance(obj, ox.Literal):
                 values[(subject.value, predicate.value)] = obj.value
         load, state = LOAD_RECORD, STATE_GRAPH
+        counted = values.get((SIZES_RECORD, _UNION_TRIPLES.value))
         return cls(
+            pending=values.get((state, _PENDING.value)) == "true",
+            union_triples=int(counted) if counted is not None and counted.isdigit() else None,
             completed=values.get((load, _COMPLETED.value)),
             fingerprint=values.get((load, _FINGERPRINT.value)),
             source=values.get((load, _SOURCE.value)),
@@ -137,6 +157,29 @@ def derivation_steps(stamp: str, rules: str | None) -> list[str]:
     ]
 
 
+def pending_steps() -> list[str]:
+    """Update operations that mark the derivation as waiting for an incremental update's second step."""
+    return [f"INSERT DATA {{ GRAPH {_STATE} {{ {_STATE} {_PENDING} true }} }}"]
+
+
+def count_steps() -> list[str]:
+    """Update operations that count the union default graph into the sizes record (a full derivation's)."""
+    return [
+        f"DELETE WHERE {{ GRAPH {_STATE} {{ {_SIZES} ?p ?o }} }}",
+        f"INSERT {{ GRAPH {_STATE} {{ {_SIZES} {_UNION_TRIPLES} ?n }} }} WHERE {{ SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} }}",
+    ]
+
+
+def delta_count_steps(gained: str, lost: str) -> list[str]:
+    """Update operations that move the sizes record by what the ``gained`` and ``lost`` subqueries count."""
+    return [
+        f"DELETE {{ GRAPH {_STATE} {{ {_SIZES} {_UNION_TRIPLES} ?old }} }} "
+        f"INSERT {{ GRAPH {_STATE} {{ {_SIZES} {_UNION_TRIPLES} ?new }} }} WHERE {{ "
+        f"GRAPH {_STATE} {{ {_SIZES} {_UNION_TRIPLES} ?old }} {{ {gained} }} {{ {lost} }} "
+        f"BIND(?old + ?gained - ?lost AS ?new) }}"
+    ]
+
+
 class Condition(StrEnum):
     """What a restart finds in a persistent store."""
 
@@ -149,6 +192,8 @@ class Condition(StrEnum):
     stale = "stale"
     #: The load finished; the rules changed since the last derivation: re-derived, nothing reloaded.
     rules_changed = "rules_changed"
+    #: An update's incremental derivation was interrupted: re-derived in full, nothing reloaded.
+    underived = "underived"
     complete = "complete"
 
 
@@ -191,6 +236,10 @@ def judge(record: LoadRecord, *, empty: bool, files: str, rules: str | None) -> 
             f"since (last at {record.last_update}): kept as is; run with --reload-data to reload the files "
             f"(this drops the updates: `policykg dump` them first)",
             record,
+        )
+    if record.pending:
+        return StoreCondition(
+            Condition.underived, "an update stopped before its derivation finished: re-deriving", record
         )
     if rules is not None and record.rules != rules:
         return StoreCondition(Condition.rules_changed, "the rules changed since the last derivation: re-deriving", record)

@@ -30,10 +30,12 @@ from app.core.namespaces import (
     GRAPH_COUNTS,
     ONTOLOGY_GRAPH,
     PREFIXES,
+    SERVICE_GRAPHS,
     STATE_GRAPH,
 )
 from app.sparql.engine import Backend, Dataset, GraphAnswer
 from app.sparql.tokens import add_using, expand_prefixed_names, last_operation_end
+from app.sparql.values import VALUES_BATCH
 from app.store import directory as store_directory
 from app.store.backends import EmbeddedBackend, RemoteBackend, union_update
 from app.store.load_record import (
@@ -42,10 +44,22 @@ from app.store.load_record import (
     LoadRecord,
     StoreCondition,
     completion_steps,
+    count_steps,
     derivation_steps,
     fingerprint,
     judge,
+    pending_steps,
     update_steps,
+)
+from app.store.upkeep import (
+    FocusedRule,
+    capture,
+    changed_iris_query,
+    clear_steps,
+    derived_foci_query,
+    focused_rules,
+    iris,
+    rederive_steps,
 )
 
 if TYPE_CHECKING:
@@ -453,7 +467,7 @@ class PolicyStore:
             state = self.condition(settings)
             if not state.needs_load:
                 self.state = state
-                if state.condition is Condition.rules_changed:
+                if state.condition in (Condition.rules_changed, Condition.underived):
                     self.derive()
                 else:
                     # Caches will be built from the data as it is now: remember which derivation that is.
@@ -515,14 +529,17 @@ class PolicyStore:
         stamp = uuid.uuid4().hex
         # Without rules (a store used without its project) the derived graph is left as it is.
         if self.rules_dir is None:
-            return [union_update(rebuild=True, exclude=[STATE_GRAPH]), *derivation_steps(stamp, None)], stamp
+            return [
+                union_update(rebuild=True, exclude=SERVICE_GRAPHS), *count_steps(), *derivation_steps(stamp, None)
+            ], stamp
         rules = read_rules(self.rules_dir)
         derived = ox.NamedNode(DERIVED_GRAPH)
         steps = [
             f"DROP SILENT GRAPH {derived}",
-            union_update(rebuild=True, exclude=[STATE_GRAPH]),
+            union_update(rebuild=True, exclude=SERVICE_GRAPHS),
             *rules.operations,
             union_update(graph=DERIVED_GRAPH),
+            *count_steps(),
             # The derivation's record, outside the union; other replicas of a remote engine read
             # its identifier to learn that the data changed (``current_generation``).
             *derivation_steps(stamp, self.rules_fingerprint(self.rules_dir)),
@@ -636,7 +653,12 @@ class PolicyStore:
 
     def sizes(self) -> Sizes:
         """Distinct triples and named graphs, counted once per generation (``/health``, the service description)."""
-        return self.per_generation("sizes", lambda: Sizes(self.triple_count(), len(self.graph_names())))
+        return self.per_generation("sizes", self._sizes)
+
+    def _sizes(self) -> Sizes:
+        # The derivation keeps the union's size in the state graph: reading it is O(1).
+        kept = self.load_record().union_triples
+        return Sizes(self.triple_count() if kept is None else kept, len(self.graph_names()))
 
     # ------------------------------------------------------------------ querying
 
@@ -649,24 +671,79 @@ class PolicyStore:
             raise self._query_error(exc) from exc
 
     def update(self, text: str, *, base_iri: str | None = None, using: Dataset | None = None) -> None:
-        """Run a SPARQL update on the named graphs, and rebuild the union and the derived graph with it.
+        """Run a SPARQL update on the named graphs, and keep the union and the derived graph with it.
 
-        ``using``: the protocol's using-graph-uri / using-named-graph-uri. The user's update, the
-        rebuild and the note in the load record that an update happened go to the engine as one
-        request (one transaction in Oxigraph): a crash leaves either all of it or none. The rules
-        carry no prologue (their prefixed names are expanded by ``read_rules``) and every IRI of the
-        rebuild is absolute, so the user's PREFIX and BASE cannot change what they mean.
+        ``using``: the protocol's using-graph-uri / using-named-graph-uri. An update whose operations
+        ``app.store.upkeep`` can capture (data, DELETE/INSERT … WHERE, graph operations on named
+        graphs) updates the union and the rules' graph for what it touched alone; any other is sent
+        with a full rebuild, as one request (one transaction in Oxigraph): a crash leaves either all
+        of it or none. The upkeep and the rules carry no prologue (every IRI is written in full), so
+        the user's PREFIX and BASE cannot change what they mean.
         """
         if using:
             text = add_using(text, using.default_graphs, using.named_graphs)
-        steps, stamp = self._derivation()
-        end = last_operation_end(text)
-        rebuild = "\n;\n".join([*steps, *update_steps()])
-        # A request of a prologue alone runs nothing: the rebuild then follows it directly. Else it
-        # follows the last operation, cutting a trailing ';' that would leave '; ;' behind.
-        request = f"{text}\n{rebuild}" if end is None else f"{text[:end]}\n;\n{rebuild}"
-        self._send([request], stamp, base_iri=base_iri)
+        rules = self._focused_rules()
+        # What a previous update's upkeep left (it stopped half way) must not count as this one's.
+        captured = capture(text, clear_steps()) if rules is not None else None
+        if captured is None:
+            self._update_in_full(text, base_iri)
+        else:
+            self._update_incrementally(captured, base_iri, rules or [])
         self.backend.flush()
+
+    def _update_in_full(self, text: str, base_iri: str | None) -> None:
+        """The user's update and a full rebuild of the union and the derived graph, in one request."""
+        steps, stamp = self._derivation()
+        self._send([_followed_by(text, [*clear_steps(), *steps, *update_steps()])], stamp, base_iri=base_iri)
+
+    def _focused_rules(self) -> list[FocusedRule] | None:
+        """The rules with their foci ([] without rules); None when a rule has no focus (full rebuilds only)."""
+        if self.rules_dir is None:
+            return []
+        rules = read_rules(self.rules_dir)
+        return focused_rules(rules.operations, rules.sources, rules.paths)
+
+    def _update_incrementally(self, captured: str, base_iri: str | None, rules: list[FocusedRule]) -> None:
+        """Run a captured update (``app.store.upkeep``), then re-derive the rules for what it touched.
+
+        Two requests: the user's operations with the union's upkeep and a mark that the derivation
+        is pending (one transaction), then the rules for the foci the change reaches with the new
+        derivation record. A crash between the two leaves the mark, and the next start re-derives in
+        full (``Condition.underived``). Caches are told what changed once both have run.
+        """
+        stamp = uuid.uuid4().hex
+        self.backend.update(_followed_by(captured, [*pending_steps(), *update_steps()]), base_iri=base_iri)
+        steps: list[str] = []
+        if rules:
+            foci = self._foci(rules, iris(row["t"] for row in self.select(changed_iris_query())))
+            if foci:
+                steps += rederive_steps(rules, foci)
+        steps += derivation_steps(stamp, self.rules_fingerprint(self.rules_dir))
+        self.backend.update("\n;\n".join(steps))
+        terms = frozenset(term_text(t) for row in self.select(changed_iris_query()) if (t := row["t"]) is not None)
+        self.backend.update("\n;\n".join(clear_steps()))
+        with self._generation_lock:
+            self._stamp = stamp
+            self.generation += 1
+            self._record_change(terms)
+
+    def _foci(self, rules: list[FocusedRule], changed: list[ox.NamedNode]) -> list[str]:
+        """The foci whose derivation the changed IRIs may alter: reached by a rule now, or derived before."""
+        found: dict[str, None] = {}
+        for start in range(0, len(changed), VALUES_BATCH):
+            batch = changed[start : start + VALUES_BATCH]
+            for rule in rules:
+                for variable in rule.variables:
+                    for row in self.select(rule.reached_query(variable, batch)):
+                        value = row[rule.focus]
+                        if isinstance(value, ox.NamedNode):
+                            found[value.value] = None
+            for row in self.select(derived_foci_query(batch)):
+                for name in ("n", "f"):
+                    value = row[name]
+                    if isinstance(value, ox.NamedNode):
+                        found[value.value] = None
+        return list(found)
 
     def _run(self, query: str, bindings: Mapping[str, Term] | None) -> tuple[object, frozenset[str]]:
         """Run ``query``; return its result and the variables added to its projection (to hide)."""
@@ -817,12 +894,12 @@ class PolicyStore:
 
     def graph_names(self) -> list[str]:
         """IRIs of the dataset's named graphs, sorted (the service's state graph is not one of them)."""
-        return sorted(g for g in self.backend.named_graphs() if g != STATE_GRAPH)
+        return sorted(g for g in self.backend.named_graphs() if g not in SERVICE_GRAPHS)
 
     def _data_quads(self) -> Iterator[ox.Quad]:
-        """Every quad but those of the service's state graph."""
-        state = ox.NamedNode(STATE_GRAPH)
-        return (q for q in self.backend.quads() if q.graph_name != state)
+        """Every quad but those of the service's own graphs."""
+        service = {ox.NamedNode(g) for g in SERVICE_GRAPHS}
+        return (q for q in self.backend.quads() if q.graph_name not in service)
 
     def to_rdflib_dataset(self) -> rdflib.Dataset:
         """The whole dataset as an rdflib Dataset (named graphs kept)."""
@@ -845,6 +922,15 @@ class PolicyStore:
         return graph
 
 
+def _followed_by(text: str, steps: list[str]) -> str:
+    """``text`` (an update request) with ``steps`` run after its last operation, in the same request."""
+    end = last_operation_end(text)
+    tail = "\n;\n".join(steps)
+    # A request of a prologue alone runs nothing: the steps then follow it directly. Else they
+    # follow the last operation, cutting a trailing ';' that would leave '; ;' behind.
+    return f"{text}\n{tail}" if end is None else f"{text[:end]}\n;\n{tail}"
+
+
 _SELECT_MODIFIER = re.compile(r"\s+(DISTINCT|REDUCED)\b", re.IGNORECASE)
 
 
@@ -855,6 +941,9 @@ class Rules:
 
     prefixes: dict[str, str]
     operations: list[str]
+    #: Each rule's file and text as written (its header declares the rule's focus, for ``app.store.upkeep``).
+    paths: list[Path] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
 
 # A rule's leading comments and PREFIX declarations.
@@ -895,6 +984,8 @@ def read_rules(rules_dir: Path) -> Rules:
         except (SyntaxError, RuntimeError, ValueError) as exc:
             raise StoreLoadError(path, f"rule failed once its prefixes were expanded: {exc}") from exc
         rules.operations.append(operation)
+        rules.paths.append(path)
+        rules.sources.append(text)
     return rules
 
 

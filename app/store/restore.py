@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from app.core.config import Settings
 from app.core.errors import StoreError, StoreLoadError
-from app.core.namespaces import STATE_GRAPH
+from app.core.namespaces import SERVICE_GRAPHS
 from app.store import directory as store_directory
 from app.store.load_record import fingerprint
 from app.store.policy_store import PolicyStore, parse_file
@@ -40,7 +40,7 @@ class RestoreFormat(StrEnum):
 
 
 _FORMATS = {RestoreFormat.trig: ox.RdfFormat.TRIG, RestoreFormat.nq: ox.RdfFormat.N_QUADS}
-_STATE = ox.NamedNode(STATE_GRAPH)
+_SERVICE = {ox.NamedNode(g) for g in SERVICE_GRAPHS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ def read_dump(path: Path, fmt: RestoreFormat | None = None) -> list[ox.Quad]:
     for quad in quads:
         if not isinstance(quad.graph_name, ox.NamedNode):
             raise StoreLoadError(path, f"graph names must be IRIs, not {quad.graph_name}")
-    return [q for q in quads if q.graph_name != _STATE]
+    return [q for q in quads if q.graph_name not in _SERVICE]
 
 
 def restore(settings: Settings, path: Path, fmt: RestoreFormat | None = None) -> Restored:

@@ -3,6 +3,9 @@
 #   pol:advisingAgency, pol:assignedAgency), derive the qualified CPOV form: a pol:Responsibility
 #   (a cpov:Participation) with pol:agent, pol:role and the task's sources, in the derived graph.
 #   Curators write the direct properties; this rule runs on every load, so the two never disagree.
+# focus: ?task
+#   Everything it derives is about a task or a participation minted under the task's IRI, so an
+#   update re-derives the tasks it touches alone (app/store/upkeep.py).
 PREFIX pol: <https://w3id.org/policykg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
