@@ -76,7 +76,9 @@ def sync_steps(*, every: bool = True) -> list[str]:
     later operation of the same request that deletes some of them makes them candidates again.
     """
     cand = f"GRAPH {_C} {{ {_T} }}"
-    gone = f"{_T} FILTER(NOT {_STATED})"
+    # Filters, not joins: each is a lookup for a bound triple, where a join with the default graph
+    # would be planned as a scan of it.
+    gone = f"FILTER({_IN_UNION} && NOT {_STATED})"
     new = f"FILTER(NOT {_IN_UNION} && {_STATED})"
     noted = "" if every else f"FILTER(({_IN_UNION} && NOT {_STATED}) || (NOT {_IN_UNION} && {_STATED}))"
     return [
@@ -283,7 +285,7 @@ class FocusedRule:
     #: Where its INSERT template's ``}`` starts, and the template's triples (for the candidates copy).
     template_close: int
     template_triples: str
-    #: The variables of the WHERE group that a VALUES block may bind (not those BIND introduces).
+    #: The variables of the WHERE group's required triple patterns (``_required_variables``).
     variables: tuple[str, ...]
 
     def restricted(self, foci: Sequence[str]) -> str:
@@ -303,6 +305,26 @@ class FocusedRule:
         return f"SELECT DISTINCT ?{self.focus} WHERE {{ VALUES ?{variable} {{ {listed} }} {self.where_body} }}"
 
 
+def _required_variables(inner: Sequence[Token]) -> tuple[str, ...]:
+    """The variables of the WHERE group's own triple patterns (outside nested groups and parentheses).
+
+    Binding one of them to a changed IRI finds every solution that IRI takes part in. A variable
+    only OPTIONAL, a filter or a BIND mentions cannot be bound so: the optional part would match
+    anyway and every focus would come back. Changes reaching a focus only through such a part are
+    found through what it derived (``derived_foci_query``) or through the triple's other end.
+    """
+    found: dict[str, None] = {}
+    braces = parens = 0
+    for j, token in enumerate(inner):
+        if token.text in "{}" and token.kind == "punct":
+            braces += 1 if token.text == "{" else -1
+        elif token.text in "()" and token.kind == "punct":
+            parens += 1 if token.text == "(" else -1
+        elif token.kind == "var" and braces == 0 and parens == 0 and not (j and inner[j - 1].is_keyword("AS")):
+            found[token.text[1:]] = None
+    return tuple(found)
+
+
 def _focused(operation: str, source: str, path: Path) -> FocusedRule | None:
     found = _FOCUS.search(source)
     if found is None:
@@ -319,9 +341,7 @@ def _focused(operation: str, source: str, path: Path) -> FocusedRule | None:
     where_close = group_end(toks, i + 1)
     if any(t.text == ";" for t in toks[where_close + 1 :]):
         raise StoreLoadError(path, "a rule with a focus must be one operation")
-    inner = toks[i + 2 : where_close]
-    bound = {inner[j + 1].text[1:] for j, t in enumerate(inner[:-1]) if t.is_keyword("AS") and inner[j + 1].kind == "var"}
-    variables = tuple(dict.fromkeys(t.text[1:] for t in inner if t.kind == "var" and t.text[1:] not in bound))
+    variables = _required_variables(toks[i + 2 : where_close])
     if focus not in variables:
         raise StoreLoadError(path, f"the rule's focus ?{focus} is not a variable of its WHERE pattern")
     if triples is None:
