@@ -299,6 +299,10 @@ class FocusedRule:
             + values + text[self.where_open :]
         )
 
+    def construct(self) -> str:
+        """The rule as a CONSTRUCT query: what it derives, for a bulk load to write."""
+        return f"CONSTRUCT {{ {self.template_triples} }} WHERE {{ {self.where_body} }}"
+
     def reached_query(self, variable: str, values: Sequence[ox.NamedNode]) -> str:
         """A SELECT of the foci the rule's pattern reaches with ``?variable`` bound to one of ``values``."""
         listed = " ".join(term(v) for v in values)
@@ -346,6 +350,9 @@ def _focused(operation: str, source: str, path: Path) -> FocusedRule | None:
         raise StoreLoadError(path, f"the rule's focus ?{focus} is not a variable of its WHERE pattern")
     if triples is None:
         raise StoreLoadError(path, "the rule's INSERT template is not a quad template")
+    inner = toks[2:template_close]
+    if len(inner) < 3 or not inner[0].is_keyword("GRAPH") or inner[1].text != _DERIVED or group_end(toks, 4) != template_close - 1:
+        raise StoreLoadError(path, f"a rule with a focus writes one GRAPH {_DERIVED} {{ … }} block")
     return FocusedRule(
         operation=operation,
         focus=focus,
