@@ -509,12 +509,14 @@ class PolicyStore:
         transactions, so nothing here is atomic: the load record, written by the last request,
         is what makes the store count as loaded, and a start that finds none rebuilds it.
         """
-        raw = self.raw
+        backend = self.backend
+        assert isinstance(backend, EmbeddedBackend)
+        raw = backend.store
         for path in files:
             graph = ox.NamedNode(self.graph_for_file(path, ontology_dir))
             with _load_errors(path):
                 # Each quad into its graph and into the union, in one pass over the file.
-                raw.bulk_extend(_with_union(ox.parse(path=str(path), format=rdf_format(path)), graph))
+                backend.bulk_extend(_with_union(ox.parse(path=str(path), format=rdf_format(path)), graph))
         with self._generation_lock:
             self.generation += 1
             self._record_change(None)
@@ -527,7 +529,7 @@ class PolicyStore:
             derived = ox.NamedNode(DERIVED_GRAPH)
             for rule in rules:
                 triples = list(raw.query(rule.construct()))  # type: ignore[arg-type]
-                raw.bulk_extend(_with_union((ox.Quad(t.subject, t.predicate, t.object, derived) for t in triples), derived))
+                backend.bulk_extend(_with_union((ox.Quad(t.subject, t.predicate, t.object, derived) for t in triples), derived))
         elif self.rules_dir is not None and read_rules(self.rules_dir).operations:
             steps = [*read_rules(self.rules_dir).operations, union_update(graph=DERIVED_GRAPH), *steps]
         self._send(steps + completion, stamp)

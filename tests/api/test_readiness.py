@@ -8,6 +8,7 @@ import gc
 import shutil
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,7 +22,7 @@ from tests.support.project import FIXTURE_TRIPLES, PROJECT
 
 
 class _HeldLoad(EmbeddedBackend):
-    """A disk store whose file loads wait until the test lets them go."""
+    """A disk store whose file loads (bulk, as a first load writes) wait until the test lets them go."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(ox.Store(str(path)), path)
@@ -30,6 +31,10 @@ class _HeldLoad(EmbeddedBackend):
     def load(self, data: bytes, fmt: ox.RdfFormat, graph: str | None) -> None:
         self.go.wait(30)
         super().load(data, fmt, graph)
+
+    def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
+        self.go.wait(30)
+        super().bulk_extend(quads)
 
 
 def _until(condition, seconds: float = 20.0) -> None:
