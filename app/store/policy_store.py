@@ -227,6 +227,16 @@ CHANGE_LOG_SIZE = 256
 
 
 @dataclass(frozen=True, slots=True)
+class Rebuilt:
+    """What a full rebuild of the derived state found: sizes, and whether it changed anything."""
+
+    union_triples: int
+    derived_triples: int
+    #: True when the union or the rules' graph differed from what incremental upkeep had kept.
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Sizes:
     """How much the store holds: distinct triples of the union default graph, and named graphs."""
 
@@ -597,6 +607,26 @@ class PolicyStore:
         """
         steps, stamp = self._derivation()
         self._send(steps + (completion or []), stamp)
+
+    def _derived_digest(self) -> tuple[int, int, str]:
+        """Triples of the union and of the rules' graph, and a digest of both that ignores order."""
+        import hashlib
+
+        counts, total = [0, 0], 0
+        for index, graph in enumerate((None, DERIVED_GRAPH)):
+            for quad in self.backend.graph_quads(graph):
+                counts[index] += 1
+                # Blank nodes have no stable label across rebuilds: they count, and hash alike.
+                text = " ".join("_:" if isinstance(t, ox.BlankNode) else str(t) for t in quad.triple) + f" {index}"
+                total = (total + int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest())) % (1 << 64)
+        return counts[0], counts[1], f"{total:016x}"
+
+    def rebuild(self) -> Rebuilt:
+        """Re-derive the union and the rules' graph in full, and say whether incremental upkeep had drifted."""
+        before = self._derived_digest()
+        self.derive()
+        after = self._derived_digest()
+        return Rebuilt(after[0], after[1], changed=before != after)
 
     def _send(
         self, steps: list[str], stamp: str, *, base_iri: str | None = None, terms: frozenset[str] | None = None

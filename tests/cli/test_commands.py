@@ -160,3 +160,26 @@ def test_serve_on_a_busy_port_is_an_error_exit_2() -> None:
     assert done.returncode == 2
     # uvicorn logs why above; the command's own last word is one line.
     assert done.stderr.strip().splitlines()[-1].startswith(f"error: the server did not start on 127.0.0.1:{port}")
+
+
+def test_rebuild_agrees_with_the_incremental_upkeep_and_repairs_a_drift(tmp_path: Path) -> None:
+    from app.core.config import Settings
+    from app.core.namespaces import DERIVED_GRAPH
+    from app.store.policy_store import PolicyStore
+
+    root = Path(__file__).resolve().parents[2]  # the shipped project: it has rules
+    env = {"POLICYKG_ROOT": str(root), "POLICYKG_STORE": str(tmp_path / "store")}
+    settings = Settings(root=root, store=str(tmp_path / "store"))
+    with PolicyStore.from_settings(settings) as store:
+        store.load_project(settings)
+        task = store.select("SELECT ?t WHERE { ?t a pol:Task ; pol:leadAgency ?a } LIMIT 1")[0]["t"]
+        store.update(f"DELETE WHERE {{ GRAPH ?g {{ {task} <https://w3id.org/policykg/ontology#leadAgency> ?a }} }}")
+    result = invoke("rebuild", env=env)
+    assert result.exit_code == 0, result.output  # the incremental upkeep left what a rebuild makes
+    with PolicyStore.from_settings(settings) as store:
+        store.load_project(settings)
+        # A drift made behind the upkeep's back: a derived triple removed directly.
+        store.backend.update(f"DELETE WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ ?s <https://w3id.org/policykg/ontology#role> ?r }} }}")
+    result = invoke("rebuild", env=env)
+    assert result.exit_code == 1 and "drifted" in result.stderr
+    assert invoke("rebuild", env=env).exit_code == 0  # and repaired it
