@@ -41,8 +41,9 @@ def create_app(
             app.state.catalog = load_catalog(settings.queries_dir)
 
             def build_index() -> None:
-                # Built with the store so the first question is fast; rebuilt when the store reloads.
-                app.state.search = SearchIndex.build(active)
+                # Ready with the store so the first question is fast: read back from beside an
+                # on-disk store when saved at its stamp, else built (and saved); kept up to date after.
+                app.state.search = SearchIndex.load_or_build(active)
 
             app.state.readiness = Readiness.start(active, settings, reload=reload, then=build_index)
             yield

@@ -12,7 +12,7 @@ from app.core.config import Settings
 from app.endpoint.catalog import NamedQuery
 from app.export.graph import ViewCache
 from app.quality.report import QualityCache, QualityReport
-from app.search.index import SearchIndex
+from app.search.index import SearchIndex, save_later
 from app.store.policy_store import PolicyStore
 
 # The dependencies that only read app.state are coroutines: FastAPI runs a plain ``def``
@@ -48,15 +48,24 @@ _STATE_LOCK = threading.Lock()
 
 
 def get_search(request: Request) -> SearchIndex:
-    """The search index built at startup, rebuilt first if the store was reloaded since."""
+    """The search index built at startup, brought up to date first if the store changed since.
+
+    After a write that the store logged, only what it touched is read again (milliseconds), then
+    the new index is swapped in; requests already holding the old one finish on it.
+    """
     store = store_of(request)
     generation = store.current_generation()
     index: SearchIndex | None = getattr(request.app.state, "search", None)
     if index is None or index.generation != generation:
-        with _STATE_LOCK:  # one rebuild, however many requests arrive meanwhile
+        with _STATE_LOCK:  # one update, however many requests arrive meanwhile
             index = getattr(request.app.state, "search", None)
             if index is None or index.generation != generation:
-                index = request.app.state.search = SearchIndex.build(store)
+                if index is None:
+                    index = SearchIndex.load_or_build(store)
+                else:
+                    index = index.refreshed(store)
+                    save_later(index, store)
+                request.app.state.search = index
     return index
 
 
