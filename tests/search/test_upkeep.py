@@ -4,7 +4,6 @@ app.domain.lineage)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from app.core.errors import UnknownDocument
 from app.domain.lineage import NumberTable, number_table, refreshed_numbers, resolve_document
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
+from tests.support.search_index import answers
 
 POL = "https://w3id.org/policykg/ontology#"
 ID = "https://w3id.org/policykg/id/"
@@ -106,7 +106,6 @@ def _pool() -> list[ox.Triple]:
 
 
 POOL = _pool()
-QUERIES = ["chuyển đổi số", "kinh te so", "đổi mới sáng tạo", "Sở KH&CN", "190-KH/TU", "digital task", "hội nghị"]
 
 # One write: insert or delete one triple of the pool in one of two named graphs.
 writes = st.lists(st.tuples(st.booleans(), st.sampled_from(range(len(POOL))), st.sampled_from(GRAPHS)), max_size=12)
@@ -119,28 +118,8 @@ def _write(store: PolicyStore, insert: bool, triple: ox.Triple, graph: str) -> f
     return frozenset(term.value for term in (triple.subject, triple.object) if isinstance(term, ox.NamedNode))
 
 
-def _canonical(value: Any) -> Any:
-    """A record as plain data with its lists sorted: the order facts come back in is not meaning."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list | tuple | set | frozenset):
-        return sorted((_canonical(v) for v in value), key=repr)
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items()}
-    return value
-
-
 def _answers(index: SearchIndex) -> dict[str, Any]:
-    """What the index answers: its records, every match (with payload) of each question, lookups."""
-    out: dict[str, Any] = {"records": _canonical(index.records()), "tasks": index.task_count}
-    for name, text_index in (("t", index.tasks), ("a", index.agency_index), ("i", index.indicator_index)):
-        out[f"{name}-size"] = text_index.size
-        for text in QUERIES:
-            hits = text_index.search(index.prepare(text), limit=1000)
-            out[f"{name}:{text}"] = sorted((hit.iri, repr(hit.payload)) for hit in hits)
-    for agency in AGENCIES:
-        out[f"key:{agency}"] = sorted((hit.iri, repr(hit.payload)) for hit in index.tasks.lookup(agency))
-    return out
+    return answers(index, AGENCIES)
 
 
 def _numbers(table: NumberTable) -> dict[str, list[str]]:
