@@ -41,9 +41,15 @@ def create_app(
             app.state.catalog = load_catalog(settings.queries_dir)
 
             def build_index() -> None:
-                # Ready with the store so the first question is fast: read back from beside an
-                # on-disk store when saved at its stamp, else built (and saved); kept up to date after.
-                app.state.search = SearchIndex.load_or_build(active)
+                # Ready with the store so the first question is fast; kept up to date after (deps).
+                if active.derived_dir is None:
+                    app.state.search = SearchIndex.build(active)
+                else:
+                    from app.api.deps import warm_search
+
+                    # Read back from beside the on-disk store when saved at its stamp, else built
+                    # and saved: in the background, so /health does not wait for it.
+                    warm_search(app.state, active)
 
             app.state.readiness = Readiness.start(active, settings, reload=reload, then=build_index)
             yield

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import anyio
 from fastapi import Depends, Request
@@ -67,6 +67,20 @@ def get_search(request: Request) -> SearchIndex:
                     save_later(index, store)
                 request.app.state.search = index
     return index
+
+
+def warm_search(state: Any, store: PolicyStore) -> threading.Thread:
+    """Make the search index ready in the background (read back beside an on-disk store, or built):
+    a restart answers /health at once, and the first question waits for the index on the lock."""
+
+    def run() -> None:
+        with _STATE_LOCK:
+            if getattr(state, "search", None) is None:
+                state.search = SearchIndex.load_or_build(store)
+
+    thread = threading.Thread(target=run, name="policykg-search-index", daemon=True)
+    thread.start()
+    return thread
 
 
 def get_quality(request: Request) -> QualityReport:

@@ -26,11 +26,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -306,9 +309,9 @@ class Hit:
 
 
 class TextIndex:
-    """A tantivy index in memory over entries of one kind."""
+    """A tantivy index over entries of one kind, in memory or (``path``) in a directory of its own."""
 
-    def __init__(self, normaliser: TextNormaliser, entries: Iterable[Entry]) -> None:
+    def __init__(self, normaliser: TextNormaliser, entries: Iterable[Entry], path: Path | None = None) -> None:
         self.normaliser = normaliser
         builder = tantivy.SchemaBuilder()
         builder.add_text_field("iri", stored=True, tokenizer_name="raw")
@@ -321,10 +324,10 @@ class TextIndex:
             builder.add_text_field(name, tokenizer_name="policykg_pairs", index_option="freq")
         builder.add_bytes_field("payload", stored=True)
         self.schema = builder.build()
-        self._index = tantivy.Index(self.schema)
-        self._index.register_tokenizer("policykg_vi", normaliser.vi_analyzer)
-        self._index.register_tokenizer("policykg_en", normaliser.en_analyzer)
-        self._index.register_tokenizer("policykg_pairs", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+        self._index = tantivy.Index(self.schema, path=None if path is None else str(path))
+        self._register(normaliser)
         writer = self._index.writer(heap_size=64_000_000, num_threads=1)
         count = 0
         for entry in entries:
@@ -335,6 +338,25 @@ class TextIndex:
         self._index.reload()
         self._searcher = self._index.searcher()
         self.size = count
+
+    def _register(self, normaliser: TextNormaliser) -> None:
+        # Tokenizers are code, not part of a saved index: registered again on every open.
+        self._index.register_tokenizer("policykg_vi", normaliser.vi_analyzer)
+        self._index.register_tokenizer("policykg_en", normaliser.en_analyzer)
+        self._index.register_tokenizer("policykg_pairs", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+
+    @classmethod
+    def open(cls, normaliser: TextNormaliser, path: Path) -> TextIndex:
+        """The index saved in ``path`` by an earlier run (memory-mapped: nothing is indexed again)."""
+        view = object.__new__(cls)
+        view.normaliser = normaliser
+        view._index = tantivy.Index.open(str(path))
+        view.schema = view._index.schema
+        view._register(normaliser)
+        view._index.reload()
+        view._searcher = view._index.searcher()
+        view.size = view._searcher.num_docs
+        return view
 
     def updated(self, removed: Iterable[str], added: Iterable[Entry]) -> TextIndex:
         """A view of this index with the entries of ``removed`` IRIs taken out and ``added`` put in.
@@ -825,10 +847,24 @@ class Records:
 
 @dataclass(frozen=True, slots=True)
 class SavedIndex:
-    """A search index as saved beside an on-disk store: its basis and records."""
+    """A search index as saved beside an on-disk store: its basis, records and entries' dependencies,
+    and the directory (in the same place) of its tantivy indexes."""
 
     basis: Basis
     records: Records
+    home: str
+    task_keys: dict[str, frozenset[str]]
+    under_keys: dict[str, frozenset[str]]
+    drafting_keys: dict[str, frozenset[str]]
+
+
+def _reverse(keys: Mapping[str, frozenset[str]]) -> dict[str, set[str]]:
+    """For each key, the IRIs that depend on it."""
+    table: dict[str, set[str]] = {}
+    for iri, depends in keys.items():
+        for key in depends:
+            table.setdefault(key, set()).add(iri)
+    return table
 
 
 def _add_dependents(table: dict[str, set[str]], changes: Mapping[str, tuple[Iterable[str], Iterable[str]]]) -> None:
@@ -856,6 +892,10 @@ def _move(
         keys.pop(iri, None)
 
 
+def _inside(home: Path | None, name: str) -> Path | None:
+    return None if home is None else home / name
+
+
 class SearchIndex:
     """Indexes of tasks, agencies, documents and indicators, with the records they were built from.
 
@@ -879,8 +919,10 @@ class SearchIndex:
         generation: int = 0,
         stamp: str | None = None,
         basis: Basis | None = None,
+        home: Path | None = None,
     ) -> None:
         self.normaliser = normaliser
+        self.home = home
         self.task_records = dict(tasks)
         self.groups = dict(groups)
         self.meetings = dict(meetings)
@@ -901,9 +943,12 @@ class SearchIndex:
         self._drafting_dependents: dict[str, set[str]] = {}
         self._under_keys: dict[str, frozenset[str]] = {}
         self._under: dict[str, set[str]] = {}
-        self.tasks = TextIndex(normaliser, self._task_side_entries(list(self.task_records), list(self.documents)))
-        self.agency_index = TextIndex(normaliser, (self._agency_entry(a) for a in self.agencies.values()))
-        self.indicator_index = TextIndex(normaliser, (self._indicator_entry(i) for i in self.indicators.values()))
+        entries = self._task_side_entries(list(self.task_records), list(self.documents))
+        self.tasks = TextIndex(normaliser, entries, _inside(home, "tasks"))
+        agency_entries = (self._agency_entry(a) for a in self.agencies.values())
+        self.agency_index = TextIndex(normaliser, agency_entries, _inside(home, "agencies"))
+        indicator_entries = (self._indicator_entry(i) for i in self.indicators.values())
+        self.indicator_index = TextIndex(normaliser, indicator_entries, _inside(home, "indicators"))
         # Per-index caches of derived answers (lineage of a document): valid as long as the index.
         self.cache: dict[tuple[str, str], Any] = {}
         self.lock = threading.Lock()
@@ -914,7 +959,10 @@ class SearchIndex:
         generation, stamp = store.current_generation(), store.stamp
         basis = read_basis(store)
         records = Records.read(store, basis)
-        return cls.of(records, basis, normaliser, generation=generation, stamp=stamp)
+        # Beside an on-disk store the tantivy indexes live in a directory of their own, so that a
+        # restart opens them rather than indexing every text again (most of a build's time).
+        home = None if store.derived_dir is None else store.derived_dir / f"{_SAVED_NAME}-{uuid.uuid4().hex}"
+        return cls.of(records, basis, normaliser, generation=generation, stamp=stamp, home=home)
 
     @classmethod
     def of(
@@ -925,8 +973,9 @@ class SearchIndex:
         *,
         generation: int = 0,
         stamp: str | None = None,
+        home: Path | None = None,
     ) -> SearchIndex:
-        """The index of ``records`` read through ``basis``."""
+        """The index of ``records`` read through ``basis`` (its tantivy indexes in ``home``, when given)."""
         return cls(
             normaliser or TextNormaliser(basis.abbreviations),
             tasks=records.tasks,
@@ -939,6 +988,7 @@ class SearchIndex:
             generation=generation,
             stamp=stamp,
             basis=basis,
+            home=home,
         )
 
     def records(self) -> Records:
@@ -955,26 +1005,63 @@ class SearchIndex:
         generation, stamp = store.current_generation(), store.stamp
         started = time.perf_counter()
         saved = load_derived(store.derived_dir, _SAVED_NAME, stamp)
-        if isinstance(saved, SavedIndex):
-            index = cls.of(saved.records, saved.basis, generation=generation, stamp=stamp)
-            log.info(
-                "search index read from %s (stamp %s) in %.1f s",
-                store.derived_dir,
-                stamp,
-                time.perf_counter() - started,
-            )
-            return index
-        if store.derived_dir is not None:
+        if isinstance(saved, SavedIndex) and store.derived_dir is not None:
+            try:
+                index = cls._restored(saved, store.derived_dir / saved.home, generation, stamp)
+            except (OSError, ValueError) as exc:  # tantivy reports a missing or damaged index as ValueError
+                log.warning("search index saved in %s cannot be opened (%s): building it again", store.derived_dir, exc)
+            else:
+                elapsed = time.perf_counter() - started
+                log.info("search index read from %s (stamp %s) in %.1f s", store.derived_dir, stamp, elapsed)
+                return index
+        elif store.derived_dir is not None:
             log.info("search index: none saved at stamp %s in %s, building it from the store", stamp, store.derived_dir)
         index = cls.build(store)
         index.save(store)
         return index
 
+    @classmethod
+    def _restored(cls, saved: SavedIndex, home: Path, generation: int, stamp: str | None) -> SearchIndex:
+        """The index ``saved`` describes, its tantivy indexes opened in ``home`` (nothing indexed again)."""
+        new = object.__new__(cls)
+        new.normaliser = TextNormaliser(saved.basis.abbreviations)
+        new.generation, new.stamp, new.basis, new.home = generation, stamp, saved.basis, home
+        records = saved.records
+        new.task_records, new.groups, new.meetings, new.documents = (
+            records.tasks,
+            records.groups,
+            records.meetings,
+            records.documents,
+        )
+        new.agencies, new.indicators, new.sources = records.agencies, records.indicators, records.sources
+        new.task_count = len(new.task_records)
+        new._task_keys, new._under_keys, new._drafting_keys = saved.task_keys, saved.under_keys, saved.drafting_keys
+        new._task_dependents, new._under, new._drafting_dependents = (
+            _reverse(saved.task_keys),
+            _reverse(saved.under_keys),
+            _reverse(saved.drafting_keys),
+        )
+        new.tasks = TextIndex.open(new.normaliser, home / "tasks")
+        new.agency_index = TextIndex.open(new.normaliser, home / "agencies")
+        new.indicator_index = TextIndex.open(new.normaliser, home / "indicators")
+        new.cache, new.lock = {}, threading.Lock()
+        return new
+
     def save(self, store: PolicyStore) -> bool:
-        """Save the records beside an on-disk store, at the stamp they were read at."""
-        if store.derived_dir is None or self.basis is None:
+        """Save the records beside an on-disk store, at the stamp they were read at, and remove the
+        tantivy directories of earlier builds (a request still on one keeps its open files)."""
+        home = self.home
+        if store.derived_dir is None or self.basis is None or home is None or home.parent != store.derived_dir:
             return False
-        return save_derived(store.derived_dir, _SAVED_NAME, self.stamp, SavedIndex(self.basis, self.records()))
+        saved = SavedIndex(
+            self.basis, self.records(), home.name, self._task_keys, self._under_keys, self._drafting_keys
+        )
+        if not save_derived(store.derived_dir, _SAVED_NAME, self.stamp, saved):
+            return False
+        for other in store.derived_dir.glob(f"{_SAVED_NAME}-*"):
+            if other != home and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
+        return True
 
     def refreshed(self, store: PolicyStore, terms: Iterable[str] | None = ()) -> SearchIndex:
         """This index brought up to the store's data: itself when nothing changed, an updated copy when
@@ -1008,6 +1095,7 @@ class SearchIndex:
         fresh = Records.read(store, basis, sorted(reread))
         new = object.__new__(type(self))
         new.normaliser, new.generation, new.stamp, new.basis = self.normaliser, generation, stamp, basis
+        new.home = self.home  # the same tantivy indexes, changed in place (TextIndex.updated)
         new.lock = threading.Lock()
         old_tables, new_tables = self.records().kinds(), fresh.kinds()
         changed: set[str] = set()
