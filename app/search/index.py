@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -851,11 +851,48 @@ class SavedIndex:
     and the directory (in the same place) of its tantivy indexes."""
 
     basis: Basis
-    records: Records
+    records: tuple[Any, ...]  # Records as builtin tuples (_pack): pickle reads those at C speed
     home: str
     task_keys: dict[str, frozenset[str]]
     under_keys: dict[str, frozenset[str]]
     drafting_keys: dict[str, frozenset[str]]
+
+
+_RECORD_TYPES = (TaskRecord, GroupRecord, MeetingRecord, DocumentRecord, AgencyRecord, IndicatorRecord)
+_LABEL_FIELDS = frozenset({"labels", "titles"})
+
+
+def _pack(records: Records) -> tuple[Any, ...]:
+    """The records as tuples of builtins (labels as (text, lang) pairs), field by field."""
+    packed: list[Any] = []
+    for kind, table in zip(_RECORD_TYPES, records.kinds(), strict=False):
+        names = [f.name for f in fields(kind)]
+        rows = []
+        for record in table.values():
+            row = [getattr(record, name) for name in names]
+            for at, name in enumerate(names):
+                if name in _LABEL_FIELDS:
+                    row[at] = [(label.text, label.lang) for label in row[at]]
+            rows.append(tuple(row))
+        packed.append(rows)
+    packed.append(records.sources)
+    return tuple(packed)
+
+
+def _unpack(packed: tuple[Any, ...]) -> Records:
+    """The records :func:`_pack` packed."""
+    tables: list[dict[str, Any]] = []
+    for kind, rows in zip(_RECORD_TYPES, packed, strict=False):
+        labelled = [at for at, f in enumerate(fields(kind)) if f.name in _LABEL_FIELDS]
+        table = {}
+        for row in rows:
+            values_ = list(row)
+            for at in labelled:
+                values_[at] = [Label(text, lang) for text, lang in values_[at]]
+            table[values_[0]] = kind(*values_)
+        tables.append(table)
+    tasks, groups, meetings, documents, agencies, indicators = tables
+    return Records(tasks, groups, meetings, documents, agencies, indicators, sources=packed[-1])
 
 
 def _reverse(keys: Mapping[str, frozenset[str]]) -> dict[str, set[str]]:
@@ -1026,7 +1063,7 @@ class SearchIndex:
         new = object.__new__(cls)
         new.normaliser = TextNormaliser(saved.basis.abbreviations)
         new.generation, new.stamp, new.basis, new.home = generation, stamp, saved.basis, home
-        records = saved.records
+        records = _unpack(saved.records)
         new.task_records, new.groups, new.meetings, new.documents = (
             records.tasks,
             records.groups,
@@ -1054,7 +1091,7 @@ class SearchIndex:
         if store.derived_dir is None or self.basis is None or home is None or home.parent != store.derived_dir:
             return False
         saved = SavedIndex(
-            self.basis, self.records(), home.name, self._task_keys, self._under_keys, self._drafting_keys
+            self.basis, _pack(self.records()), home.name, self._task_keys, self._under_keys, self._drafting_keys
         )
         if not save_derived(store.derived_dir, _SAVED_NAME, self.stamp, saved):
             return False
