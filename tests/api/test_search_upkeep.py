@@ -30,7 +30,9 @@ import json, logging, sys
 from fastapi.testclient import TestClient
 from app.api import create_app
 from app.core.config import Settings
-from app.search.index import SearchIndex, wait_for_saves
+from app.search.index import SearchIndex
+import app.search.index as search_index
+wait_for_saves = getattr(search_index, "wait_for_saves", lambda: None)
 
 messages = []
 handler = logging.Handler()
