@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,9 @@ from app.store.policy_store import PolicyStore
 from app.store.readiness import Readiness
 
 __all__ = ["create_app"]
+
+# How long stopping the app waits for the search index being read or built before leaving it.
+_WARM_WAIT_SECONDS = 10.0
 
 
 def create_app(
@@ -41,15 +45,27 @@ def create_app(
             app.state.catalog = load_catalog(settings.queries_dir)
 
             def build_index() -> None:
-                # Built with the store so the first question is fast; rebuilt when the store reloads.
-                app.state.search = SearchIndex.build(active)
+                # Ready with the store so the first question is fast; kept up to date after (deps).
+                if active.derived_dir is None:
+                    app.state.search = SearchIndex.build(active)
+                else:
+                    from app.api.deps import warm_search
+
+                    # Read back from beside the on-disk store when saved at its stamp, else built
+                    # and saved: in the background, so /health does not wait for it.
+                    app.state.search_warming = warm_search(app.state, active)
 
             app.state.readiness = Readiness.start(active, settings, reload=reload, then=build_index)
             yield
         finally:
             # A rebuild still running keeps the store: the process ends it, and the next start finishes it.
             readiness: Readiness | None = getattr(app.state, "readiness", None)
-            if owned and not (readiness is not None and readiness.working):
+            # So does a search index still being read or built, after a short wait: it reads the store.
+            warming: threading.Thread | None = getattr(app.state, "search_warming", None)
+            if warming is not None:
+                warming.join(_WARM_WAIT_SECONDS)
+            busy = (readiness is not None and readiness.working) or (warming is not None and warming.is_alive())
+            if owned and not busy:
                 active.close()
 
     app = FastAPI(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import anyio
 from fastapi import Depends, Request
@@ -12,7 +12,7 @@ from app.core.config import Settings
 from app.endpoint.catalog import NamedQuery
 from app.export.graph import ViewCache
 from app.quality.report import QualityCache, QualityReport
-from app.search.index import SearchIndex
+from app.search.index import SearchIndex, save_later
 from app.store.policy_store import PolicyStore
 
 # The dependencies that only read app.state are coroutines: FastAPI runs a plain ``def``
@@ -48,16 +48,39 @@ _STATE_LOCK = threading.Lock()
 
 
 def get_search(request: Request) -> SearchIndex:
-    """The search index built at startup, rebuilt first if the store was reloaded since."""
+    """The search index built at startup, brought up to date first if the store changed since.
+
+    After a write that the store logged, only what it touched is read again (milliseconds), then
+    the new index is swapped in; requests already holding the old one finish on it.
+    """
     store = store_of(request)
     generation = store.current_generation()
     index: SearchIndex | None = getattr(request.app.state, "search", None)
     if index is None or index.generation != generation:
-        with _STATE_LOCK:  # one rebuild, however many requests arrive meanwhile
+        with _STATE_LOCK:  # one update, however many requests arrive meanwhile
             index = getattr(request.app.state, "search", None)
             if index is None or index.generation != generation:
-                index = request.app.state.search = SearchIndex.build(store)
+                if index is None:
+                    index = SearchIndex.load_or_build(store)
+                else:
+                    index = index.refreshed(store)
+                    save_later(index, store)
+                request.app.state.search = index
     return index
+
+
+def warm_search(state: Any, store: PolicyStore) -> threading.Thread:
+    """Make the search index ready in the background (read back beside an on-disk store, or built):
+    a restart answers /health at once, and the first question waits for the index on the lock."""
+
+    def run() -> None:
+        with _STATE_LOCK:
+            if getattr(state, "search", None) is None:
+                state.search = SearchIndex.load_or_build(store)
+
+    thread = threading.Thread(target=run, name="policykg-search-index", daemon=True)
+    thread.start()
+    return thread
 
 
 def get_quality(request: Request) -> QualityReport:

@@ -23,6 +23,7 @@ from app.core.namespaces import POL, POLID, expand
 from app.core.text import fold, slug
 from app.search.normalise import clean_query, optional_query
 from app.sparql.values import batches, values
+from app.store.derived import load_derived, save_derived
 from app.store.policy_store import PolicyStore, term_text
 
 Direction = TypingLiteral["up", "down"]
@@ -345,26 +346,111 @@ def resolve_document(store: PolicyStore, notation_or_iri: str, issuer: str | Non
     raise UnknownDocument(query, [found.get(d, _DocumentFacts(d)).ref() for d in near])
 
 
-# The documents under each number (slug of the notation), per store and per load of its data:
-# resolving a number then reads the facts of its few documents, not of every document.
-_NUMBERS: weakref.WeakKeyDictionary[PolicyStore, tuple[int, dict[str, list[str]]]] = weakref.WeakKeyDictionary()
+# The documents under each number (slug of the notation), per store, kept up to date with its
+# data: resolving a number then reads the facts of its few documents, not of every document.
+_NUMBERS: weakref.WeakKeyDictionary[PolicyStore, NumberTable] = weakref.WeakKeyDictionary()
 _NUMBERS_LOCK = threading.Lock()
-_NOTATIONS = "SELECT DISTINCT ?d ?anyNotation WHERE {" + _ALL_DOCUMENTS + "}"
+_DOCUMENT_CLASSES = "SELECT DISTINCT ?c WHERE { ?c rdfs:subClassOf* pol:PolicyDocument }"
+_SAVED_NAME = "number-table"
+# More IRIs touched than this and reading every notation again costs less.
+_INCREMENTAL_LIMIT = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class NumberTable:
+    """The documents under each number slug, and the slugs of each document, at a store generation.
+
+    ``classes`` (the subclasses of pol:PolicyDocument) decide what counts as a document: when they
+    change, the table is read again in full.
+    """
+
+    generation: int
+    stamp: str | None
+    classes: frozenset[str]
+    by_number: dict[str, list[str]]
+    by_document: dict[str, frozenset[str]]
+
+
+def _document_classes(store: PolicyStore) -> frozenset[str]:
+    return frozenset(term_text(row["c"]) for row in store.select(_DOCUMENT_CLASSES) if row["c"] is not None)
+
+
+def _notations(store: PolicyStore, documents: Sequence[str] | None) -> dict[str, list[str]]:
+    """The slugs of the notations of ``documents`` (of every document when None), by document."""
+    patterns = [""] if documents is None else [values("d", batch) for batch in batches(list(documents))]
+    found: dict[str, list[str]] = {}
+    for pattern in patterns:
+        for row in store.select("SELECT DISTINCT ?d ?anyNotation WHERE {" + pattern + _ALL_DOCUMENTS + "}"):
+            d, notation = row["d"], row["anyNotation"]
+            if isinstance(d, ox.NamedNode) and notation is not None:
+                slugs = found.setdefault(d.value, [])
+                key = slug(term_text(notation))
+                if key not in slugs:
+                    slugs.append(key)
+    return found
+
+
+def number_table(store: PolicyStore, generation: int, stamp: str | None, classes: frozenset[str]) -> NumberTable:
+    """The whole table, read from the store."""
+    by_number: dict[str, list[str]] = {}
+    by_document = _notations(store, None)
+    for iri, slugs in by_document.items():
+        for key in slugs:
+            by_number.setdefault(key, []).append(iri)
+    return NumberTable(generation, stamp, classes, by_number, {d: frozenset(s) for d, s in by_document.items()})
+
+
+def _updated(store: PolicyStore, table: NumberTable, touched: Sequence[str], generation: int, stamp: str | None) -> NumberTable:
+    """``table`` with the notations of the ``touched`` documents read again (a new table; the old one stays whole)."""
+    fresh = _notations(store, touched)
+    by_number = dict(table.by_number)
+    by_document = dict(table.by_document)
+    for iri in touched:
+        old, new = by_document.get(iri, frozenset()), frozenset(fresh.get(iri, ()))
+        if old == new:
+            continue
+        for key in old - new:
+            remaining = [d for d in by_number.get(key, []) if d != iri]
+            if remaining:
+                by_number[key] = remaining
+            else:
+                by_number.pop(key, None)
+        for key in new - old:
+            by_number[key] = [*by_number.get(key, []), iri]
+        if new:
+            by_document[iri] = new
+        else:
+            by_document.pop(iri, None)
+    return NumberTable(generation, stamp, table.classes, by_number, by_document)
+
+
+def refreshed_numbers(store: PolicyStore, table: NumberTable | None, terms: Sequence[str] | None = None) -> NumberTable:
+    """The number table at the store's current data: ``table`` itself, updated for what the store's
+    writes since touched (``terms`` when the caller knows them), read back from beside an on-disk
+    store at its stamp, or read in full."""
+    generation, stamp = store.current_generation(), store.stamp
+    if table is not None and table.generation == generation and terms is None:
+        return table
+    if table is None:
+        saved = load_derived(store.derived_dir, _SAVED_NAME, stamp)
+        if isinstance(saved, NumberTable):
+            return NumberTable(generation, stamp, saved.classes, saved.by_number, saved.by_document)
+    changed = None if table is None else (terms if terms is not None else store.changes_since(table.generation))
+    classes = _document_classes(store)
+    if table is None or changed is None or classes != table.classes or len(changed) > _INCREMENTAL_LIMIT:
+        fresh = number_table(store, generation, stamp, classes)
+    else:
+        fresh = _updated(store, table, sorted(t for t in changed if not t.startswith("_:")), generation, stamp)
+    if store.derived_dir is not None and store.current_generation() == generation:
+        save_derived(store.derived_dir, _SAVED_NAME, stamp, fresh)
+    return fresh
 
 
 def _numbers(store: PolicyStore) -> dict[str, list[str]]:
     generation = store.current_generation()
     with _NUMBERS_LOCK:
-        cached = _NUMBERS.get(store)
-    if cached is not None and cached[0] == generation:
-        return cached[1]
-    table: dict[str, list[str]] = {}
-    for row in store.select(_NOTATIONS):
-        d, notation = row["d"], row["anyNotation"]
-        if isinstance(d, ox.NamedNode) and notation is not None:
-            iris = table.setdefault(slug(term_text(notation)), [])
-            if d.value not in iris:
-                iris.append(d.value)
-    with _NUMBERS_LOCK:
-        _NUMBERS[store] = (generation, table)
-    return table
+        table = _NUMBERS.get(store)
+        if table is None or table.generation != generation:
+            # Under the lock: one reader brings it up to date, the others wait (milliseconds).
+            table = _NUMBERS[store] = refreshed_numbers(store, table)
+    return table.by_number

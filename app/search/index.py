@@ -24,11 +24,16 @@ BM25 statistics per kind. :class:`SearchIndex` is built from a store and records
 from __future__ import annotations
 
 import json
+import logging
 import re
+import shutil
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from itertools import chain, pairwise
+from dataclasses import dataclass, field, fields
+from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -37,19 +42,25 @@ import tantivy
 from app.core.labels import Label, best_label, label_of
 from app.core.text import fold, nfc
 from app.search.normalise import MAX_QUERY_CHARS, NOT_BLANK, clean_query, optional_query
-from app.sparql.values import values
+from app.sparql.values import batches, values
+from app.store.derived import load_derived, save_derived
 from app.store.policy_store import PolicyStore, term_text, to_python
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DRAFTING_VI",
     "MAX_QUERY_CHARS",
     "NOT_BLANK",
     "AgencyRecord",
+    "Basis",
     "DocumentRecord",
     "Entry",
     "GroupRecord",
     "Hit",
     "PreparedQuery",
+    "Records",
+    "SavedIndex",
     "SearchIndex",
     "TaskRecord",
     "TextIndex",
@@ -57,6 +68,9 @@ __all__ = [
     "clean_query",
     "load_abbreviations",
     "optional_query",
+    "read_basis",
+    "save_later",
+    "wait_for_saves",
 ]
 
 # How the drafting of a document reads as a task.
@@ -295,9 +309,9 @@ class Hit:
 
 
 class TextIndex:
-    """A tantivy index in memory over entries of one kind."""
+    """A tantivy index over entries of one kind, in memory or (``path``) in a directory of its own."""
 
-    def __init__(self, normaliser: TextNormaliser, entries: Iterable[Entry]) -> None:
+    def __init__(self, normaliser: TextNormaliser, entries: Iterable[Entry], path: Path | None = None) -> None:
         self.normaliser = normaliser
         builder = tantivy.SchemaBuilder()
         builder.add_text_field("iri", stored=True, tokenizer_name="raw")
@@ -310,10 +324,10 @@ class TextIndex:
             builder.add_text_field(name, tokenizer_name="policykg_pairs", index_option="freq")
         builder.add_bytes_field("payload", stored=True)
         self.schema = builder.build()
-        self._index = tantivy.Index(self.schema)
-        self._index.register_tokenizer("policykg_vi", normaliser.vi_analyzer)
-        self._index.register_tokenizer("policykg_en", normaliser.en_analyzer)
-        self._index.register_tokenizer("policykg_pairs", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+        self._index = tantivy.Index(self.schema, path=None if path is None else str(path))
+        self._register(normaliser)
         writer = self._index.writer(heap_size=64_000_000, num_threads=1)
         count = 0
         for entry in entries:
@@ -325,13 +339,62 @@ class TextIndex:
         self._searcher = self._index.searcher()
         self.size = count
 
+    def _register(self, normaliser: TextNormaliser) -> None:
+        # Tokenizers are code, not part of a saved index: registered again on every open.
+        self._index.register_tokenizer("policykg_vi", normaliser.vi_analyzer)
+        self._index.register_tokenizer("policykg_en", normaliser.en_analyzer)
+        self._index.register_tokenizer("policykg_pairs", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+
+    @classmethod
+    def open(cls, normaliser: TextNormaliser, path: Path) -> TextIndex:
+        """The index saved in ``path`` by an earlier run (memory-mapped: nothing is indexed again)."""
+        view = object.__new__(cls)
+        view.normaliser = normaliser
+        view._index = tantivy.Index.open(str(path))
+        view.schema = view._index.schema
+        view._register(normaliser)
+        view._index.reload()
+        view._searcher = view._index.searcher()
+        view.size = view._searcher.num_docs
+        return view
+
+    def updated(self, removed: Iterable[str], added: Iterable[Entry]) -> TextIndex:
+        """A view of this index with the entries of ``removed`` IRIs taken out and ``added`` put in.
+
+        The tantivy index is shared and changed in place, but this object keeps the searcher it
+        had: a request still reading it sees the old entries, whole. Only the newest view may be
+        updated again. Deleted entries leave their terms in tantivy's statistics until segments
+        merge, so BM25 scores can drift slightly from a fresh build's; which entries match a
+        question does not.
+        """
+        removed, added = list(dict.fromkeys(removed)), list(added)
+        if not removed and not added:
+            return self
+        view = object.__new__(TextIndex)
+        view.normaliser, view.schema, view._index = self.normaliser, self.schema, self._index
+        writer = self._index.writer(heap_size=15_000_000, num_threads=1)
+        for iri in removed:
+            writer.delete_documents_by_term("iri", iri)
+        for entry in added:
+            writer.add_document(self._document(entry))
+        writer.commit()
+        writer.wait_merging_threads()
+        self._index.reload()
+        view._searcher = self._index.searcher()
+        view.size = view._searcher.num_docs
+        return view
+
     def _document(self, entry: Entry) -> tantivy.Document:
         norm = self.normaliser
         doc = tantivy.Document()
         doc.add_text("iri", entry.iri)
         for key in entry.keys:
             doc.add_text("key", key)
-        for field_name, texts, english in (("vi", entry.vi, False), ("ctx", entry.context, False), ("en", entry.en, True)):
+        for field_name, texts, english in (
+            ("vi", entry.vi, False),
+            ("ctx", entry.context, False),
+            ("en", entry.en, True),
+        ):
             for text in texts:
                 canonical, pairs = norm.analysed(text, english=english)
                 doc.add_text(field_name, canonical)
@@ -595,26 +658,37 @@ def _fact_rows(store: PolicyStore, query: str) -> Iterator[tuple[str, Value, str
         yield term_text(s), value, (term_text(aux) if aux is not None else None)
 
 
+def _restricted(query: str, subjects: Sequence[str] | None) -> Iterator[str]:
+    """``query`` as is, or once per batch of ``subjects`` with ``?s`` bound to them."""
+    if subjects is None:
+        yield query
+        return
+    at = query.index("{") + 1
+    for batch in batches(subjects):
+        yield f"{query[:at]} {values('s', batch)} {query[at:]}"
+
+
 def _collect(
     store: PolicyStore,
     queries: Iterable[tuple[str, str]],
     make: Callable[[str], Any],
     apply: Callable[[Any, str, Value, str | None], None],
+    subjects: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Records by subject IRI, built by ``apply(record, key, value, aux)`` over every fact query."""
+    """Records by subject IRI (of ``subjects`` only, when given), built by ``apply(record, key, value, aux)``."""
     records: dict[str, Any] = {}
     for key, query in queries:
-        for subject, value, aux in _fact_rows(store, query):
-            record = records.get(subject)
-            if record is None:
-                record = records[subject] = make(subject)
-            apply(record, key, value, aux)
+        for text in _restricted(query, subjects):
+            for subject, value, aux in _fact_rows(store, text):
+                record = records.get(subject)
+                if record is None:
+                    record = records[subject] = make(subject)
+                apply(record, key, value, aux)
     return records
 
 
-def _document_queries(store: PolicyStore) -> list[tuple[str, str]]:
+def _document_queries(classes: Sequence[str]) -> list[tuple[str, str]]:
     """The document fact queries with the classes of policy documents spelled out."""
-    classes = [row["c"] for row in store.select(_DOCUMENT_CLASSES) if isinstance(row["c"], ox.NamedNode)]
     pattern = f"{values('c', classes)} ?s a ?c ." if classes else "FILTER(false)"
     return [(key, query.replace("{documents}", pattern)) for key, query in _DOCUMENT_FACTS]
 
@@ -708,10 +782,164 @@ def _split(labels: Iterable[Label]) -> tuple[list[str], list[str]]:
 # ---------------------------------------------------------------------------
 
 
+_ROLE_TABLE = "SELECT ?s ?value ?aux { ?s pol:roleProperty ?value ; skos:notation ?aux }"
+# More IRIs touched than this and reading the whole store again costs less than record by record.
+_INCREMENTAL_LIMIT = 20_000
+_SAVED_NAME = "search-index"
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """What every record and entry is read through: abbreviations, document classes, roles.
+
+    A change to any of them changes how the whole graph reads, so it forces a full build.
+    """
+
+    abbreviations: tuple[Abbreviation, ...]
+    document_classes: tuple[str, ...]
+    roles: tuple[tuple[str, str, str], ...]
+
+
+def read_basis(store: PolicyStore) -> Basis:
+    """The basis of the store's data as it is now (three small queries)."""
+    classes = sorted(
+        term_text(row["c"]) for row in store.select(_DOCUMENT_CLASSES) if isinstance(row["c"], ox.NamedNode)
+    )
+    roles = sorted((s, term_text(v), aux or "") for s, v, aux in _fact_rows(store, _ROLE_TABLE))
+    return Basis(tuple(load_abbreviations(store)), tuple(classes), tuple(roles))
+
+
+@dataclass(slots=True)
+class Records:
+    """Everything the index is made from, read from the store (and what is persisted of it)."""
+
+    tasks: dict[str, TaskRecord]
+    groups: dict[str, GroupRecord]
+    meetings: dict[str, MeetingRecord]
+    documents: dict[str, DocumentRecord]
+    agencies: dict[str, AgencyRecord]
+    indicators: dict[str, IndicatorRecord]
+    sources: dict[str, str]
+
+    @classmethod
+    def read(cls, store: PolicyStore, basis: Basis, subjects: Sequence[str] | None = None) -> Records:
+        """The records of the store (of ``subjects`` only, when given)."""
+        titles: dict[str, list[Label]] = {}
+        for query in _restricted(_SOURCES, subjects):
+            for subject, value, _ in _fact_rows(store, query):
+                titles.setdefault(subject, []).append(label_of(value))
+        return cls(
+            tasks=_collect(store, _TASK_FACTS, TaskRecord, _apply_task, subjects),
+            groups=_collect(store, _GROUP_FACTS, GroupRecord, _apply_group, subjects),
+            meetings=_collect(store, _MEETING_FACTS, MeetingRecord, _apply_meeting, subjects),
+            documents=_collect(
+                store, _document_queries(basis.document_classes), DocumentRecord, _apply_document, subjects
+            ),
+            agencies=_collect(store, _AGENCY_FACTS, AgencyRecord, _apply_agency, subjects),
+            indicators=_collect(store, _INDICATOR_FACTS, IndicatorRecord, _apply_indicator, subjects),
+            sources={iri: best_label(labels) or iri for iri, labels in titles.items()},
+        )
+
+    def kinds(self) -> tuple[dict[str, Any], ...]:
+        """The record tables, in a fixed order."""
+        return (self.tasks, self.groups, self.meetings, self.documents, self.agencies, self.indicators, self.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedIndex:
+    """A search index as saved beside an on-disk store: its basis, records and entries' dependencies,
+    and the directory (in the same place) of its tantivy indexes."""
+
+    basis: Basis
+    records: tuple[Any, ...]  # Records as builtin tuples (_pack): pickle reads those at C speed
+    home: str
+    task_keys: dict[str, frozenset[str]]
+    under_keys: dict[str, frozenset[str]]
+    drafting_keys: dict[str, frozenset[str]]
+
+
+_RECORD_TYPES = (TaskRecord, GroupRecord, MeetingRecord, DocumentRecord, AgencyRecord, IndicatorRecord)
+_LABEL_FIELDS = frozenset({"labels", "titles"})
+
+
+def _pack(records: Records) -> tuple[Any, ...]:
+    """The records as tuples of builtins (labels as (text, lang) pairs), field by field."""
+    packed: list[Any] = []
+    for kind, table in zip(_RECORD_TYPES, records.kinds(), strict=False):
+        names = [f.name for f in fields(kind)]
+        rows = []
+        for record in table.values():
+            row = [getattr(record, name) for name in names]
+            for at, name in enumerate(names):
+                if name in _LABEL_FIELDS:
+                    row[at] = [(label.text, label.lang) for label in row[at]]
+            rows.append(tuple(row))
+        packed.append(rows)
+    packed.append(records.sources)
+    return tuple(packed)
+
+
+def _unpack(packed: tuple[Any, ...]) -> Records:
+    """The records :func:`_pack` packed."""
+    tables: list[dict[str, Any]] = []
+    for kind, rows in zip(_RECORD_TYPES, packed, strict=False):
+        labelled = [at for at, f in enumerate(fields(kind)) if f.name in _LABEL_FIELDS]
+        table = {}
+        for row in rows:
+            values_ = list(row)
+            for at in labelled:
+                values_[at] = [Label(text, lang) for text, lang in values_[at]]
+            table[values_[0]] = kind(*values_)
+        tables.append(table)
+    tasks, groups, meetings, documents, agencies, indicators = tables
+    return Records(tasks, groups, meetings, documents, agencies, indicators, sources=packed[-1])
+
+
+def _reverse(keys: Mapping[str, frozenset[str]]) -> dict[str, set[str]]:
+    """For each key, the IRIs that depend on it."""
+    table: dict[str, set[str]] = {}
+    for iri, depends in keys.items():
+        for key in depends:
+            table.setdefault(key, set()).add(iri)
+    return table
+
+
+def _add_dependents(table: dict[str, set[str]], changes: Mapping[str, tuple[Iterable[str], Iterable[str]]]) -> None:
+    """Apply (dropped, added) dependents per key, replacing each set: an older index may share it."""
+    for key, (dropped, added) in changes.items():
+        updated = (table.get(key, set()) - set(dropped)) | set(added)
+        if updated:
+            table[key] = updated
+        else:
+            table.pop(key, None)
+
+
+def _move(
+    keys: dict[str, frozenset[str]], changes: dict[str, tuple[list[str], list[str]]], iri: str, new: frozenset[str]
+) -> None:
+    """Record ``iri`` as depending on ``new`` instead of its old keys, noting the (dropped, added) per key."""
+    old = keys.get(iri, frozenset())
+    for key in old - new:
+        changes.setdefault(key, ([], []))[0].append(iri)
+    for key in new - old:
+        changes.setdefault(key, ([], []))[1].append(iri)
+    if new:
+        keys[iri] = new
+    else:
+        keys.pop(iri, None)
+
+
+def _inside(home: Path | None, name: str) -> Path | None:
+    return None if home is None else home / name
+
+
 class SearchIndex:
     """Indexes of tasks, agencies, documents and indicators, with the records they were built from.
 
-    Built by :meth:`build` from a store; ``generation`` is the store's generation at build time.
+    Built by :meth:`build` from a store (or read back by :meth:`load_or_build`), brought up to
+    date by :meth:`refreshed`; ``generation`` and ``stamp`` are the store's when it was read.
+    An index is never changed once handed out: :meth:`refreshed` returns a new one, sharing
+    what did not change, and requests holding the old one finish on it.
     """
 
     def __init__(
@@ -726,8 +954,13 @@ class SearchIndex:
         indicators: Mapping[str, IndicatorRecord],
         sources: Mapping[str, str],
         generation: int = 0,
+        stamp: str | None = None,
+        basis: Basis | None = None,
+        home: Path | None = None,
     ) -> None:
         self.normaliser = normaliser
+        self.home = home
+        self.task_records = dict(tasks)
         self.groups = dict(groups)
         self.meetings = dict(meetings)
         self.documents = dict(documents)
@@ -735,11 +968,24 @@ class SearchIndex:
         self.indicators = dict(indicators)
         self.sources = dict(sources)
         self.generation = generation
-        self.task_count = len(tasks)
-        drafting = (self._drafting_entry(d) for d in self.documents.values() if d.drafters)
-        self.tasks = TextIndex(normaliser, chain((self._task_entry(t) for t in tasks.values()), drafting))
-        self.agency_index = TextIndex(normaliser, (self._agency_entry(a) for a in self.agencies.values()))
-        self.indicator_index = TextIndex(normaliser, (self._indicator_entry(i) for i in self.indicators.values()))
+        self.stamp = stamp
+        self.basis = basis
+        self.task_count = len(self.task_records)
+        # What each entry of the tasks' index reads besides its own record (group, meeting,
+        # document, agencies), and the reverse: a change to an agency's label re-indexes the
+        # entries that carry it. Tasks hang under a holder, group or meeting (``_under``).
+        self._task_keys: dict[str, frozenset[str]] = {}
+        self._task_dependents: dict[str, set[str]] = {}
+        self._drafting_keys: dict[str, frozenset[str]] = {}
+        self._drafting_dependents: dict[str, set[str]] = {}
+        self._under_keys: dict[str, frozenset[str]] = {}
+        self._under: dict[str, set[str]] = {}
+        entries = self._task_side_entries(list(self.task_records), list(self.documents))
+        self.tasks = TextIndex(normaliser, entries, _inside(home, "tasks"))
+        agency_entries = (self._agency_entry(a) for a in self.agencies.values())
+        self.agency_index = TextIndex(normaliser, agency_entries, _inside(home, "agencies"))
+        indicator_entries = (self._indicator_entry(i) for i in self.indicators.values())
+        self.indicator_index = TextIndex(normaliser, indicator_entries, _inside(home, "indicators"))
         # Per-index caches of derived answers (lineage of a document): valid as long as the index.
         self.cache: dict[tuple[str, str], Any] = {}
         self.lock = threading.Lock()
@@ -747,28 +993,231 @@ class SearchIndex:
     @classmethod
     def build(cls, store: PolicyStore, normaliser: TextNormaliser | None = None) -> SearchIndex:
         """Read the store and index it (with the store's abbreviations unless ``normaliser`` is given)."""
-        generation = store.current_generation()
-        tasks = _collect(store, _TASK_FACTS, TaskRecord, _apply_task)
-        groups = _collect(store, _GROUP_FACTS, GroupRecord, _apply_group)
-        meetings = _collect(store, _MEETING_FACTS, MeetingRecord, _apply_meeting)
-        documents = _collect(store, _document_queries(store), DocumentRecord, _apply_document)
-        agencies = _collect(store, _AGENCY_FACTS, AgencyRecord, _apply_agency)
-        indicators = _collect(store, _INDICATOR_FACTS, IndicatorRecord, _apply_indicator)
-        titles: dict[str, list[Label]] = {}
-        for subject, value, _ in _fact_rows(store, _SOURCES):
-            titles.setdefault(subject, []).append(label_of(value))
-        sources = {iri: best_label(labels) or iri for iri, labels in titles.items()}
+        generation, stamp = store.current_generation(), store.stamp
+        basis = read_basis(store)
+        records = Records.read(store, basis)
+        # Beside an on-disk store the tantivy indexes live in a directory of their own, so that a
+        # restart opens them rather than indexing every text again (most of a build's time).
+        home = None if store.derived_dir is None else store.derived_dir / f"{_SAVED_NAME}-{uuid.uuid4().hex}"
+        return cls.of(records, basis, normaliser, generation=generation, stamp=stamp, home=home)
+
+    @classmethod
+    def of(
+        cls,
+        records: Records,
+        basis: Basis,
+        normaliser: TextNormaliser | None = None,
+        *,
+        generation: int = 0,
+        stamp: str | None = None,
+        home: Path | None = None,
+    ) -> SearchIndex:
+        """The index of ``records`` read through ``basis`` (its tantivy indexes in ``home``, when given)."""
         return cls(
-            normaliser or TextNormaliser(load_abbreviations(store)),
-            tasks=tasks,
-            groups=groups,
-            meetings=meetings,
-            documents=documents,
-            agencies=agencies,
-            indicators=indicators,
-            sources=sources,
+            normaliser or TextNormaliser(basis.abbreviations),
+            tasks=records.tasks,
+            groups=records.groups,
+            meetings=records.meetings,
+            documents=records.documents,
+            agencies=records.agencies,
+            indicators=records.indicators,
+            sources=records.sources,
             generation=generation,
+            stamp=stamp,
+            basis=basis,
+            home=home,
         )
+
+    def records(self) -> Records:
+        """The records the index was made from."""
+        return Records(
+            self.task_records, self.groups, self.meetings, self.documents, self.agencies, self.indicators, self.sources
+        )
+
+    # -- upkeep -------------------------------------------------------------
+
+    @classmethod
+    def load_or_build(cls, store: PolicyStore) -> SearchIndex:
+        """The index saved beside the store at its stamp, else one built from the store (and saved)."""
+        generation, stamp = store.current_generation(), store.stamp
+        started = time.perf_counter()
+        saved = load_derived(store.derived_dir, _SAVED_NAME, stamp)
+        if isinstance(saved, SavedIndex) and store.derived_dir is not None:
+            try:
+                index = cls._restored(saved, store.derived_dir / saved.home, generation, stamp)
+            except (OSError, ValueError) as exc:  # tantivy reports a missing or damaged index as ValueError
+                log.warning("search index saved in %s cannot be opened (%s): building it again", store.derived_dir, exc)
+            else:
+                elapsed = time.perf_counter() - started
+                log.info("search index read from %s (stamp %s) in %.1f s", store.derived_dir, stamp, elapsed)
+                return index
+        elif store.derived_dir is not None:
+            log.info("search index: none saved at stamp %s in %s, building it from the store", stamp, store.derived_dir)
+        index = cls.build(store)
+        index.save(store)
+        return index
+
+    @classmethod
+    def _restored(cls, saved: SavedIndex, home: Path, generation: int, stamp: str | None) -> SearchIndex:
+        """The index ``saved`` describes, its tantivy indexes opened in ``home`` (nothing indexed again)."""
+        new = object.__new__(cls)
+        new.normaliser = TextNormaliser(saved.basis.abbreviations)
+        new.generation, new.stamp, new.basis, new.home = generation, stamp, saved.basis, home
+        records = _unpack(saved.records)
+        new.task_records, new.groups, new.meetings, new.documents = (
+            records.tasks,
+            records.groups,
+            records.meetings,
+            records.documents,
+        )
+        new.agencies, new.indicators, new.sources = records.agencies, records.indicators, records.sources
+        new.task_count = len(new.task_records)
+        new._task_keys, new._under_keys, new._drafting_keys = saved.task_keys, saved.under_keys, saved.drafting_keys
+        new._task_dependents, new._under, new._drafting_dependents = (
+            _reverse(saved.task_keys),
+            _reverse(saved.under_keys),
+            _reverse(saved.drafting_keys),
+        )
+        new.tasks = TextIndex.open(new.normaliser, home / "tasks")
+        new.agency_index = TextIndex.open(new.normaliser, home / "agencies")
+        new.indicator_index = TextIndex.open(new.normaliser, home / "indicators")
+        new.cache, new.lock = {}, threading.Lock()
+        return new
+
+    def save(self, store: PolicyStore) -> bool:
+        """Save the records beside an on-disk store, at the stamp they were read at, and remove the
+        tantivy directories of earlier builds (a request still on one keeps its open files)."""
+        home = self.home
+        if store.derived_dir is None or self.basis is None or home is None or home.parent != store.derived_dir:
+            return False
+        saved = SavedIndex(
+            self.basis, _pack(self.records()), home.name, self._task_keys, self._under_keys, self._drafting_keys
+        )
+        if not save_derived(store.derived_dir, _SAVED_NAME, self.stamp, saved):
+            return False
+        for other in store.derived_dir.glob(f"{_SAVED_NAME}-*"):
+            if other != home and other.is_dir():
+                shutil.rmtree(other, ignore_errors=True)
+        return True
+
+    def refreshed(self, store: PolicyStore, terms: Iterable[str] | None = ()) -> SearchIndex:
+        """This index brought up to the store's data: itself when nothing changed, an updated copy when
+        the store says which IRIs its writes touched (``changes_since``), else a full build.
+
+        ``terms`` (default: ask the store) is for callers that know what they changed.
+        """
+        generation, stamp = store.current_generation(), store.stamp
+        if terms == ():
+            if generation == self.generation:
+                return self
+            terms = store.changes_since(self.generation)
+        if terms is None or self.basis is None:
+            return type(self).build(store)
+        touched = sorted(t for t in terms if not t.startswith("_:"))
+        if len(touched) > _INCREMENTAL_LIMIT:
+            return type(self).build(store)
+        basis = read_basis(store)
+        if basis != self.basis:
+            # Abbreviations, document classes or roles changed: every entry may read differently.
+            return type(self).build(store)
+        return self._updated(store, touched, basis, generation, stamp)
+
+    def _updated(
+        self, store: PolicyStore, touched: list[str], basis: Basis, generation: int, stamp: str | None
+    ) -> SearchIndex:
+        """A copy of this index with the records of ``touched`` (and what hangs under them) read again."""
+        reread = set(touched)
+        for iri in touched:
+            reread |= self._under.get(iri, set())
+        fresh = Records.read(store, basis, sorted(reread))
+        new = object.__new__(type(self))
+        new.normaliser, new.generation, new.stamp, new.basis = self.normaliser, generation, stamp, basis
+        new.home = self.home  # the same tantivy indexes, changed in place (TextIndex.updated)
+        new.lock = threading.Lock()
+        old_tables, new_tables = self.records().kinds(), fresh.kinds()
+        changed: set[str] = set()
+        tables = []
+        for old, found in zip(old_tables, new_tables, strict=True):
+            table = dict(old)
+            for iri in reread:
+                before, after = old.get(iri), found.get(iri)
+                if before != after:
+                    changed.add(iri)
+                    if after is None:
+                        del table[iri]
+                    else:
+                        table[iri] = after
+            tables.append(table)
+        (new.task_records, new.groups, new.meetings, new.documents, new.agencies, new.indicators, new.sources) = tables
+        new.task_count = len(new.task_records)
+        for name in (
+            "_task_keys",
+            "_task_dependents",
+            "_drafting_keys",
+            "_drafting_dependents",
+            "_under_keys",
+            "_under",
+        ):
+            setattr(new, name, dict(getattr(self, name)))
+        tasks = {t for t in changed if t in self.task_records or t in new.task_records}
+        drafted = {d for d in changed if d in self.documents or d in new.documents}
+        for iri in changed:
+            tasks |= self._task_dependents.get(iri, set())
+            drafted |= self._drafting_dependents.get(iri, set())
+        redo = sorted(tasks | drafted)
+        # One IRI can name both a task and a drafting (a document): both entries go and come back.
+        new.tasks = self.tasks.updated(redo, new._task_side_entries(redo, redo))
+        agencies = sorted(a for a in changed if a in self.agencies or a in new.agencies)
+        new.agency_index = self.agency_index.updated(
+            agencies, (new._agency_entry(new.agencies[a]) for a in agencies if a in new.agencies)
+        )
+        indicators = sorted(i for i in changed if i in self.indicators or i in new.indicators)
+        new.indicator_index = self.indicator_index.updated(
+            indicators, (new._indicator_entry(new.indicators[i]) for i in indicators if i in new.indicators)
+        )
+        # Lineage chains read the store, not the records: one that names a touched IRI is read again.
+        gone = set(touched)
+        with self.lock:
+            new.cache = {
+                key: value
+                for key, value in self.cache.items()
+                if key[0] == "lineage"
+                and key[1] not in gone
+                and not any({i.iri, i.issuer, i.via} & gone for i in value)
+            }
+        return new
+
+    def _task_side_entries(self, tasks: Sequence[str], documents: Sequence[str]) -> list[Entry]:
+        """Entries of the tasks' index for ``tasks`` and the draftings of ``documents``, their
+        dependencies recorded (and dropped for IRIs that are no longer tasks or drafted documents)."""
+        task_changes: dict[str, tuple[list[str], list[str]]] = {}
+        under_changes: dict[str, tuple[list[str], list[str]]] = {}
+        drafting_changes: dict[str, tuple[list[str], list[str]]] = {}
+        entries: list[Entry] = []
+        none = frozenset[str]()
+        for iri in tasks:
+            task = self.task_records.get(iri)
+            if task is None:
+                _move(self._task_keys, task_changes, iri, none)
+                _move(self._under_keys, under_changes, iri, none)
+                continue
+            entry, keys = self._task_entry(task)
+            _move(self._task_keys, task_changes, iri, keys)
+            _move(
+                self._under_keys, under_changes, iri, frozenset(filter(None, (task.holder, task.group, task.meeting)))
+            )
+            entries.append(entry)
+        for iri in documents:
+            doc = self.documents.get(iri)
+            if doc is None or not doc.drafters:
+                _move(self._drafting_keys, drafting_changes, iri, none)
+                continue
+            _move(self._drafting_keys, drafting_changes, iri, frozenset([*doc.drafters, *doc.issuers]))
+            entries.append(self._drafting_entry(doc))
+        _add_dependents(self._task_dependents, task_changes)
+        _add_dependents(self._under, under_changes)
+        _add_dependents(self._drafting_dependents, drafting_changes)
+        return entries
 
     # -- entries ------------------------------------------------------------
 
@@ -784,7 +1233,8 @@ class SearchIndex:
             return []
         return doc.notations + [label.text for label in doc.labels + doc.titles]
 
-    def _task_entry(self, task: TaskRecord) -> Entry:
+    def _task_entry(self, task: TaskRecord) -> tuple[Entry, frozenset[str]]:
+        """The task's entry, and the IRIs besides its own whose records it reads."""
         vi, en = _split(task.labels)
         document = task.document(self.groups, self.meetings)
         context: list[str] = []
@@ -808,7 +1258,8 @@ class SearchIndex:
             "duties": [list(duty) for duty in sorted(task.duties)],
             "sources": sorted(task.sources),
         }
-        return Entry(task.iri, vi=vi, en=en, context=context, keys=sorted(set(agencies)), payload=payload)
+        keys = frozenset(filter(None, (task.holder, task.group, task.meeting, document, *agencies)))
+        return Entry(task.iri, vi=vi, en=en, context=context, keys=sorted(set(agencies)), payload=payload), keys
 
     def _agency_entry(self, agency: AgencyRecord) -> Entry:
         vi, en = _split(agency.labels)
@@ -861,3 +1312,54 @@ class SearchIndex:
         """A value derived from the data, computed once per index (so once per store load)."""
         found = self.cached_value(kind, key)
         return found if found is not None else self.remember(kind, key, compute())
+
+
+class _Saver:
+    """Saves the newest index of each store in one background thread: a request never waits for
+    the disk, and a burst of updates writes the last state once rather than every one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[int, tuple[SearchIndex, PolicyStore]] = {}
+        self._thread: threading.Thread | None = None
+
+    def submit(self, index: SearchIndex, store: PolicyStore) -> None:
+        with self._lock:
+            self._pending[id(store)] = (index, store)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="search-index-saver", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._thread = None
+                    return
+                _, (index, store) = self._pending.popitem()
+            # An index overtaken by a newer write is not worth the disk: the newer one follows.
+            if index.generation == store.current_generation():
+                index.save(store)
+
+    def wait(self) -> None:
+        """Block until every submitted index is saved (tests, benchmarks)."""
+        while True:
+            with self._lock:
+                thread = self._thread
+            if thread is None:
+                return
+            thread.join()
+
+
+_SAVER = _Saver()
+
+
+def save_later(index: SearchIndex, store: PolicyStore) -> None:
+    """Save ``index`` beside an on-disk store in the background (nothing for other stores)."""
+    if store.derived_dir is not None:
+        _SAVER.submit(index, store)
+
+
+def wait_for_saves() -> None:
+    """Block until the indexes handed to :func:`save_later` are saved."""
+    _SAVER.wait()

@@ -38,6 +38,7 @@ from app.sparql.tokens import add_using, expand_prefixed_names, last_operation_e
 from app.sparql.values import VALUES_BATCH
 from app.store import directory as store_directory
 from app.store.backends import EmbeddedBackend, RemoteBackend, union_update
+from app.store.derived import load_derived, save_derived
 from app.store.load_record import (
     RECORD_QUERY,
     Condition,
@@ -713,10 +714,24 @@ class PolicyStore:
                 with self._memo_lock:
                     kept = self._memo.get(key)
                 if kept is None or kept[0] != generation:
-                    kept = (generation, compute())
+                    kept = (generation, self._persisted(key, generation, compute))
                     with self._memo_lock:
                         self._memo[key] = kept
         return kept[1]  # type: ignore[return-value]  # each key is always given the same compute
+
+    def _persisted(self, key: str, generation: int, compute: Callable[[], _T]) -> _T:
+        """``compute()``, or what an on-disk store saved for it at this stamp (a restart then counts nothing)."""
+        with self._generation_lock:
+            # The stamp of ``generation``: after a write since, nothing is saved under a stamp it does not match.
+            stamp = self._stamp if self.generation == generation else None
+        name = f"memo-{key}"
+        found = load_derived(self.derived_dir, name, stamp)
+        if found is not None:
+            return found  # type: ignore[no-any-return]  # saved by this same key's compute
+        value = compute()
+        if self.current_generation() == generation:
+            save_derived(self.derived_dir, name, stamp, value)
+        return value
 
     def sizes(self) -> Sizes:
         """Distinct triples and named graphs, counted once per generation (``/health``, the service description)."""
