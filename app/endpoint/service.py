@@ -10,22 +10,29 @@ worker, not the server. Only then does the update run here, on the store the res
 reads, on a thread with a large stack (far more than the worker that just parsed it had); it
 needs the configured bearer token and writes named graphs only (the default graph is their
 union, rebuilt after each update with the derived graph); workers are then recycled.
+
+Answers are kept for the next identical query while the data stays as it was
+(``app.endpoint.result_cache``): a repeated query is answered without a worker, identical
+queries that arrive together share one worker's run, and every update empties the cache.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import lru_cache
+from typing import Literal, TypeVar
 
 import pyoxigraph as ox
 
 from app.core import sandbox
 from app.core.config import Settings
-from app.core.errors import QueryError, QuerySyntaxError, StoreError, UpdateForbidden
+from app.core.errors import NotAcceptable, QueryError, QuerySyntaxError, StoreError, UpdateForbidden
 from app.core.media import GRAPH_FORMATS, SOLUTION_FORMATS, MediaFormat, negotiate
+from app.endpoint.result_cache import CacheKey, ResultCache, cacheable
 from app.sparql.engine import Backend, Dataset, QueryAnswer
 from app.sparql.protocol import SparqlRequest
 from app.sparql.results import Serialized, serialize_answer, serialize_graph
@@ -34,7 +41,16 @@ from app.sparql.worker import Limits, WorkerPool
 from app.store.backends import EmbeddedBackend
 from app.store.policy_store import PolicyStore
 
-__all__ = ["QueryJob", "SparqlEndpoint", "UpdateCheck", "answer_query", "denies_network", "run_job"]
+__all__ = [
+    "QueryJob",
+    "QueryOutcome",
+    "SparqlEndpoint",
+    "UpdateCheck",
+    "answer_query",
+    "denies_network",
+    "etag_matches",
+    "run_job",
+]
 
 _T = TypeVar("_T")
 # The stack of the thread that runs updates in the server: far above the 8 MiB a worker parses
@@ -61,6 +77,43 @@ class QueryJob:
     max_results: int
     allowed: AllowList
     max_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueryOutcome:
+    """An answer and how it was had: from the cache or a worker, its age and entity tag.
+
+    ``result`` is None when the client's copy (If-None-Match) is the current answer.
+    ``cache`` is None for a query that is never cached (RAND, NOW, SERVICE …, or the cache is off).
+    """
+
+    result: Serialized | None
+    cache: Literal["hit", "miss"] | None
+    age: int = 0
+    etag: str | None = None
+
+
+@lru_cache(maxsize=256)
+def _negotiated(accept: str | None, formats: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The formats a solutions answer and a graph answer would be written in (None: neither fits)."""
+    chosen: list[str | None] = []
+    for kind in ("solutions", "graph"):
+        try:
+            chosen.append(negotiate(kind, accept, formats).name)
+        except NotAcceptable:
+            chosen.append(None)
+    return chosen[0], chosen[1]
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names ``etag`` (or is ``*``); weak tags compare by their value."""
+    if not if_none_match:
+        return False
+    for candidate in if_none_match.split(","):
+        tag = candidate.strip().removeprefix("W/")
+        if tag == "*" or tag == etag:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +220,14 @@ class SparqlEndpoint:
         self._pool: WorkerPool[QueryJob | UpdateCheck, Serialized | None] = WorkerPool(
             store.backend.for_worker, run_job, settings.query_workers, limits=limits
         )
+        self.cache = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
+        # A sequence lock around writes: odd while an update is being applied and the workers
+        # replaced. An answer is kept only if it stayed even and unchanged while it was computed,
+        # so nothing computed by a worker that saw the old data is kept under the new state.
+        self._writes = 0
+        self._writes_lock = threading.Lock()
+        # Identical queries in flight share one run (on the event loop: no lock needed).
+        self._running: dict[CacheKey, asyncio.Future[Serialized]] = {}
 
     def close(self) -> None:
         """Stop the worker processes."""
@@ -202,6 +263,69 @@ class SparqlEndpoint:
         assert answer is not None
         return answer
 
+    async def _state(self) -> tuple[int, int]:
+        # Over a remote engine, noticing another replica's update may ask the engine: not on the loop.
+        generation = (
+            await asyncio.to_thread(self.store.current_generation)
+            if self.store.backend.kind == "remote"
+            else self.store.current_generation()
+        )
+        return generation, self._pool.generation
+
+    async def answer(
+        self,
+        request: SparqlRequest,
+        accept: str | None,
+        base_iri: str,
+        *,
+        if_none_match: str | None = None,
+        refresh: bool = False,
+    ) -> QueryOutcome:
+        """``query_async`` through the result cache.
+
+        ``if_none_match``: the entity tags the client holds; when one is the current answer's,
+        the outcome has no result (304). ``refresh``: compute the answer anew (and keep it).
+        """
+        job = self._job(request, accept, base_iri)
+        if self.cache is None or not cacheable(job.text):
+            return QueryOutcome(await self.query_async(request, accept, base_iri), None)
+        writes = self._writes
+        key = CacheKey(
+            await self._state(), job.text, job.dataset, job.base_iri, _negotiated(job.accept, job.formats),
+            job.max_results, job.max_bytes,
+        )
+        stamp = self.store.stamp
+        # Mid-update the stamp may already name data the workers do not show yet: no tag then.
+        etag = key.etag(stamp) if stamp and writes % 2 == 0 else None
+        if etag is not None and etag_matches(if_none_match, etag):
+            return QueryOutcome(None, "hit", 0, etag)
+        if not refresh:
+            found = self.cache.get(key)
+            if found is not None:
+                return QueryOutcome(found.result, "hit", found.age, etag)
+        running = None if refresh else self._running.get(key)
+        if running is None:
+            running = asyncio.ensure_future(self._run_and_keep(request, accept, base_iri, key, writes))
+            self._running[key] = running
+            running.add_done_callback(lambda done: self._finished(key, done))
+        # Shielded: a client that goes away does not stop the run the others wait for.
+        return QueryOutcome(await asyncio.shield(running), "miss", 0, etag)
+
+    def _finished(self, key: CacheKey, done: asyncio.Future[Serialized]) -> None:
+        if self._running.get(key) is done:
+            del self._running[key]
+        if not done.cancelled():
+            done.exception()  # retrieved here too, in case every client waiting for it went away
+
+    async def _run_and_keep(
+        self, request: SparqlRequest, accept: str | None, base_iri: str, key: CacheKey, writes: int
+    ) -> Serialized:
+        answer = await self.query_async(request, accept, base_iri)
+        assert self.cache is not None
+        if writes % 2 == 0 and self._writes == writes and (self.store.generation, self._pool.generation) == key.state:
+            self.cache.put(key, answer)
+        return answer
+
     def authorise(self, authorization: str | None) -> None:
         """Raise UpdateForbidden unless updates are enabled and the bearer token matches."""
         token = self.settings.update_token
@@ -223,9 +347,17 @@ class SparqlEndpoint:
             with self._pool.paused():
                 self.store.update(text, base_iri=base_iri, using=request.using or None)
 
-        _on_big_stack(apply)
-        if self.store.backend.kind != "remote":
-            self._pool.recycle()
+        with self._writes_lock:
+            self._writes += 1
+        try:
+            _on_big_stack(apply)
+            if self.store.backend.kind != "remote":
+                self._pool.recycle()
+        finally:
+            with self._writes_lock:
+                self._writes += 1
+            if self.cache is not None:
+                self.cache.clear()
 
     def description(self, fmt: MediaFormat, endpoint_url: str) -> Serialized:
         """The SPARQL 1.1 Service Description of this endpoint, in an RDF format."""
