@@ -227,7 +227,7 @@ class SparqlEndpoint:
         self._writes = 0
         self._writes_lock = threading.Lock()
         # Identical queries in flight share one run (on the event loop: no lock needed).
-        self._running: dict[CacheKey, asyncio.Future[Serialized]] = {}
+        self._running: dict[tuple[tuple[int, int], CacheKey], asyncio.Future[Serialized]] = {}
 
     def close(self) -> None:
         """Stop the worker processes."""
@@ -264,13 +264,7 @@ class SparqlEndpoint:
         return answer
 
     async def _state(self) -> tuple[int, int]:
-        # Over a remote engine, noticing another replica's update may ask the engine: not on the loop.
-        generation = (
-            await asyncio.to_thread(self.store.current_generation)
-            if self.store.backend.kind == "remote"
-            else self.store.current_generation()
-        )
-        return generation, self._pool.generation
+        return await self.store.generation_async(), self._pool.generation
 
     async def answer(
         self,
@@ -290,9 +284,9 @@ class SparqlEndpoint:
         if self.cache is None or not cacheable(job.text):
             return QueryOutcome(await self.query_async(request, accept, base_iri), None)
         writes = self._writes
+        state = await self._state()
         key = CacheKey(
-            await self._state(), job.text, job.dataset, job.base_iri, _negotiated(job.accept, job.formats),
-            job.max_results, job.max_bytes,
+            job.text, job.dataset, job.base_iri, _negotiated(job.accept, job.formats), job.max_results, job.max_bytes
         )
         stamp = self.store.stamp
         # Mid-update the stamp may already name data the workers do not show yet: no tag then.
@@ -300,30 +294,36 @@ class SparqlEndpoint:
         if etag is not None and etag_matches(if_none_match, etag):
             return QueryOutcome(None, "hit", 0, etag)
         if not refresh:
-            found = self.cache.get(key)
+            found = self.cache.get(state, key)
             if found is not None:
-                return QueryOutcome(found.result, "hit", found.age, etag)
-        running = None if refresh else self._running.get(key)
+                return QueryOutcome(found.answer, "hit", found.age, etag)
+        running = None if refresh else self._running.get((state, key))
         if running is None:
-            running = asyncio.ensure_future(self._run_and_keep(request, accept, base_iri, key, writes))
-            self._running[key] = running
-            running.add_done_callback(lambda done: self._finished(key, done))
+            running = asyncio.ensure_future(self._run_and_keep(request, accept, base_iri, state, key, writes))
+            self._running[state, key] = running
+            running.add_done_callback(lambda done: self._finished((state, key), done))
         # Shielded: a client that goes away does not stop the run the others wait for.
         return QueryOutcome(await asyncio.shield(running), "miss", 0, etag)
 
-    def _finished(self, key: CacheKey, done: asyncio.Future[Serialized]) -> None:
+    def _finished(self, key: tuple[tuple[int, int], CacheKey], done: asyncio.Future[Serialized]) -> None:
         if self._running.get(key) is done:
             del self._running[key]
         if not done.cancelled():
             done.exception()  # retrieved here too, in case every client waiting for it went away
 
     async def _run_and_keep(
-        self, request: SparqlRequest, accept: str | None, base_iri: str, key: CacheKey, writes: int
+        self,
+        request: SparqlRequest,
+        accept: str | None,
+        base_iri: str,
+        state: tuple[int, int],
+        key: CacheKey,
+        writes: int,
     ) -> Serialized:
         answer = await self.query_async(request, accept, base_iri)
         assert self.cache is not None
-        if writes % 2 == 0 and self._writes == writes and (self.store.generation, self._pool.generation) == key.state:
-            self.cache.put(key, answer)
+        if writes % 2 == 0 and self._writes == writes and (self.store.generation, self._pool.generation) == state:
+            self.cache.put(state, key, answer)
         return answer
 
     def authorise(self, authorization: str | None) -> None:
