@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,6 +58,11 @@ _T = TypeVar("_T")
 # and tries the same text with, so what a worker survived cannot overflow here (virtual memory:
 # only the pages used are committed).
 _UPDATE_STACK = 512 * 1024 * 1024
+
+# Query strings of GET requests remembered with the cache key they make, at most this many and
+# this long: a repeated GET is looked up without parsing the request or canonicalising its text.
+_KNOWN_GETS = 1024
+_KNOWN_GET_CHARS = 8192
 
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -228,6 +234,7 @@ class SparqlEndpoint:
         self._writes_lock = threading.Lock()
         # Identical queries in flight share one run (on the event loop: no lock needed).
         self._running: dict[tuple[tuple[int, int], CacheKey], asyncio.Future[Serialized]] = {}
+        self._known_gets: OrderedDict[tuple[str, str | None, str], CacheKey] = OrderedDict()
 
     def close(self) -> None:
         """Stop the worker processes."""
@@ -266,6 +273,33 @@ class SparqlEndpoint:
     async def _state(self) -> tuple[int, int]:
         return await self.store.generation_async(), self._pool.generation
 
+    def _etag(self, key: CacheKey, writes: int) -> str | None:
+        stamp = self.store.stamp
+        # Mid-update the stamp may already name data the workers do not show yet: no tag then.
+        return key.etag(stamp) if stamp and writes % 2 == 0 else None
+
+    def kept_get(self, query_string: str, accept: str | None, base_iri: str) -> QueryOutcome | None:
+        """The kept answer of a GET whose query string was seen before, with the same Accept; else None.
+
+        The request is not parsed again: the same query string makes the same cache key.
+        """
+        if self.cache is None or self.store.backend.kind == "remote":
+            return None  # a remote engine's state may need asking (``answer`` does, off the loop)
+        key = self._known_gets.get((query_string, accept, base_iri))
+        if key is None:
+            return None
+        found = self.cache.get((self.store.current_generation(), self._pool.generation), key)
+        if found is None:
+            return None
+        return QueryOutcome(found.answer, "hit", found.age, self._etag(key, self._writes))
+
+    def _know_get(self, query_string: str, accept: str | None, base_iri: str, key: CacheKey) -> None:
+        if len(query_string) <= _KNOWN_GET_CHARS:
+            self._known_gets[query_string, accept, base_iri] = key
+            self._known_gets.move_to_end((query_string, accept, base_iri))
+            while len(self._known_gets) > _KNOWN_GETS:
+                self._known_gets.popitem(last=False)
+
     async def answer(
         self,
         request: SparqlRequest,
@@ -274,11 +308,13 @@ class SparqlEndpoint:
         *,
         if_none_match: str | None = None,
         refresh: bool = False,
+        get_query: str | None = None,
     ) -> QueryOutcome:
         """``query_async`` through the result cache.
 
         ``if_none_match``: the entity tags the client holds; when one is the current answer's,
         the outcome has no result (304). ``refresh``: compute the answer anew (and keep it).
+        ``get_query``: the query string of a GET, remembered for :meth:`kept_get`.
         """
         job = self._job(request, accept, base_iri)
         if self.cache is None or not cacheable(job.text):
@@ -288,9 +324,9 @@ class SparqlEndpoint:
         key = CacheKey(
             job.text, job.dataset, job.base_iri, _negotiated(job.accept, job.formats), job.max_results, job.max_bytes
         )
-        stamp = self.store.stamp
-        # Mid-update the stamp may already name data the workers do not show yet: no tag then.
-        etag = key.etag(stamp) if stamp and writes % 2 == 0 else None
+        if get_query is not None:
+            self._know_get(get_query, accept, base_iri, key)
+        etag = self._etag(key, writes)
         if etag is not None and etag_matches(if_none_match, etag):
             return QueryOutcome(None, "hit", 0, etag)
         if not refresh:

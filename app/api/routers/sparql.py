@@ -198,10 +198,13 @@ async def sparql(request: Request, endpoint: EndpointDep, settings: SettingsDep,
 
     Without a query, GET returns the SPARQL Service Description, or the query page for a browser.
     """
-    body = await _read_body(request, settings.max_body_bytes) if request.method == "POST" else b""
-    sparql_request = parse_request(request.method, request.url.query, request.headers.get("content-type"), body)
     accept = request.headers.get("accept")
     url = _endpoint_url(request)
+    plain_get = request.method == "GET" and not any(h in request.headers for h in ("if-none-match", "cache-control"))
+    if plain_get and (kept := endpoint.kept_get(request.url.query, accept, url)) is not None:
+        return _outcome_response(kept, True)
+    body = await _read_body(request, settings.max_body_bytes) if request.method == "POST" else b""
+    sparql_request = parse_request(request.method, request.url.query, request.headers.get("content-type"), body)
     if sparql_request.operation == "update":
         with _charged(request):
             await run_in_threadpool(endpoint.update, sparql_request, request.headers.get("authorization"), url)
@@ -211,7 +214,10 @@ async def sparql(request: Request, endpoint: EndpointDep, settings: SettingsDep,
         conditional = request.headers.get("if-none-match") if request.method == "GET" else None
         refresh = "no-cache" in request.headers.get("cache-control", "").lower()
         with _charged(request):
-            outcome = await endpoint.answer(sparql_request, accept, url, if_none_match=conditional, refresh=refresh)
+            outcome = await endpoint.answer(
+                sparql_request, accept, url, if_none_match=conditional, refresh=refresh,
+                get_query=request.url.query if request.method == "GET" else None,
+            )
         return _outcome_response(outcome, request.method == "GET")
     if not sparql_request.formats and accepts_html(accept):
         offered = examples(catalog)
