@@ -9,7 +9,8 @@ there and parsed and tried by Oxigraph on an empty store, so a text that crashes
 worker, not the server. Only then does the update run here, on the store the rest of the API
 reads, on a thread with a large stack (far more than the worker that just parsed it had); it
 needs the configured bearer token and writes named graphs only (the default graph is their
-union, rebuilt after each update with the derived graph); workers are then recycled.
+union, rebuilt after each update with the derived graph); workers are then recycled (over an
+in-memory store, before the write too, so no idle fork keeps copies of the pages it rewrites).
 
 Answers are kept for the next identical query while the data stays as it was
 (``app.endpoint.result_cache``): a repeated query is answered without a worker, identical
@@ -381,6 +382,11 @@ class SparqlEndpoint:
 
         def apply() -> None:
             with self._pool.paused():
+                if self.store.backend.kind == "memory":
+                    # Idle workers are forks of the pages the write is about to rewrite: each would
+                    # keep its own copy of every one of them (a national graph's rebuild doubled the
+                    # memory per worker). Gone first, they copy nothing; busy ones leave when done.
+                    self._pool.recycle()
                 self.store.update(text, base_iri=base_iri, using=request.using or None)
 
         with self._writes_lock:
