@@ -6,6 +6,8 @@ copied, so a worker alive during the write of a national graph keeps a second co
 
 from __future__ import annotations
 
+import threading
+
 from fastapi.testclient import TestClient
 
 from app.api import create_app
@@ -20,9 +22,23 @@ def test_idle_workers_are_gone_before_the_store_is_written(settings: Settings) -
     with TestClient(create_app(settings.model_copy(update={"update_token": TOKEN}))) as client:
         endpoint = client.app.state.sparql  # type: ignore[attr-defined]
         store: PolicyStore = client.app.state.store  # type: ignore[attr-defined]
-        assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+        # Both workers started (queries at once), so one is still idle after the update's trial run.
+        for _ in range(10):
+            if len(endpoint.worker_pids()) == 2:
+                break
+            both = threading.Barrier(2)
+
+            def query(both: threading.Barrier = both) -> None:
+                both.wait()
+                client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Cache-Control": "no-cache"})
+
+            threads = [threading.Thread(target=query) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         before = set(endpoint.worker_pids())
-        assert before
+        assert len(before) == 2
         alive_during_write: list[set[int]] = []
         write = store.update
 
