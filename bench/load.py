@@ -464,7 +464,8 @@ def main() -> None:
             print(f"{quads:,} synthetic quads (scale {args.scale}) besides data/", flush=True)
         plan = sparql_plan("/sparql", names) if names else None
         started = time.perf_counter()
-        with serve_process(args_serve, log=work / "server.log", env=env, lifetime=lifetime) as server:
+        with serve_process(args_serve, log=work / "server.log", env=env, lifetime=lifetime,
+                           start_timeout=lifetime) as server:
             print(f"policykg up in {time.perf_counter() - started:.1f} s", flush=True)
             if args.memory:
                 _report_memory("after start", server.pid, memory)
