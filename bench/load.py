@@ -45,6 +45,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
+import functools
 import json
 import os
 import random
@@ -53,7 +55,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -424,6 +426,17 @@ def _update(base_url: str, token: str, n: int) -> float:
     return time.perf_counter() - started
 
 
+def _sampled(work: Callable[[], float], pid: int, every: float = 0.25) -> tuple[float, int]:
+    """Run ``work`` in a thread while sampling the PSS of ``pid``'s tree; its result and the peak PSS (KiB)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        running = pool.submit(work)
+        peak = process_tree_pss(pid)["total"]
+        while not running.done():
+            time.sleep(every)
+            peak = max(peak, process_tree_pss(pid)["total"])
+        return running.result(), peak
+
+
 def _report_memory(label: str, pid: int, memory: list[dict[str, object]]) -> None:
     pss = process_tree_pss(pid)
     memory.append({"when": label, **pss})
@@ -452,6 +465,9 @@ def main() -> None:
     # The server's settings are the shipped defaults, but for POLICYKG_* variables set here.
     env = {k: v for k, v in os.environ.items() if k.startswith("POLICYKG_")}
     token = env.setdefault("POLICYKG_UPDATE_TOKEN", "bench-load") if args.updates else None
+    if args.updates:
+        # One update of a national graph takes longer than a client's query-time budget holds.
+        env.setdefault("POLICYKG_RATE_QUERY_SECONDS", "0")
     names = args.sparql.split(",") if args.sparql else None
     lifetime = args.warmup + args.duration + 3600
     reports: list[LoadReport] = []
@@ -479,7 +495,9 @@ def main() -> None:
                 _report_memory("after the run", server.pid, memory)
             for n in range(args.updates):
                 assert token is not None
-                seconds = _update(server.url, token, n)
+                seconds, peak = _sampled(functools.partial(_update, server.url, token, n), server.pid)
+                print(f"PSS peak during update {n + 1}: {peak / 1024:.0f} MiB", flush=True)
+                memory.append({"when": f"peak during update {n + 1}", "total": peak})
                 _report_memory(f"after update {n + 1} ({seconds:.1f} s)", server.pid, memory)
                 httpx.get(f"{server.url}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
                 _report_memory("after a query on new workers", server.pid, memory)
