@@ -23,19 +23,40 @@ server runs under ``timeout`` as well. This is a measurement: nothing asserts a 
     python bench/load.py                                   # 64 clients x 60 s
     python bench/load.py --clients 8 --duration 10 --json var/load.json
     python bench/load.py --store /tmp/policykg-load-store  # on-disk store
+
+At national scale (``--scale``: the synthetic graph of bench/generate_national.py next to a copy
+of data/; 0.62 makes 1.0 M quads), against Oxigraph's own server on the same quads
+(``--peer oxigraph``: our dump of the named graphs plus the union default graph, loaded by
+``oxigraph load`` and served by ``oxigraph serve``; only the ``sparql`` route is sent to it), and
+with the memory of the server and its workers (``--memory``: PSS, the sum of Pss of
+/proc/PID/smaps_rollup over the process tree, after start, after the run, after ``--updates``
+one-triple updates and after a query on the fresh workers):
+
+    python bench/load.py --scale 0.62 --clients 32 --mix sparql=1 --sparql lineage --peer oxigraph
+    python bench/load.py --scale 0.62 --clients 32 --mix search=1
+    python bench/load.py --scale 0.62 --clients 8 --duration 5 --memory --updates 2
+    python bench/load.py --scale 0.62 --store /tmp/s --clients 8 --duration 5 --memory --updates 2
+
+The measuring functions (``run_load``, ``process_tree_pss``, ``national_project``,
+``oxigraph_peer``) are importable by other benches.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
+import functools
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -46,9 +67,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 # Both need the repository root and bench/ on the path.
-from sparql_endpoint import JSON_RESULTS, PREFIXES, QUERIES
+from generate_national import project_data
+from sparql_endpoint import JSON_RESULTS, PREFIXES, QUERIES, running
 
-from tests.support.live import serve_process
+from tests.support.live import free_port, serve_process
+from tests.support.oxigraph_server import require_oxigraph
 
 ROUTES = ("search", "lineage", "sparql", "export")
 EXPORT_FORMATS = ("graphml", "gexf", "cytoscape", "nodelink", "dot", "mermaid", "jsonld", "turtle", "trig", "csv")
@@ -65,6 +88,10 @@ SPARQL_QUERIES: dict[str, str] = {
   ?target pol:measures ?indicator ; pol:targetValue ?value .
   OPTIONAL { ?target pol:targetYear ?year }
 } ORDER BY ?indicator ?year LIMIT 100""",
+    # One document's ancestors, as the named query lineage-up asks (a shipped document: present at every scale).
+    "lineage-doc": (ROOT / "queries" / "lineage-up.rq").read_text(encoding="utf-8").replace(
+        "?doc (", "<https://w3id.org/policykg/id/doc/ubnd-quang-tri/2024/47-kh-ubnd> ("
+    ),
 }
 _DOCUMENTS = PREFIXES + """SELECT ?d ?n WHERE {
   ?d a/rdfs:subClassOf* pol:PolicyDocument . OPTIONAL { ?d skos:notation ?n }
@@ -120,6 +147,7 @@ class LoadReport:
     errors: int
     per_second: float
     server_log_errors: int | None = None
+    target: str = "policykg"
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -254,12 +282,15 @@ async def run_load(
     weights: dict[str, float] | None = None,
     seed: int = 7,
     timeout: float = 60.0,
+    plan: dict[str, list[Request]] | None = None,
 ) -> LoadReport:
     """Run ``clients`` closed-loop clients against ``base_url`` for ``warmup`` + ``duration`` seconds;
-    summarise the requests sent during ``duration``."""
+    summarise the requests sent during ``duration``. ``plan``: the requests per route (default:
+    :func:`requests_for` the server)."""
     if not 1 <= clients <= MAX_CLIENTS:
         raise ValueError(f"clients must be between 1 and {MAX_CLIENTS} (one loopback address each)")
-    plan = await asyncio.to_thread(requests_for, base_url)
+    if plan is None:
+        plan = await asyncio.to_thread(requests_for, base_url)
     weights = weights or dict.fromkeys(ROUTES, 1.0)
     stats = {name: RouteStats() for name in ROUTES}
     started = time.monotonic() + warmup
@@ -270,6 +301,85 @@ async def run_load(
     return summarise(stats, clients, time.monotonic() - started)
 
 
+def sparql_plan(path: str, names: list[str] | None = None) -> dict[str, list[Request]]:
+    """Only the SPARQL route: the queries ``names`` (default: all of SPARQL_QUERIES) sent to ``path``."""
+    chosen = [SPARQL_QUERIES[n] for n in (names or list(SPARQL_QUERIES))]
+    sparql = [Request("sparql", path, {"query": text}, {"Accept": JSON_RESULTS}) for text in chosen]
+    return {route: (sparql if route == "sparql" else []) for route in ROUTES}
+
+
+def national_project(work: Path, scale: float, seed: int = 4) -> tuple[dict[str, str], int]:
+    """The synthetic national graph next to a copy of data/ in ``work``: server environment, quads generated."""
+    data = work / "data"
+    quads = project_data(data, scale, seed)
+    return {"POLICYKG_DATA_DIR": str(data)}, quads
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def process_tree_pss(pid: int) -> dict[str, int]:
+    """PSS in KiB of ``pid`` and every descendant (``total``, ``server``, ``workers``, ``processes``).
+
+    PSS counts a page shared by n processes as 1/n in each, so the sum is what the tree costs
+    the machine (the sum of RSS counts shared pages once per process).
+    """
+    def pss(p: int) -> int:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    seen, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        seen.append(current)
+        todo += _children(current)
+    values = {p: pss(p) for p in seen}
+    return {"total": sum(values.values()), "server": values[pid], "workers": sum(values.values()) - values[pid],
+            "processes": len(seen)}
+
+
+def served_dataset(base_url: str, work: Path, timeout: float = 3600) -> list[Path]:
+    """The quads ``base_url`` serves, as files: the named graphs (N-Quads) and the union default graph (Turtle)."""
+    files = []
+    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+        for name in ("policykg.nq", "policykg.ttl"):
+            path = work / name
+            with client.stream("GET", f"/download/{name}") as response, path.open("wb") as out:
+                response.raise_for_status()
+                for chunk in response.iter_bytes(1 << 20):
+                    out.write(chunk)
+            files.append(path)
+    return files
+
+
+@contextmanager
+def oxigraph_peer(files: list[Path], location: Path, lifetime: float) -> Iterator[str]:
+    """Oxigraph's server (``oxigraph load`` then ``oxigraph serve`` on RocksDB) on ``files``; yield its query URL.
+
+    Given :func:`served_dataset`, its default graph is ours, materialised as ours is (no union at query time).
+    """
+    binary = require_oxigraph()
+    subprocess.run([binary, "load", "--location", str(location), "--file", *map(str, files)], check=True,
+                   capture_output=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/query"
+    command = [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    with running(command, dict(os.environ), url, int(lifetime), startup=120):
+        yield url
+
+
 def _ms(value: float | None) -> str:
     return f"{value:8.1f}" if value is not None else f"{'-':>8}"
 
@@ -277,12 +387,14 @@ def _ms(value: float | None) -> str:
 def render(report: LoadReport) -> str:
     """The report as a table."""
     lines = [
-        f"{report.clients} clients x {report.duration_s:.1f} s: {report.requests} requests, "
+        f"{report.target}: {report.clients} clients x {report.duration_s:.1f} s: {report.requests} requests, "
         f"{report.errors} errors, {report.per_second:.1f} req/s",
         f"{'route':<8} {'requests':>8} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
         f"{'req/s':>7}  errors by status",
     ]
     for r in report.routes:
+        if not r.requests:
+            continue
         by_status = ", ".join(f"{k}: {v}" for k, v in r.errors_by_status.items())
         lines.append(
             f"{r.route:<8} {r.requests:>8} {r.errors:>7} {_ms(r.p50_ms)} {_ms(r.p95_ms)} {_ms(r.p99_ms)} "
@@ -303,6 +415,35 @@ def _weights(text: str) -> dict[str, float]:
     return weights
 
 
+def _update(base_url: str, token: str, n: int) -> float:
+    """Send one one-triple INSERT DATA into a named graph; its seconds."""
+    text = (f"INSERT DATA {{ GRAPH <https://w3id.org/policykg/graph/source/bench-load> {{ "
+            f"<https://w3id.org/policykg/id/bench/{n}> <http://www.w3.org/2000/01/rdf-schema#label> \"bench {n}\" }} }}")
+    started = time.perf_counter()
+    response = httpx.post(f"{base_url}/sparql", data={"update": text}, headers={"Authorization": f"Bearer {token}"},
+                          timeout=900)
+    response.raise_for_status()
+    return time.perf_counter() - started
+
+
+def _sampled(work: Callable[[], float], pid: int, every: float = 0.25) -> tuple[float, int]:
+    """Run ``work`` in a thread while sampling the PSS of ``pid``'s tree; its result and the peak PSS (KiB)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        running = pool.submit(work)
+        peak = process_tree_pss(pid)["total"]
+        while not running.done():
+            time.sleep(every)
+            peak = max(peak, process_tree_pss(pid)["total"])
+        return running.result(), peak
+
+
+def _report_memory(label: str, pid: int, memory: list[dict[str, object]]) -> None:
+    pss = process_tree_pss(pid)
+    memory.append({"when": label, **pss})
+    print(f"PSS {label:<28} total {pss['total'] / 1024:8.0f} MiB  server {pss['server'] / 1024:8.0f} MiB  "
+          f"workers {pss['workers'] / 1024:8.0f} MiB  ({pss['processes']} processes)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=64, help="concurrent clients (one loopback address each)")
@@ -310,6 +451,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load before counting starts")
     parser.add_argument("--store", help="serve an on-disk store in this directory (default: in memory)")
     parser.add_argument("--mix", type=_weights, default=None, help="route weights, e.g. search=2,export=1")
+    parser.add_argument("--sparql", help="comma-separated names of the SPARQL queries to send (default: all)")
+    parser.add_argument("--scale", type=float, help="serve the synthetic national graph at this scale (0.62: 1 M quads)")
+    parser.add_argument("--peer", choices=("oxigraph",), help="then run the sparql route against this peer too")
+    parser.add_argument("--memory", action="store_true", help="report PSS of the server and its workers")
+    parser.add_argument("--updates", type=int, default=0, help="one-triple updates after the run (memory after each)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=60.0, help="per-request timeout, seconds")
     parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
@@ -318,21 +464,61 @@ def main() -> None:
     args_serve = ["--store", args.store] if args.store else []
     # The server's settings are the shipped defaults, but for POLICYKG_* variables set here.
     env = {k: v for k, v in os.environ.items() if k.startswith("POLICYKG_")}
-    lifetime = args.warmup + args.duration + 900
-    with tempfile.TemporaryDirectory(prefix="policykg-load-") as work:
-        with serve_process(args_serve, log=Path(work) / "server.log", env=env, lifetime=lifetime) as server:
+    token = env.setdefault("POLICYKG_UPDATE_TOKEN", "bench-load") if args.updates else None
+    if args.updates:
+        # One update of a national graph takes longer than a client's query-time budget holds.
+        env.setdefault("POLICYKG_RATE_QUERY_SECONDS", "0")
+    names = args.sparql.split(",") if args.sparql else None
+    lifetime = args.warmup + args.duration + 3600
+    reports: list[LoadReport] = []
+    memory: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="policykg-load-") as work_dir:
+        work = Path(work_dir)
+        if args.scale:
+            extra, quads = national_project(work, args.scale)
+            env |= extra
+            print(f"{quads:,} synthetic quads (scale {args.scale}) besides data/", flush=True)
+        plan = sparql_plan("/sparql", names) if names else None
+        started = time.perf_counter()
+        with serve_process(args_serve, log=work / "server.log", env=env, lifetime=lifetime,
+                           start_timeout=lifetime) as server:
+            print(f"policykg up in {time.perf_counter() - started:.1f} s", flush=True)
+            if args.memory:
+                _report_memory("after start", server.pid, memory)
             report = asyncio.run(
                 run_load(
                     server.url, clients=args.clients, duration=args.duration, warmup=args.warmup, weights=args.mix,
-                    seed=args.seed, timeout=args.timeout,
+                    seed=args.seed, timeout=args.timeout, plan=plan,
                 )
             )
+            if args.memory:
+                _report_memory("after the run", server.pid, memory)
+            for n in range(args.updates):
+                assert token is not None
+                seconds, peak = _sampled(functools.partial(_update, server.url, token, n), server.pid)
+                print(f"PSS peak during update {n + 1}: {peak / 1024:.0f} MiB", flush=True)
+                memory.append({"when": f"peak during update {n + 1}", "total": peak})
+                _report_memory(f"after update {n + 1} ({seconds:.1f} s)", server.pid, memory)
+                httpx.get(f"{server.url}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
+                _report_memory("after a query on new workers", server.pid, memory)
+            # The peer gets what ours served; it runs once ours has stopped (2 cores).
+            files = served_dataset(server.url, work) if args.peer else []
         tracebacks = server.log.read_text(errors="replace").count("Traceback (most recent call last)")
-    report = replace(report, server_log_errors=tracebacks)
-    print(render(report))
+        reports.append(replace(report, server_log_errors=tracebacks))
+        print(render(reports[-1]), flush=True)
+        if files:
+            with oxigraph_peer(files, work / "oxigraph", lifetime) as peer_url:
+                peer_report = asyncio.run(
+                    run_load(peer_url.removesuffix("/query"), clients=args.clients, duration=args.duration,
+                             warmup=args.warmup, weights={"sparql": 1.0}, seed=args.seed, timeout=args.timeout,
+                             plan=sparql_plan("/query", names))
+                )
+            reports.append(replace(peer_report, target="oxigraph serve"))
+            print(render(reports[-1]))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(asdict(report), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        payload = {"reports": [asdict(r) for r in reports], "memory_kib": memory}
+        args.json.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

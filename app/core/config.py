@@ -81,6 +81,13 @@ class Settings(BaseSettings):
         default=64 * 1_048_576, gt=0,
         description="Largest /sparql answer in bytes; a longer one is cut to the rows that fit (X-SPARQL-MaxBytes).",
     )
+    result_cache_bytes: int = Field(
+        default=128 * 1_048_576, ge=0,
+        description=(
+            "Bytes of /sparql answers kept for the next identical query until the data changes (0: no cache); "
+            "an answer larger than a quarter of it is not kept."
+        ),
+    )
     worker_memory_mb: int = Field(
         default=1024, ge=0,
         description=(

@@ -9,23 +9,32 @@ there and parsed and tried by Oxigraph on an empty store, so a text that crashes
 worker, not the server. Only then does the update run here, on the store the rest of the API
 reads, on a thread with a large stack (far more than the worker that just parsed it had); it
 needs the configured bearer token and writes named graphs only (the default graph is their
-union, rebuilt after each update with the derived graph); workers are then recycled.
+union, rebuilt after each update with the derived graph); workers are then recycled (over an
+in-memory store, before the write too, so no idle fork keeps copies of the pages it rewrites).
+
+Answers are kept for the next identical query while the data stays as it was
+(``app.endpoint.result_cache``): a repeated query is answered without a worker, identical
+queries that arrive together share one worker's run, and every update empties the cache.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import lru_cache
+from typing import Literal, TypeVar
 
 import pyoxigraph as ox
 
 from app.core import sandbox
 from app.core.config import Settings
-from app.core.errors import QueryError, QuerySyntaxError, StoreError, UpdateForbidden
+from app.core.errors import NotAcceptable, QueryError, QuerySyntaxError, StoreError, UpdateForbidden
 from app.core.media import GRAPH_FORMATS, SOLUTION_FORMATS, MediaFormat, negotiate
+from app.endpoint.result_cache import CacheKey, ResultCache, cacheable
 from app.sparql.engine import Backend, Dataset, QueryAnswer
 from app.sparql.protocol import SparqlRequest
 from app.sparql.results import Serialized, serialize_answer, serialize_graph
@@ -34,13 +43,27 @@ from app.sparql.worker import Limits, WorkerPool
 from app.store.backends import EmbeddedBackend
 from app.store.policy_store import PolicyStore
 
-__all__ = ["QueryJob", "SparqlEndpoint", "UpdateCheck", "answer_query", "denies_network", "run_job"]
+__all__ = [
+    "QueryJob",
+    "QueryOutcome",
+    "SparqlEndpoint",
+    "UpdateCheck",
+    "answer_query",
+    "denies_network",
+    "etag_matches",
+    "run_job",
+]
 
 _T = TypeVar("_T")
 # The stack of the thread that runs updates in the server: far above the 8 MiB a worker parses
 # and tries the same text with, so what a worker survived cannot overflow here (virtual memory:
 # only the pages used are committed).
 _UPDATE_STACK = 512 * 1024 * 1024
+
+# Query strings of GET requests remembered with the cache key they make, at most this many and
+# this long: a repeated GET is looked up without parsing the request or canonicalising its text.
+_KNOWN_GETS = 1024
+_KNOWN_GET_CHARS = 8192
 
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -61,6 +84,43 @@ class QueryJob:
     max_results: int
     allowed: AllowList
     max_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueryOutcome:
+    """An answer and how it was had: from the cache or a worker, its age and entity tag.
+
+    ``result`` is None when the client's copy (If-None-Match) is the current answer.
+    ``cache`` is None for a query that is never cached (RAND, NOW, SERVICE …, or the cache is off).
+    """
+
+    result: Serialized | None
+    cache: Literal["hit", "miss"] | None
+    age: int = 0
+    etag: str | None = None
+
+
+@lru_cache(maxsize=256)
+def _negotiated(accept: str | None, formats: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The formats a solutions answer and a graph answer would be written in (None: neither fits)."""
+    chosen: list[str | None] = []
+    for kind in ("solutions", "graph"):
+        try:
+            chosen.append(negotiate(kind, accept, formats).name)
+        except NotAcceptable:
+            chosen.append(None)
+    return chosen[0], chosen[1]
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names ``etag`` (or is ``*``); weak tags compare by their value."""
+    if not if_none_match:
+        return False
+    for candidate in if_none_match.split(","):
+        tag = candidate.strip().removeprefix("W/")
+        if tag == "*" or tag == etag:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +227,15 @@ class SparqlEndpoint:
         self._pool: WorkerPool[QueryJob | UpdateCheck, Serialized | None] = WorkerPool(
             store.backend.for_worker, run_job, settings.query_workers, limits=limits
         )
+        self.cache = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
+        # A sequence lock around writes: odd while an update is being applied and the workers
+        # replaced. An answer is kept only if it stayed even and unchanged while it was computed,
+        # so nothing computed by a worker that saw the old data is kept under the new state.
+        self._writes = 0
+        self._writes_lock = threading.Lock()
+        # Identical queries in flight share one run (on the event loop: no lock needed).
+        self._running: dict[tuple[tuple[int, int], CacheKey], asyncio.Future[Serialized]] = {}
+        self._known_gets: OrderedDict[tuple[str, str | None, str], CacheKey] = OrderedDict()
 
     def close(self) -> None:
         """Stop the worker processes."""
@@ -202,6 +271,98 @@ class SparqlEndpoint:
         assert answer is not None
         return answer
 
+    async def _state(self) -> tuple[int, int]:
+        return await self.store.generation_async(), self._pool.generation
+
+    def _etag(self, key: CacheKey, writes: int) -> str | None:
+        stamp = self.store.stamp
+        # Mid-update the stamp may already name data the workers do not show yet: no tag then.
+        return key.etag(stamp) if stamp and writes % 2 == 0 else None
+
+    def kept_get(self, query_string: str, accept: str | None, base_iri: str) -> QueryOutcome | None:
+        """The kept answer of a GET whose query string was seen before, with the same Accept; else None.
+
+        The request is not parsed again: the same query string makes the same cache key.
+        """
+        if self.cache is None or self.store.backend.kind == "remote":
+            return None  # a remote engine's state may need asking (``answer`` does, off the loop)
+        key = self._known_gets.get((query_string, accept, base_iri))
+        if key is None:
+            return None
+        found = self.cache.get((self.store.current_generation(), self._pool.generation), key)
+        if found is None:
+            return None
+        return QueryOutcome(found.answer, "hit", found.age, self._etag(key, self._writes))
+
+    def _know_get(self, query_string: str, accept: str | None, base_iri: str, key: CacheKey) -> None:
+        if len(query_string) <= _KNOWN_GET_CHARS:
+            self._known_gets[query_string, accept, base_iri] = key
+            self._known_gets.move_to_end((query_string, accept, base_iri))
+            while len(self._known_gets) > _KNOWN_GETS:
+                self._known_gets.popitem(last=False)
+
+    async def answer(
+        self,
+        request: SparqlRequest,
+        accept: str | None,
+        base_iri: str,
+        *,
+        if_none_match: str | None = None,
+        refresh: bool = False,
+        get_query: str | None = None,
+    ) -> QueryOutcome:
+        """``query_async`` through the result cache.
+
+        ``if_none_match``: the entity tags the client holds; when one is the current answer's,
+        the outcome has no result (304). ``refresh``: compute the answer anew (and keep it).
+        ``get_query``: the query string of a GET, remembered for :meth:`kept_get`.
+        """
+        job = self._job(request, accept, base_iri)
+        if self.cache is None or not cacheable(job.text):
+            return QueryOutcome(await self.query_async(request, accept, base_iri), None)
+        writes = self._writes
+        state = await self._state()
+        key = CacheKey(
+            job.text, job.dataset, job.base_iri, _negotiated(job.accept, job.formats), job.max_results, job.max_bytes
+        )
+        if get_query is not None:
+            self._know_get(get_query, accept, base_iri, key)
+        etag = self._etag(key, writes)
+        if etag is not None and etag_matches(if_none_match, etag):
+            return QueryOutcome(None, "hit", 0, etag)
+        if not refresh:
+            found = self.cache.get(state, key)
+            if found is not None:
+                return QueryOutcome(found.answer, "hit", found.age, etag)
+        running = None if refresh else self._running.get((state, key))
+        if running is None:
+            running = asyncio.ensure_future(self._run_and_keep(request, accept, base_iri, state, key, writes))
+            self._running[state, key] = running
+            running.add_done_callback(lambda done: self._finished((state, key), done))
+        # Shielded: a client that goes away does not stop the run the others wait for.
+        return QueryOutcome(await asyncio.shield(running), "miss", 0, etag)
+
+    def _finished(self, key: tuple[tuple[int, int], CacheKey], done: asyncio.Future[Serialized]) -> None:
+        if self._running.get(key) is done:
+            del self._running[key]
+        if not done.cancelled():
+            done.exception()  # retrieved here too, in case every client waiting for it went away
+
+    async def _run_and_keep(
+        self,
+        request: SparqlRequest,
+        accept: str | None,
+        base_iri: str,
+        state: tuple[int, int],
+        key: CacheKey,
+        writes: int,
+    ) -> Serialized:
+        answer = await self.query_async(request, accept, base_iri)
+        assert self.cache is not None
+        if writes % 2 == 0 and self._writes == writes and (self.store.generation, self._pool.generation) == state:
+            self.cache.put(state, key, answer)
+        return answer
+
     def authorise(self, authorization: str | None) -> None:
         """Raise UpdateForbidden unless updates are enabled and the bearer token matches."""
         token = self.settings.update_token
@@ -221,11 +382,24 @@ class SparqlEndpoint:
 
         def apply() -> None:
             with self._pool.paused():
+                if self.store.backend.kind == "memory":
+                    # Idle workers are forks of the pages the write is about to rewrite: each would
+                    # keep its own copy of every one of them (a national graph's rebuild doubled the
+                    # memory per worker). Gone first, they copy nothing; busy ones leave when done.
+                    self._pool.recycle()
                 self.store.update(text, base_iri=base_iri, using=request.using or None)
 
-        _on_big_stack(apply)
-        if self.store.backend.kind != "remote":
-            self._pool.recycle()
+        with self._writes_lock:
+            self._writes += 1
+        try:
+            _on_big_stack(apply)
+            if self.store.backend.kind != "remote":
+                self._pool.recycle()
+        finally:
+            with self._writes_lock:
+                self._writes += 1
+            if self.cache is not None:
+                self.cache.clear()
 
     def description(self, fmt: MediaFormat, endpoint_url: str) -> Serialized:
         """The SPARQL 1.1 Service Description of this endpoint, in an RDF format."""

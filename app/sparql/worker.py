@@ -282,6 +282,11 @@ class WorkerPool(Generic[Job, Result]):
         else:
             self._idle.put(worker)
 
+    @property
+    def generation(self) -> int:
+        """How many times the workers were replaced (``recycle``): a worker's answers reflect its generation's data."""
+        return self._generation
+
     def recycle(self) -> None:
         """Replace every worker, so the next queries see the store as it is now."""
         with self._lock:

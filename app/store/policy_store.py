@@ -8,6 +8,7 @@ Values are bound through pyoxigraph ``substitutions`` so user text never becomes
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 import re
@@ -662,6 +663,12 @@ class PolicyStore:
                     self.generation += 1
                     self._record_change(None)  # another replica's write: what it touched is unknown
             return self.generation
+
+    async def generation_async(self) -> int:
+        """``current_generation`` for an event loop: over a remote engine it may ask the engine, so in a thread."""
+        if self.backend.kind == "remote":
+            return await asyncio.to_thread(self.current_generation)
+        return self.current_generation()
 
     @property
     def stamp(self) -> str | None:

@@ -114,3 +114,45 @@ EXTRA = """
       pol:hasTask <https://w3id.org/policykg/id/doc/tu-quang-tri/2020/190-kh-tu/task/dai-quan-sat> .
 }
 """
+
+
+# ---------------------------------------------------------------------------------------- kept answers
+
+TOKEN = "responsible-cache-token"
+NEW_TASK = "https://w3id.org/policykg/id/doc/cache-test/task/1"
+
+
+def test_a_repeated_question_is_answered_from_the_cache_as_computed(shipped_settings: Settings) -> None:
+    settings = shipped_settings
+    # The second app has the cache off (non-default: POLICYKG_RESULT_CACHE_BYTES=0).
+    with TestClient(create_app(settings)) as client, TestClient(
+        create_app(settings.model_copy(update={"result_cache_bytes": 0}))
+    ) as uncached:
+        for q, limit in [("trung tâm đổi mới sáng tạo", 5), ("trung tâm đổi mới sáng tạo", 2), ("KH&CN", 10)]:
+            params = {"q": q, "limit": limit}
+            first, second = (client.get("/api/responsible", params=params) for _ in range(2))
+            computed = uncached.get("/api/responsible", params=params)
+            assert (first.headers["x-cache"], second.headers["x-cache"]) == ("miss", "hit")
+            assert first.content == second.content == computed.content
+            assert second.headers["content-type"] == computed.headers["content-type"] == "application/json"
+            assert len(second.json()["results"]) <= limit and second.json()["query"] == q
+
+
+def test_after_an_update_the_kept_answer_is_not_given(shipped_settings: Settings) -> None:
+    settings = shipped_settings  # with updates enabled (non-default) below
+    question = {"q": "kiểm thử bộ nhớ đệm zyxwv"}
+    update = (
+        "PREFIX pol: <https://w3id.org/policykg/ontology#> "
+        "INSERT DATA { GRAPH <https://w3id.org/policykg/graph/source/cache-test> { "
+        f"<{NEW_TASK}> a pol:Task ; <http://www.w3.org/2000/01/rdf-schema#label> \"Kiểm thử bộ nhớ đệm zyxwv\"@vi ; "
+        f"pol:leadAgency <{SKHCN_QT}> }} }}"
+    )
+    with TestClient(create_app(settings.model_copy(update={"update_token": TOKEN}))) as client:
+        before = [client.get("/api/responsible", params=question) for _ in range(2)]
+        assert before[1].headers["x-cache"] == "hit"
+        assert NEW_TASK not in {r["task"]["iri"] for r in before[1].json()["results"]}
+        written = client.post("/sparql", data={"update": update}, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert written.status_code == 204, written.text
+        after = client.get("/api/responsible", params=question)
+        assert after.headers["x-cache"] == "miss"
+        assert after.json()["results"][0]["task"]["iri"] == NEW_TASK

@@ -88,12 +88,14 @@ def serve_process(
     env: dict[str, str] | None = None,
     lifetime: float = 900,
     code: str | None = None,
+    start_timeout: float = 300,
 ) -> Iterator[ServerProcess]:
     """Run ``policykg serve ARGS`` (the shipped project) on a free port; stop it afterwards.
 
     The server runs under timeout(1) for at most ``lifetime`` seconds, so it never outlives a
     killed caller; POLICYKG_* variables of the caller's environment are left out unless given.
     ``code``, Python source with a ``{port}`` field, runs instead of the command (a peer server).
+    ``start_timeout``: seconds to wait for ``/health`` (a national graph takes minutes on a busy machine).
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -106,7 +108,7 @@ def serve_process(
             ["timeout", str(int(lifetime)), *command], env=environment, cwd=ROOT, stdout=out, stderr=out
         )
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + start_timeout
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"policykg serve did not start: {log.read_text(errors='replace')[-2000:]}")

@@ -1,16 +1,25 @@
-"""Who is responsible for what a question describes: agency, role, task, document chain, sources."""
+"""Who is responsible for what a question describes: agency, role, task, document chain, sources.
+
+The same question asked again of the same data gets the same answer, so answers are kept (as
+JSON bytes) per generation of the store: a repeated question is answered on the event loop with
+no thread, no search and no serialisation; the first change to the data empties the cache.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import SearchDep, StoreDep
+from app.api.deps import StoreDep, get_search, settings_of
 from app.api.errors import INVALID, STORE_ERRORS
 from app.api.schemas import ROLES_DOC, AgencyOut, AttributeModel, DocumentOut, text_query
+from app.core.answers import AnswerCache
 from app.domain.responsibility import find_responsible
+from app.sparql.results import Serialized
+from app.store.policy_store import PolicyStore
 
 router = APIRouter(prefix="/api/responsible", tags=["responsibility"])
 
@@ -59,15 +68,34 @@ class ResponsibleResponse(AttributeModel):
     results: list[ResponsibilityOut]
 
 
+#: Answers by (question, limit), filed under the store generation they were computed at.
+AnswersCache = AnswerCache[tuple[str, int], Serialized]
+
+
+def _answers(request: Request) -> AnswersCache:
+    """The app's cache of answers (made on the event loop, on first use)."""
+    cache: AnswersCache | None = getattr(request.app.state, "responsible_answers", None)
+    if cache is None:
+        cache = request.app.state.responsible_answers = AnswersCache(settings_of(request).result_cache_bytes)
+    return cache
+
+
+def _compute(request: Request, store: PolicyStore, q: str, limit: int) -> tuple[int, Serialized]:
+    """The answer as JSON bytes and the generation of the index it was read from (in a thread)."""
+    index = get_search(request)
+    answer = ResponsibleResponse.model_validate(find_responsible(index, store, q, limit), from_attributes=True)
+    return index.generation, Serialized(answer.model_dump_json().encode(), "application/json")
+
+
 @router.get(
     "",
     response_model=ResponsibleResponse,
     summary="Who is responsible for …?",
     responses={**INVALID, **STORE_ERRORS},
 )
-def responsible(
+async def responsible(
+    request: Request,
     store: StoreDep,
-    index: SearchDep,
     q: Annotated[
         str,
         text_query(
@@ -77,11 +105,25 @@ def responsible(
         ),
     ],
     limit: Annotated[int, Query(ge=1, le=100, description="How many results at most")] = 10,
-) -> ResponsibleResponse:
+) -> Response:
     """Agencies responsible for the tasks that match `q`, with role, task, document chain and sources.
 
     A task yields one result per responsible agency. Ranking is BM25 over the task's words (a
     phrase counts more than its syllables), its task group and document, and the agencies'
-    names. A blank `q` is refused (422).
+    names. A blank `q` is refused (422). `X-Cache: hit` says the answer was kept from an identical
+    earlier question on the same data (`Age`: seconds since it was computed).
     """
-    return ResponsibleResponse.model_validate(find_responsible(index, store, q, limit), from_attributes=True)
+    cache = _answers(request) if settings_of(request).result_cache_bytes else None
+    generation = await store.generation_async()
+    kept = cache.get(generation, (q, limit)) if cache is not None else None
+    if kept is not None:
+        return _json(kept.answer, {"X-Cache": "hit", "Age": str(kept.age)})
+    read_at, answer = await run_in_threadpool(_compute, request, store, q, limit)
+    # Kept only if the data did not move while it was computed (its lineage is read from the store).
+    if cache is not None and read_at == generation == store.generation:
+        cache.put(generation, (q, limit), answer)
+    return _json(answer, {"X-Cache": "miss", "Age": "0"} if cache is not None else {})
+
+
+def _json(answer: Serialized, headers: dict[str, str]) -> Response:
+    return Response(answer.body, media_type=answer.media_type, headers=headers)

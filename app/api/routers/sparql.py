@@ -24,7 +24,7 @@ from app.core.errors import PayloadTooLarge, WorkerCrashed
 from app.core.media import GRAPH_FORMATS, SOLUTION_FORMATS, accepts_html, negotiate
 from app.core.ratelimit import ClientLimiter
 from app.endpoint.examples import examples
-from app.endpoint.service import SparqlEndpoint
+from app.endpoint.service import QueryOutcome, SparqlEndpoint
 from app.sparql.protocol import FORM, QUERY_TYPE, UPDATE_TYPE, parse_request
 from app.sparql.results import Serialized
 
@@ -168,14 +168,24 @@ def _endpoint_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + router.prefix
 
 
-def _response(result: Serialized) -> Response:
-    headers = {"Vary": "Accept"}
+def _response(result: Serialized, extra: dict[str, str] | None = None) -> Response:
+    headers = {"Vary": "Accept", **(extra or {})}
     if result.truncated and result.limit is not None:
         # Virtuoso's header for the same thing, so clients that know it can warn.
         headers["X-SPARQL-MaxRows"] = str(result.limit)
     if result.byte_limit is not None:
         headers["X-SPARQL-MaxBytes"] = str(result.byte_limit)
     return Response(result.body, media_type=result.media_type, headers=headers)
+
+
+def _outcome_response(outcome: QueryOutcome, tagged: bool) -> Response:
+    """The answer with what a client needs to know about its freshness (X-Cache, Age, ETag)."""
+    headers = {} if outcome.cache is None else {"X-Cache": outcome.cache, "Age": str(outcome.age)}
+    if tagged and outcome.etag is not None:
+        headers["ETag"] = outcome.etag
+    if outcome.result is None:
+        return Response(status_code=304, headers={"Vary": "Accept", **headers})
+    return _response(outcome.result, headers)
 
 
 @router.get("", summary="SPARQL 1.1 query, service description or query page", responses=_GET_RESPONSES,
@@ -188,18 +198,27 @@ async def sparql(request: Request, endpoint: EndpointDep, settings: SettingsDep,
 
     Without a query, GET returns the SPARQL Service Description, or the query page for a browser.
     """
-    body = await _read_body(request, settings.max_body_bytes) if request.method == "POST" else b""
-    sparql_request = parse_request(request.method, request.url.query, request.headers.get("content-type"), body)
     accept = request.headers.get("accept")
     url = _endpoint_url(request)
+    plain_get = request.method == "GET" and not any(h in request.headers for h in ("if-none-match", "cache-control"))
+    if plain_get and (kept := endpoint.kept_get(request.url.query, accept, url)) is not None:
+        return _outcome_response(kept, True)
+    body = await _read_body(request, settings.max_body_bytes) if request.method == "POST" else b""
+    sparql_request = parse_request(request.method, request.url.query, request.headers.get("content-type"), body)
     if sparql_request.operation == "update":
         with _charged(request):
             await run_in_threadpool(endpoint.update, sparql_request, request.headers.get("authorization"), url)
         return Response(status_code=204)
     if sparql_request.operation == "query":
+        # A conditional POST would be 412 by HTTP's rules; a query by POST is answered in full.
+        conditional = request.headers.get("if-none-match") if request.method == "GET" else None
+        refresh = "no-cache" in request.headers.get("cache-control", "").lower()
         with _charged(request):
-            result = await endpoint.query_async(sparql_request, accept, url)
-        return _response(result)
+            outcome = await endpoint.answer(
+                sparql_request, accept, url, if_none_match=conditional, refresh=refresh,
+                get_query=request.url.query if request.method == "GET" else None,
+            )
+        return _outcome_response(outcome, request.method == "GET")
     if not sparql_request.formats and accepts_html(accept):
         offered = examples(catalog)
         return render(request, "sparql/query.html", {
