@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 # Both need the repository root and bench/ on the path.
+from harness import percentile
 from sparql_endpoint import JSON_RESULTS, PREFIXES, QUERIES
 
 from tests.support.live import serve_process
@@ -120,14 +121,6 @@ class LoadReport:
     errors: int
     per_second: float
     server_log_errors: int | None = None
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The ``q`` quantile (nearest rank) of ``values``; None when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def questions() -> list[str]:
