@@ -367,10 +367,21 @@ class Bench:
         process = start(command, env=self.our_env(), log=self.run_dir / log, lifetime=self.lifetime)
         return process, f"http://127.0.0.1:{port}"
 
-    def wait_health(self, process: subprocess.Popen[bytes], url: str, limit: float) -> float:
-        """Seconds until GET /health is 200."""
-        with httpx.Client(timeout=10) as http:
-            return wait_until(lambda: http.get(url + "/health").status_code == 200, process, limit)
+    def answers(self, process: subprocess.Popen[bytes], url: str, step: str, depending: tuple[str, ...]) -> bool:
+        """Wait until GET /health is 200, the row of ``step`` timing it (when selected); if it never
+        is, say why in that row and in the rows of the ``depending`` steps, and return False."""
+        limit = self.timeout(step)
+        try:
+            with httpx.Client(timeout=10) as http:
+                seconds = wait_until(lambda: http.get(url + "/health").status_code == 200, process, limit)
+        except (TimeoutError, RuntimeError) as exc:
+            if step in self.selected:
+                self._mark(step, "ours", f"timeout after {limit:.0f} s" if isinstance(exc, TimeoutError) else f"error: {exc}")
+            self.fail_rest(depending, f"the server did not answer /health ({exc})")
+            return False
+        if step in self.selected:
+            self.rows[STEPS[step].rows[0][0]].ours = round(seconds, 2)
+        return True
 
     # -- in memory ----------------------------------------------------------
 
@@ -382,36 +393,19 @@ class Bench:
         process, url = self.start_ours(None, "ours-memory.log")
         sampler: MemorySampler | None = None
         try:
-            limit = self.timeout("cold-start")
-            try:
-                seconds = self.wait_health(process, url, limit)
-            except TimeoutError:
-                if "cold-start" in self.selected:
-                    self.rows["cold-start"].ours = f"timeout after {limit:.0f} s"
-                self.fail_rest(IN_MEMORY, f"the in-memory server did not answer /health within {limit:.0f} s")
+            if not self.answers(process, url, "cold-start", IN_MEMORY):
                 return
-            if "cold-start" in self.selected:
-                self.rows["cold-start"].ours = round(seconds, 2)
             sampler = MemorySampler(server_pid(process))
             self.describe_served(url)
-            if "health" in self.selected:
-                with self.step("health"):
-                    self.health(url)
-            if "sparql-throughput" in self.selected:
-                with self.step("sparql-throughput"):
-                    self.rows["sparql-throughput"].ours = self.sparql_throughput(url + "/sparql", "sparql-throughput")
-            if "responsible-throughput" in self.selected:
-                with self.step("responsible-throughput"):
-                    self.responsible_throughput(url)
-            if "export-province" in self.selected:
-                with self.step("export-province"):
-                    self.export_province(url)
-            if "export-whole" in self.selected:
-                with self.step("export-whole"):
-                    self.export_whole(url)
-            if "update" in self.selected:
-                with self.step("update"):
-                    self.update(url)
+            measures: list[tuple[str, Callable[[str], None]]] = [
+                ("health", self.health), ("sparql-throughput", self.sparql_throughput_ours),
+                ("responsible-throughput", self.responsible_throughput), ("export-province", self.export_province),
+                ("export-whole", self.export_whole), ("update", self.update),
+            ]
+            for name, measure in measures:
+                if name in self.selected:
+                    with self.step(name):
+                        measure(url)
             if "memory" in self.selected:
                 sampler.sample()
                 self.rows["memory-pss"].ours = round(sampler.peak_pss / 1024)
@@ -470,6 +464,9 @@ class Bench:
         self.rows["health-p50"].ours = round(statistics.median(times), 2)
         self.rows["health-p99"].ours = round(percentile(times, 0.99) or 0, 2)
         self.rows["health-p50"].notes.append(f"{len(times)} sequential requests")
+
+    def sparql_throughput_ours(self, url: str) -> None:
+        self.rows["sparql-throughput"].ours = self.sparql_throughput(url + "/sparql", "sparql-throughput")
 
     def sparql_throughput(self, query_url: str, step: str) -> float:
         """Requests a second the lineage query gets from 32 closed-loop clients at ``query_url``."""
@@ -643,8 +640,8 @@ SELECT ?task ?letter ?plan WHERE {{
                 sampler.sample()
                 self.rows["memory-pss"].peer = round(sampler.peak_pss / 1024)
                 self.rows["memory-rss-sum"].peer = round(sampler.peak_rss / 1024)
-        except TimeoutError:
-            self.fail_peers(f"oxigraph serve did not answer within {self.timeout('restart'):.0f} s")
+        except (TimeoutError, RuntimeError) as exc:
+            self.fail_peers(f"error: oxigraph serve did not answer ({exc})")
         finally:
             if sampler is not None:
                 sampler.close()
@@ -677,30 +674,16 @@ SELECT ?task ?letter ?plan WHERE {{
         store = self.run_dir / "ours-store"
         process, url = self.start_ours(store, "ours-disk-first.log")
         try:
-            limit = self.timeout("first-load")
-            try:
-                seconds = self.wait_health(process, url, limit)
-            except TimeoutError:
-                self.fail_rest(ON_DISK, f"the first load did not end within {limit:.0f} s")
-                if "first-load" in self.selected:
-                    self.rows["first-load"].ours = f"timeout after {limit:.0f} s"
+            if not self.answers(process, url, "first-load", ON_DISK):
                 return
-            if "first-load" in self.selected:
-                self.rows["first-load"].ours = round(seconds, 2)
         finally:
             stop(process)
         if not self.wants("restart", "update-disk"):
             return
         process, url = self.start_ours(store, "ours-disk-restart.log")
         try:
-            limit = self.timeout("restart")
-            try:
-                seconds = self.wait_health(process, url, limit)
-            except TimeoutError:
-                self.fail_rest(("restart", "update-disk"), f"the restart did not answer within {limit:.0f} s")
+            if not self.answers(process, url, "restart", ("restart", "update-disk")):
                 return
-            if "restart" in self.selected:
-                self.rows["restart"].ours = round(seconds, 2)
             if "update-disk" in self.selected:
                 with self.step("update-disk"):
                     picked = self.pick(url)
@@ -877,6 +860,8 @@ def main(argv: list[str] | None = None) -> None:
     """Generate or reuse the data, run the selected steps, write the JSON, print the table."""
     args = parse(argv)
     started_at = datetime.now(UTC)
+    # Other work on the machine shows here: the figures are only as quiet as the machine was.
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"data for {args.quads:,} quads under {args.work} …", flush=True)
     data = prepare_data(args.work, args.quads, args.seed)
@@ -895,7 +880,7 @@ def main(argv: list[str] | None = None) -> None:
         "started": started_at.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m bench scale " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": machine(),
+        "machine": machine() | {"load_average_at_start": load_at_start},
         "data": {k: v for k, v in data.meta.items() if k != "cached"},
         "served": bench.facts.get("health"),
         "validation": bench.facts.get("validation"),
