@@ -860,8 +860,8 @@ def main(argv: list[str] | None = None) -> None:
     """Generate or reuse the data, run the selected steps, write the JSON, print the table."""
     args = parse(argv)
     started_at = datetime.now(UTC)
-    # Other work on the machine shows here: the figures are only as quiet as the machine was.
-    load_at_start = [round(x, 2) for x in os.getloadavg()]
+    # Read before the run: the commit measured, and the machine's load (other work shows there).
+    described = machine()
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"data for {args.quads:,} quads under {args.work} …", flush=True)
     data = prepare_data(args.work, args.quads, args.seed)
@@ -880,7 +880,7 @@ def main(argv: list[str] | None = None) -> None:
         "started": started_at.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m bench scale " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": machine() | {"load_average_at_start": load_at_start},
+        "machine": described | {"load_average_at_end": machine()["load_average"]},
         "data": {k: v for k, v in data.meta.items() if k != "cached"},
         "served": bench.facts.get("health"),
         "validation": bench.facts.get("validation"),
