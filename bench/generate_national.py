@@ -8,8 +8,15 @@ realistic text. Every fact sits in the named graph of a (synthetic) source artic
 
     python bench/generate_national.py --out /tmp/national.nq              # full scale, ~2M triples
     python bench/generate_national.py --out /tmp/small.nq --scale 0.05    # quick run
+    python bench/generate_national.py --out /tmp/1m.nq --quads 1e6 --complete   # the scale benchmark's graph
 
 Numbers repeat across provinces (every province has a "190-KH/TU"), as they do in reality.
+
+With ``complete`` (what ``python -m bench scale`` generates), the graph also describes what the
+shapes require (areas, agency levels, source files, national document types, one objective with
+one target per plan) so that it would conform, and then plants a known number of defects of each
+kind of ``DEFECTS``, counted in ``planted``; without it the output is byte for byte what it was
+before (the other benches' data).
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ import argparse
 import random
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 POL = "https://w3id.org/policykg/ontology#"
 ID = "https://w3id.org/policykg/id/"
@@ -124,6 +133,28 @@ GROUP_TITLES = [
 ]
 NATIONAL = [(52, "2019-09-27", "chủ động tham gia cuộc cách mạng công nghiệp lần thứ tư"),
             (57, "2024-12-22", "đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia")]
+#: Bumped whenever the output for the same arguments changes (the scale benchmark's cache key).
+GENERATOR_VERSION = 2
+#: Planted defect kinds (complete graphs only) and the validation findings each one causes, by rule.
+#: A link to an undescribed agency is reported twice: as a dangling reference and by the task
+#: shape (its lead is no pol:Agency); a duplicate number is reported on both documents.
+DEFECTS: dict[str, dict[str, int]] = {
+    "task-without-agency": {"task-responsible-agency": 1},
+    "link-to-undescribed-agency": {"dangling-reference-violation": 1, "task-responsible-agency": 1},
+    "duplicate-number-same-issuer": {"duplicate-notation-same-issuer-violation": 2},
+    "target-without-year": {"target-year": 1},
+}
+#: Documents of NATIONAL that data/ describes: a complete graph links to them and describes them no further.
+DESCRIBED_IN_DATA = frozenset({f"<{ID}doc/bo-chinh-tri/2019/52-nq-tw>"})
+# (key, Vietnamese label, English label, unit key) of the indicators plans set targets for.
+INDICATORS = [
+    ("digital-economy-share", "Tỷ trọng kinh tế số trong GRDP", "Digital economy share of GRDP", "percent"),
+    ("online-services-share", "Tỷ lệ dịch vụ công trực tuyến toàn trình", "Share of fully online public services", "percent"),
+    ("broadband-households", "Tỷ lệ hộ gia đình có Internet cáp quang", "Households with fibre broadband", "percent"),
+    ("rd-spending-share", "Chi cho nghiên cứu và phát triển so với GRDP", "R&D spending as a share of GRDP", "percent"),
+    ("cashless-share", "Tỷ lệ giao dịch không dùng tiền mặt", "Share of cashless payments", "percent"),
+    ("productivity-growth", "Tốc độ tăng năng suất lao động", "Labour productivity growth", "percent-per-year"),
+]
 NATIONAL += [(n, f"20{10 + n % 15:02d}-0{1 + n % 9}-1{n % 10}", f"phát triển {o[0]}") for n, o in zip(range(60, 78), OBJECTS, strict=False)]
 
 
@@ -140,23 +171,37 @@ def lit(text: str, lang: str | None = None, datatype: str | None = None) -> str:
     return f'"{escaped}"'
 
 
-def generate(scale: float, seed: int) -> Iterator[str]:
-    """N-Quads lines of the synthetic graph."""
+def generate(
+    scale: float,
+    seed: int,
+    *,
+    documents: int | None = None,
+    complete: bool = False,
+    planted: Counter[str] | None = None,
+) -> Iterator[str]:
+    """N-Quads lines of the synthetic graph: ``documents`` per province (else ``scale`` x 200);
+    ``complete`` adds what the shapes require and plants defects, counted in ``planted``."""
     rng = random.Random(seed)
+    planted = planted if planted is not None else Counter()
     p = {name: f"<{POL}{name}>" for name in (
         "Agency", "Resolution", "Plan", "OfficialLetter", "TaskGroup", "Task", "SourceArticle",
         "implements", "issuedBy", "draftedBy", "issueDate", "documentType", "status", "jurisdiction", "hasTaskGroup",
         "hasTask", "leadAgency", "coordinatingAgency", "advisingAgency", "assignedAgency", "source", "title",
         "ordinal", "issuerCode", "isCollective", "level", "sourceFile",
+        "AdministrativeArea", "partOfArea", "Objective", "Target", "Indicator", "hasObjective", "hasTarget",
+        "horizonYear", "measures", "targetValue", "unit", "comparator", "targetYear",
     )}
     a, lab, nota = f"<{RDF_TYPE}>", f"<{LABEL}>", f"<{NOTATION}>"
     national_graph = f"<{G}national>"
     yield f"{iri('source/national')} {a} {p['SourceArticle']} {national_graph} .\n"
     yield f"{iri('source/national')} <{TITLE}> {lit('Văn bản trung ương (tổng hợp)', 'vi')} {national_graph} .\n"
+    if complete:
+        yield from _national_reference(p, national_graph)
     for key, name, code in (("bo-chinh-tri", "Bộ Chính trị", "TW"), ("chinh-phu", "Chính phủ", "CP")):
         ag = iri(f"agency/vn/{key}")
         for line in (f"{ag} {a} {p['Agency']}", f"{ag} {lab} {lit(name, 'vi')}", f"{ag} {p['issuerCode']} {lit(code)}",
-                     f"{ag} {p['level']} {iri('level/national')}", f"{ag} {p['source']} {iri('source/national')}"):
+                     f"{ag} {p['level']} {iri('level/national')}", f"{ag} {p['source']} {iri('source/national')}",
+                     *([f"{ag} {p['jurisdiction']} {iri('area/vn')}"] if complete else [])):
             yield f"{line} {national_graph} .\n"
     national_docs = []
     for number, date, topic in NATIONAL:
@@ -173,19 +218,36 @@ def generate(scale: float, seed: int) -> Iterator[str]:
             f"{gov} {p['issuedBy']} {iri('agency/vn/chinh-phu')}", f"{gov} {p['implements']} {doc}",
             f"{gov} {p['source']} {iri('source/national')}",
         ):
-            yield f"{line} {national_graph} .\n"
+            # data/ describes 52-NQ/TW itself: a second description would give it two labels.
+            if not (complete and doc in DESCRIBED_IN_DATA and line.startswith(doc)):
+                yield f"{line} {national_graph} .\n"
+        if complete:
+            for d in (gov,) if doc in DESCRIBED_IN_DATA else (doc, gov):
+                for line in (f"{d} {p['documentType']} {iri('document-type/nq')}", f"{d} {p['jurisdiction']} {iri('area/vn')}",
+                             f"{d} {p['status']} {iri('status/issued')}"):
+                    yield f"{line} {national_graph} .\n"
+            yield f"{gov} {p['issueDate']} {lit(f'{int(date[:4]) + 1}{date[4:]}', datatype='date')} {national_graph} .\n"
 
-    docs_per_province = max(4, round(200 * scale))
-    for area_key, area_name in PROVINCES:
+    docs_per_province = documents if documents is not None else max(4, round(200 * scale))
+    for area_index, (area_key, area_name) in enumerate(PROVINCES):
         agencies = []
+        # A complete graph sits beside data/, which describes some of these provinces' agencies itself.
+        agency_ns = f"agency/synthetic/{area_key}" if complete else f"agency/{area_key}"
         graph = f"<{G}{area_key}-reference>"
         src = iri(f"source/{area_key}-reference")
         yield f"{src} {a} {p['SourceArticle']} {graph} .\n"
         yield f"{src} <{TITLE}> {lit(f'Tổng hợp văn bản tỉnh {area_name}', 'vi')} {graph} .\n"
+        if complete:
+            area = iri("area/" + area_key)
+            for line in (f"{src} {p['sourceFile']} {lit(f'synthetic/{area_key}-reference.txt')}",
+                         f"{area} {a} {p['AdministrativeArea']}", f"{area} {lab} {lit(f'Tỉnh {area_name}', 'vi')}",
+                         f"{area} {lab} {lit(f'{area_name} province', 'en')}", f"{area} {p['level']} {iri('level/provincial')}",
+                         f"{area} {p['partOfArea']} {iri('area/vn')}"):
+                yield f"{line} {graph} .\n"
         for key, name, short, english in [("tinh-uy", "Tỉnh ủy", None, "Provincial Party Committee"),
                                           ("ubnd", "Ủy ban nhân dân tỉnh", "UBND tỉnh", "Provincial People's Committee"),
                                           *DEPARTMENTS]:
-            ag = iri(f"agency/{area_key}/{key}")
+            ag = iri(f"{agency_ns}/{key}")
             agencies.append(ag)
             lines = [f"{ag} {a} {p['Agency']}", f"{ag} {lab} {lit(f'{name} {area_name}', 'vi')}",
                      f"{ag} {lab} {lit(f'{english} of {area_name}', 'en')}", f"{ag} {p['jurisdiction']} {iri('area/' + area_key)}",
@@ -194,6 +256,8 @@ def generate(scale: float, seed: int) -> Iterator[str]:
                 lines.append(f"{ag} <{ALT}> {lit(f'{short} {area_name}', 'vi')}")
             if key == "cac-so-nganh":
                 lines.append(f"{ag} {p['isCollective']} {lit('true', datatype='boolean')}")
+            if complete:
+                lines.append(f"{ag} {p['level']} {iri('level/provincial')}")
             if key in ("tinh-uy", "ubnd"):
                 lines.append(f"{ag} {p['issuerCode']} {lit('TU' if key == 'tinh-uy' else 'UBND')}")
             for line in lines:
@@ -214,6 +278,8 @@ def generate(scale: float, seed: int) -> Iterator[str]:
             if d % 10 == 0:
                 yield f"{src} {a} {p['SourceArticle']} {graph} .\n"
                 yield f"{src} <{TITLE}> {lit(f'Bài viết tỉnh {area_name} số {d // 10}', 'vi')} {graph} .\n"
+                if complete:
+                    yield f"{src} {p['sourceFile']} {lit(f'synthetic/{source_key}.txt')} {graph} .\n"
             national, government = national_docs[d % len(national_docs)]
             if kind == "party-plan":
                 notation = f"{number}-KH/TU"
@@ -245,6 +311,15 @@ def generate(scale: float, seed: int) -> Iterator[str]:
                 lines += [f"{doc} {nota} {lit(notation)}", f"{doc} {p['status']} {iri('status/issued')}",
                           f"{doc} {p['issueDate']} {lit(f'{year}-{1 + d % 12:02d}-{1 + d % 28:02d}', datatype='date')}"]
             (party_plans if kind == "party-plan" else plans).append(doc)
+            if complete and kind != "letter" and not draft:
+                lines += _objective(p, doc, src, area_index, area_key, d, year, planted)
+            if complete and not draft and d % 40 == 6:
+                # The same number, issuer and date under a second IRI: one document described twice.
+                twin = doc[:-1] + "-ban-sao>"
+                lines += [line.replace(doc, twin, 1) for line in lines[:7]]
+                lines += [f"{twin} {nota} {lit(notation)}", f"{twin} {p['status']} {iri('status/issued')}",
+                          f"{twin} {p['issueDate']} {lit(f'{year}-{1 + d % 12:02d}-{1 + d % 28:02d}', datatype='date')}"]
+                planted["duplicate-number-same-issuer"] += 1
             groups = 5
             for g in range(1, groups + 1):
                 group = doc[:-1] + f"/task-group/{g}>"
@@ -264,34 +339,93 @@ def generate(scale: float, seed: int) -> Iterator[str]:
                     lead = rng.choice(departments)
                     role = rng.choice(("leadAgency", "leadAgency", "advisingAgency", "assignedAgency"))
                     lines += [f"{group} {p['hasTask']} {task}", f"{task} {a} {p['Task']}",
-                              f"{task} {lab} {lit(f'{vv} {ov} {dv}', 'vi')}", f"{task} {lab} {lit(f'{ve} {oe} {de}', 'en')}",
-                              f"{task} {p[role]} {lead}", f"{task} {p['source']} {src}"]
-                    if role == "leadAgency":
-                        lines.append(f"{task} {p['coordinatingAgency']} {rng.choice(departments)}")
+                              f"{task} {lab} {lit(f'{vv} {ov} {dv}', 'vi')}", f"{task} {lab} {lit(f'{ve} {oe} {de}', 'en')}"]
+                    coordinator = rng.choice(departments) if role == "leadAgency" else None
+                    # Drawn above whatever is planted, so a defect changes that one task and nothing else.
+                    responsible = [f"{task} {p[role]} {lead}"]
+                    if coordinator is not None:
+                        responsible.append(f"{task} {p['coordinatingAgency']} {coordinator}")
+                    if complete and (g, t) == (1, 1) and d % 20 == 3:
+                        planted["task-without-agency"] += 1
+                        responsible = []
+                    elif complete and (g, t) == (2, 2) and d % 20 == 8:
+                        planted["link-to-undescribed-agency"] += 1
+                        responsible = [f"{task} {p['leadAgency']} {iri(f'{agency_ns}/chua-mo-ta-{d}')}"]
+                    lines += [*responsible[:1], f"{task} {p['source']} {src}", *responsible[1:]]
             for line in lines:
                 yield f"{line} {graph} .\n"
 
 
-def project_data(data: Path, scale: float, seed: int) -> int:
-    """A copy of the project's data/ in ``data`` plus the synthetic graph as ``national.nq``; its quad count."""
+def _national_reference(p: dict[str, str], graph: str) -> Iterator[str]:
+    """The country, the national source's file and the indicators, for a complete graph."""
+    vn = iri("area/vn")
+    lines = [f"{iri('source/national')} {p['sourceFile']} {lit('synthetic/national.txt')}",
+             f"{vn} <{RDF_TYPE}> {p['AdministrativeArea']}", f"{vn} <{LABEL}> {lit('Việt Nam', 'vi')}",
+             f"{vn} <{LABEL}> {lit('Viet Nam', 'en')}", f"{vn} {p['level']} {iri('level/national')}"]
+    for key, vi, en, unit in INDICATORS:
+        ind = iri(f"indicator/synthetic/{key}")
+        lines += [f"{ind} <{RDF_TYPE}> {p['Indicator']}", f"{ind} <{LABEL}> {lit(vi, 'vi')}", f"{ind} <{LABEL}> {lit(en, 'en')}",
+                  f"{ind} {p['unit']} {iri('unit/' + unit)}"]
+    for line in lines:
+        yield f"{line} {graph} .\n"
+
+
+def _objective(
+    p: dict[str, str], doc: str, src: str, area_index: int, area_key: str, d: int, year: int, planted: Counter[str]
+) -> list[str]:
+    """One objective with one target for a plan; the target's year is left out on planted documents."""
+    horizon = 2025 + 5 * (d % 2)
+    key, vi, _, unit = INDICATORS[d % len(INDICATORS)]
+    objective, target = doc[:-1] + f"/objective/{horizon}>", doc[:-1] + f"/target/{key}-{horizon}>"
+    # One value per province, indicator and year, so two plans never set conflicting targets.
+    value = 10 + (area_index * 7 + (d % len(INDICATORS)) * 13 + horizon) % 80
+    lines = [f"{doc} {p['hasObjective']} {objective}", f"{objective} <{RDF_TYPE}> {p['Objective']}",
+             f"{objective} <{LABEL}> {lit(f'Mục tiêu đến năm {horizon}: {vi.lower()}', 'vi')}",
+             f"{objective} {p['horizonYear']} {lit(str(horizon), datatype='gYear')}",
+             f"{objective} {p['source']} {src}", f"{objective} {p['hasTarget']} {target}",
+             f"{target} <{RDF_TYPE}> {p['Target']}", f"{target} {p['measures']} {iri(f'indicator/synthetic/{key}')}",
+             f"{target} {p['targetValue']} {lit(f'{value}.0', datatype='decimal')}",
+             f"{target} {p['unit']} {iri('unit/' + unit)}", f"{target} {p['comparator']} {iri('comparator/at-least')}",
+             f"{target} {p['jurisdiction']} {iri('area/' + area_key)}", f"{target} {p['source']} {src}"]
+    if d % 20 == 2:
+        planted["target-without-year"] += 1
+    else:
+        lines.append(f"{target} {p['targetYear']} {lit(str(horizon), datatype='gYear')}")
+    return lines
+
+
+def documents_for(quads: int, seed: int) -> int:
+    """Documents per province so that a complete graph has about ``quads`` quads (at least 4)."""
+    # The size is linear in the documents per province: two small graphs give the line.
+    small, large = (sum(1 for _ in generate(0, seed, documents=n, complete=True)) for n in (20, 40))
+    return max(4, round(20 + (quads - small) * 20 / (large - small)))
+
+
+def project_data(data: Path, scale: float, seed: int, **options: Any) -> int:
+    """A copy of the project's data/ in ``data`` plus the synthetic graph as ``national.nq``
+    (``options`` as for ``generate``); its quad count."""
     shutil.copytree(Path(__file__).resolve().parent.parent / "data", data)
     with (data / "national.nq").open("w", encoding="utf-8", buffering=1 << 20) as out:
-        return sum(out.write(line) > 0 for line in generate(scale, seed))
+        return sum(out.write(line) > 0 for line in generate(scale, seed, **options))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="N-Quads file to write")
     parser.add_argument("--scale", type=float, default=1.0, help="share of the 200 documents per province (default 1)")
+    parser.add_argument("--quads", type=float, help="about this many quads (overrides --scale)")
+    parser.add_argument("--complete", action="store_true", help="describe what the shapes need; plant defects")
     parser.add_argument("--seed", type=int, default=4)
     args = parser.parse_args()
     started = time.perf_counter()
+    documents = documents_for(int(args.quads), args.seed) if args.quads else None
+    planted: Counter[str] = Counter()
     lines = 0
     with args.out.open("w", encoding="utf-8", buffering=1 << 20) as out:
-        for line in generate(args.scale, args.seed):
+        for line in generate(args.scale, args.seed, documents=documents, complete=args.complete, planted=planted):
             out.write(line)
             lines += 1
-    print(f"wrote {lines:,} quads to {args.out} in {time.perf_counter() - started:.1f} s")
+    print(f"wrote {lines:,} quads to {args.out} in {time.perf_counter() - started:.1f} s; planted: {dict(planted)}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from generate_national import DOMAINS, OBJECTS, PROVINCES, VERBS, project_data
+from harness import percentile
 
 from app.core.config import Settings
 from app.core.text import fold
@@ -91,11 +92,6 @@ def questions(rng: random.Random, n: int) -> list[str]:
                 q = " ".join(words[len(words) // 3 :])
         out.append(q)
     return out
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def timed(

@@ -68,6 +68,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 # Both need the repository root and bench/ on the path.
 from generate_national import project_data
+from harness import percentile
 from sparql_endpoint import JSON_RESULTS, PREFIXES, QUERIES, running
 
 from tests.support.live import free_port, serve_process
@@ -148,14 +149,6 @@ class LoadReport:
     per_second: float
     server_log_errors: int | None = None
     target: str = "policykg"
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The ``q`` quantile (nearest rank) of ``values``; None when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 def questions() -> list[str]:

@@ -28,12 +28,10 @@ This is a measurement, not a test: it prints a table and never asserts a speed.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -49,8 +47,11 @@ import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 # The repository root must be importable before these imports.
+from harness import stop
+
 from app.core.config import Settings
 from app.core.namespaces import ONTOLOGY_GRAPH, POLID
 from app.store.policy_store import PolicyStore
@@ -192,22 +193,6 @@ def running(command: list[str], env: dict[str, str], url: str, lifetime: int, st
     finally:
         stop(process)
         log.close()
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the process group of ``process``: TERM, then KILL whatever is left.
-
-    A server busy with a long query (rdflib-endpoint) finishes it before honouring TERM, so the
-    KILL is not optional.
-    """
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            break
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-    process.wait()
 
 
 @contextmanager

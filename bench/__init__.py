@@ -1,0 +1,1 @@
+"""Benchmarks of policykg: scripts (python bench/NAME.py) and ``python -m bench scale`` (bench/scale.py)."""
