@@ -15,6 +15,7 @@ from tests.support.backends import (  # noqa: F401 - fixtures: API tests on each
     backend_settings,
     fresh_remote_url,
     remote_store_url,
+    virtuoso_scratch,
 )
 from tests.support.project import PROJECT, ROOT
 

@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from app.core.namespaces import GRAPH_BASE
-from app.sparql.tokens import Token, tokens
+from app.sparql.tokens import Token, tokens, where_group_start
 from app.sparql.values import term
 
 __all__ = [
@@ -59,7 +59,6 @@ SYSTEM_GRAPHS = (
 #: What ``GRAPH ?var`` never matches on Virtuoso.
 HIDDEN_GRAPHS = (UNION_GRAPH, *SYSTEM_GRAPHS)
 
-_PRAGMA = f"DEFINE input:default-graph-uri <{UNION_GRAPH}> "
 _HIDDEN = ", ".join(f"<{g}>" for g in HIDDEN_GRAPHS)
 
 _SOLUTIONS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
@@ -129,6 +128,23 @@ def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
     return text
 
 
+def _wrap_where(text: str, graph: str) -> str:
+    """``text`` (a query) with its top-level WHERE group read in ``graph`` (``CONSTRUCT WHERE`` expanded)."""
+    offset = where_group_start(text)
+    toks = list(tokens(text))
+    construct = next((i for i, t in enumerate(toks) if t.is_keyword("CONSTRUCT")), None)
+    if construct is not None and construct + 2 < len(toks) and toks[construct + 1].is_keyword("WHERE"):
+        close = _close(toks, construct + 2)
+        pattern = text[toks[construct + 2].start : toks[close].end]
+        return f"{text[: toks[construct].end]} {pattern} WHERE {{ GRAPH {term(graph)} {pattern} }}{text[toks[close].end :]}"
+    opening = next((i for i, t in enumerate(toks) if t.end == offset), None)
+    if opening is None:
+        return text
+    close = _close(toks, opening)
+    inner = text[toks[opening].end : toks[close].start]
+    return f"{text[:offset]} GRAPH {term(graph)} {{{inner}}} {text[toks[close].start :]}"
+
+
 def translate_query(query: str, *, own_dataset: bool) -> str:
     """``query`` as Virtuoso must read it to answer over policykg's dataset.
 
@@ -137,56 +153,133 @@ def translate_query(query: str, *, own_dataset: bool) -> str:
     """
     toks = list(tokens(query))
     text = _apply(query, _graph_edits(toks, 0, None))
-    has_from = any(t.is_keyword("FROM") for t in toks)
-    return text if own_dataset or has_from else _PRAGMA + text
+    if own_dataset or any(t.is_keyword("FROM") for t in toks):
+        return text
+    return _wrap_where(text, UNION_GRAPH)
 
 
-def translate_update(update: str, graphs: Callable[[], list[str]]) -> str:
-    """``update`` as Virtuoso must run it on policykg's dataset; ``graphs()`` lists the named
-    graphs (without the hidden ones), asked only for a ``DROP``/``CLEAR`` of ``ALL`` or ``NAMED``."""
-    toks = list(tokens(update))
-    edits: list[tuple[int, int, str]] = []
-    depth = 0
-    i = 0
-    while i < len(toks):
-        token = toks[i]
-        after = toks[i + 1] if i + 1 < len(toks) else None
-        if depth == 0 and after is not None and token.is_keyword("INSERT", "DELETE"):
-            if after.is_keyword("DATA") and i + 2 < len(toks) and toks[i + 2].text == "{":
-                close = _close(toks, i + 2)
-                if token.is_keyword("INSERT"):
-                    # A template's blank nodes are fresh per solution, and there is one: as INSERT DATA.
-                    edits += [(after.start, after.end, ""), (toks[close].end, toks[close].end, " WHERE { }")]
-                i = close + 1
-                continue
-            if token.is_keyword("DELETE") and after.is_keyword("WHERE") and i + 2 < len(toks):
-                close = _close(toks, i + 2)
-                pattern = update[toks[i + 2].start : toks[close].end]
-                filtered = _hide_graphs(pattern)
-                if filtered != pattern:
-                    edits.append((after.start, toks[close].end, f"{pattern} WHERE {filtered}"))
-                i = close + 1
-                continue
-            if after.text == "{":
-                i = _close(toks, i + 1) + 1  # a template: it writes where its WHERE matched
-                continue
-        if depth == 0 and after is not None and token.is_keyword("DROP", "CLEAR"):
-            silent = after.is_keyword("SILENT")
-            target = toks[i + 2] if silent and i + 2 < len(toks) else after
-            if target.is_keyword("ALL", "NAMED"):
-                names = graphs() + ([UNION_GRAPH] if target.is_keyword("ALL") else [])
-                verb = token.text.upper()
-                # No graph to drop: an operation that does nothing keeps the request's ';' valid.
-                each = " ;\n".join(f"{verb} SILENT GRAPH {term(g)}" for g in names) or "INSERT DATA { }"
-                edits.append((token.start, target.end, each))
-                i = toks.index(target) + 1
-                continue
-        if token.is_keyword("GRAPH") and after is not None and after.kind == "var" and i + 2 < len(toks) and toks[i + 2].text == "{":
-            close = _close(toks, i + 2)
-            edits.append((toks[close].end, toks[close].end, _hidden_filter(after.text)))
+def _split(text: str) -> list[tuple[int, int]]:
+    """The spans of an update request's operations (``;`` outside braces separates them)."""
+    spans: list[tuple[int, int]] = []
+    depth, begin = 0, 0
+    for token in tokens(text):
         if token.text == "{":
             depth += 1
         elif token.text == "}":
             depth -= 1
+        elif depth == 0 and token.text == ";":
+            spans.append((begin, token.start))
+            begin = token.end
+    spans.append((begin, len(text)))
+    return spans
+
+
+def _quads_edits(toks: Sequence[Token], opening: int, close: int, graph: str) -> list[tuple[int, int, str]]:
+    """Edits putting the triples of a template (``{ … }`` at ``opening``) outside any GRAPH block into ``graph``."""
+    edits: list[tuple[int, int, str]] = []
+    segment: list[Token] = []
+
+    def flush() -> None:
+        while segment and segment[0].text == ".":
+            segment.pop(0)
+        if segment:
+            edits.append((segment[0].start, segment[0].start, f"GRAPH {term(graph)} {{ "))
+            edits.append((segment[-1].end, segment[-1].end, " }"))
+        segment.clear()
+
+    i = opening + 1
+    while i < close:
+        if toks[i].is_keyword("GRAPH") and i + 2 < close and toks[i + 2].text == "{":
+            flush()
+            i = _close(toks, i + 2) + 1
+            continue
+        segment.append(toks[i])
         i += 1
-    return _PRAGMA + _apply(update, edits)
+    flush()
+    return edits
+
+
+def _operation(text: str, graphs: Callable[[], list[str]]) -> str:
+    """One update operation translated (see ``translate_update``)."""
+    toks = list(tokens(text))
+    i = 0
+    while i < len(toks) and toks[i].is_keyword("BASE", "PREFIX"):
+        i += 2 if toks[i].is_keyword("BASE") else 3
+    if i >= len(toks):
+        return text
+    edits: list[tuple[int, int, str]] = []
+    graph = UNION_GRAPH
+    if toks[i].is_keyword("WITH") and i + 1 < len(toks) and toks[i + 1].kind == "iri":
+        # WITH would also empty the named graphs for Virtuoso: the graph is written out instead.
+        graph = toks[i + 1].text[1:-1]
+        edits.append((toks[i].start, toks[i + 1].end, ""))
+        i += 2
+    head = toks[i] if i < len(toks) else None
+    if head is None:
+        return text
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    if head.is_keyword("DROP", "CLEAR") and after is not None:
+        target = toks[i + 2] if after.is_keyword("SILENT") and i + 2 < len(toks) else after
+        if target.is_keyword("ALL", "NAMED"):
+            names = graphs() + ([UNION_GRAPH] if target.is_keyword("ALL") else [])
+            verb = head.text.upper()
+            # No graph to drop: an operation that does nothing keeps the request's ';' valid.
+            each = " ;\n".join(f"{verb} SILENT GRAPH {term(g)}" for g in names) or "INSERT DATA { }"
+            return _apply(text, [*edits, (head.start, target.end, each)])
+    if head.is_keyword("DROP", "CLEAR", "ADD", "COPY", "MOVE"):
+        edits += [(t.start, t.end, f"GRAPH {term(UNION_GRAPH)}") for t in toks[i:] if t.is_keyword("DEFAULT")]
+        return _apply(text, edits)
+    if not head.is_keyword("INSERT", "DELETE") or after is None:
+        return _apply(text, edits)
+    if after.is_keyword("DATA") and i + 2 < len(toks):
+        close = _close(toks, i + 2)
+        edits += _quads_edits(toks, i + 2, close, graph)
+        if head.is_keyword("INSERT"):
+            # A template's blank nodes are fresh per solution, and there is one: as INSERT DATA.
+            edits += [(after.start, after.end, ""), (toks[close].end, toks[close].end, " WHERE { }")]
+        return _apply(text, edits)
+    if head.is_keyword("DELETE") and after.is_keyword("WHERE") and i + 2 < len(toks):
+        close = _close(toks, i + 2)
+        pattern = text[toks[i + 2].start : toks[close].end]
+        template = _apply(pattern, [(a - toks[i + 2].start, b - toks[i + 2].start, r) for a, b, r in _quads_edits(toks, i + 2, close, graph)])
+        where = f"{{ GRAPH {term(graph)} {_hide_graphs(pattern)} }}"
+        return _apply(text, [*edits, (after.start, toks[close].end, f"{template} WHERE {where}")])
+    # DELETE { … } INSERT { … } USING … WHERE { … }: the templates, then the pattern.
+    j = i
+    using = False
+    while j < len(toks):
+        if toks[j].is_keyword("INSERT", "DELETE") and j + 1 < len(toks) and toks[j + 1].text == "{":
+            close = _close(toks, j + 1)
+            edits += _quads_edits(toks, j + 1, close, graph)
+            j = close + 1
+            continue
+        if toks[j].is_keyword("USING"):
+            using = True
+        if toks[j].is_keyword("WHERE") and j + 1 < len(toks) and toks[j + 1].text == "{":
+            close = _close(toks, j + 1)
+            edits += _graph_edits(toks, j + 1, close + 1)
+            if not using:
+                edits += [
+                    (toks[j + 1].end, toks[j + 1].end, f" GRAPH {term(graph)} {{"),
+                    (toks[close].start, toks[close].start, "} "),
+                ]
+            break
+        j += 1
+    return _apply(text, edits)
+
+
+def translate_update(update: str, graphs: Callable[[], list[str]]) -> str:
+    """``update`` as Virtuoso must run it on policykg's dataset; ``graphs()`` lists the named
+    graphs (without the hidden ones), asked only for a ``DROP``/``CLEAR`` of ``ALL`` or ``NAMED``.
+
+    The default graph of each operation (the union, or its ``WITH`` graph) is written out: every
+    WHERE group is read inside ``GRAPH <it> { … }`` (Virtuoso's ``GRAPH`` nests, an inner
+    ``GRAPH`` switching graphs as SPARQL says), and each template's triples outside ``GRAPH``
+    blocks go into ``GRAPH <it>``. Virtuoso's own ways of naming a default graph (``FROM``,
+    ``WITH``, ``default-graph-uri``, ``DEFINE input:default-graph-uri``) all leave ``GRAPH <g>``
+    reading nothing.
+    """
+    spans = _split(update)
+    # The prologue of the request (BASE, PREFIX) opens its first operation and holds for all.
+    parts = [_operation(update[a:b], graphs) for a, b in spans]
+    return " ;\n".join(parts)
