@@ -164,11 +164,48 @@ def _content(response: httpx.Response) -> object:
     return response.content
 
 
+# Where Virtuoso 7.2.5 answers otherwise, and why (docs-fragments/virtuoso.md). Each must still fail:
+# a route that starts to agree fails the test until it is taken off this list.
+_PATH_BOTH_ENDS_FREE = "Virtuoso refuses a transitive path (p+, p*) with neither end bound: 'transitive start not given'"
+_ORDER = "rows differ from Oxigraph's (Virtuoso's ORDER BY places unbound values and ties otherwise)"
+VIRTUOSO_DIFFERS = {
+    "/api/queries/agency-duties": _ORDER,
+    "/api/queries/lineage-down": _ORDER,
+    "/api/queries/lineage-up": _ORDER,
+    "/api/queries/responsible-for-text": _ORDER,
+    "/api/analytics": _PATH_BOTH_ENDS_FREE,
+    "/api/export": _PATH_BOTH_ENDS_FREE,
+    "/id/doc/tu-quang-tri/2020/190-kh-tu": (
+        "the HTML page's describe query makes Virtuoso's SPARQL compiler fail "
+        "(sparp_check_field_mapping_spo: internal error)"
+    ),
+}
+
+
+def _known_difference(request: pytest.FixtureRequest, path: str, params: dict[str, str]) -> str | None:
+    if request.node.callspec.params.get("shipped_remote_client") != "virtuoso":
+        return None
+    if path.startswith("/id/") and params:
+        return None  # the N-Triples description agrees; only the page fails
+    return VIRTUOSO_DIFFERS.get(path)
+
+
 @pytest.mark.parametrize(("path", "params"), CASES, ids=[f"{p}?{urlencode(q)}" for p, q in CASES])
 def test_every_route_answers_the_same_over_a_remote_engine(
-    shipped_client: TestClient, shipped_remote_client: TestClient, path: str, params: dict[str, str]
+    request: pytest.FixtureRequest,
+    shipped_client: TestClient,
+    shipped_remote_client: TestClient,
+    path: str,
+    params: dict[str, str],
 ) -> None:
+    known = _known_difference(request, path, params)
     embedded = shipped_client.get(path, params=params)
     remote = shipped_remote_client.get(path, params=params)
-    assert embedded.status_code == remote.status_code == 200, remote.text[:300]
-    assert _content(remote) == _content(embedded)
+    try:
+        assert embedded.status_code == remote.status_code == 200, remote.text[:300]
+        assert _content(remote) == _content(embedded)
+    except AssertionError:
+        if known:
+            pytest.xfail(known)
+        raise
+    assert known is None, f"{path} now answers the same on Virtuoso: take it off VIRTUOSO_DIFFERS"
