@@ -226,6 +226,10 @@ def _operation(text: str, graphs: Callable[[], list[str]]) -> str:
             # No graph to drop: an operation that does nothing keeps the request's ';' valid.
             each = " ;\n".join(f"{verb} SILENT GRAPH {term(g)}" for g in names) or "INSERT DATA { }"
             return _apply(text, [*edits, (head.start, target.end, each)])
+    if head.is_keyword("DROP", "CLEAR") and after is not None and after.is_keyword("GRAPH"):
+        # Virtuoso knows only graphs made by CREATE GRAPH: any other, even one holding triples,
+        # "has not been explicitly created" and cannot be dropped unless SILENT.
+        edits.append((head.end, head.end, " SILENT"))
     if head.is_keyword("DROP", "CLEAR", "ADD", "COPY", "MOVE"):
         edits += [(t.start, t.end, f"GRAPH {term(UNION_GRAPH)}") for t in toks[i:] if t.is_keyword("DEFAULT")]
         return _apply(text, edits)
@@ -234,8 +238,10 @@ def _operation(text: str, graphs: Callable[[], list[str]]) -> str:
     if after.is_keyword("DATA") and i + 2 < len(toks):
         close = _close(toks, i + 2)
         edits += _quads_edits(toks, i + 2, close, graph)
-        if head.is_keyword("INSERT"):
+        blank = any(t.text.startswith("_:") or t.text == "[" for t in toks[i + 2 : close])
+        if head.is_keyword("INSERT") and blank:
             # A template's blank nodes are fresh per solution, and there is one: as INSERT DATA.
+            # (Only then: Virtuoso compiles a template to SQL, and a large one exceeds its limit.)
             edits += [(after.start, after.end, ""), (toks[close].end, toks[close].end, " WHERE { }")]
         return _apply(text, edits)
     if head.is_keyword("DELETE") and after.is_keyword("WHERE") and i + 2 < len(toks):

@@ -172,10 +172,10 @@ def test_openapi_documents_the_endpoint(backend_client: TestClient) -> None:
 # ---------------------------------------------------------------------------------------- updates
 
 
-@pytest.fixture(params=["memory", "remote"])
+@pytest.fixture(params=["memory", "oxigraph", "virtuoso"])
 def writable(request: pytest.FixtureRequest, settings: Settings) -> Iterator[TestClient]:
-    """A client over a store of its own (memory, or a fresh Oxigraph server) with updates enabled."""
-    store = request.getfixturevalue("fresh_remote_url") if request.param == "remote" else None
+    """A client over a store of its own (memory, or a fresh remote engine) with updates enabled."""
+    store = request.getfixturevalue(f"fresh_{request.param}_url") if request.param != "memory" else None
     with TestClient(create_app(settings.model_copy(update={"store": store, "update_token": TOKEN}))) as client:
         yield client
 
