@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+import pyoxigraph as ox
+
 from app.core.namespaces import GRAPH_BASE
 from app.sparql.tokens import Token, tokens, where_group_start
 from app.sparql.values import term
@@ -199,6 +201,64 @@ def _quads_edits(toks: Sequence[Token], opening: int, close: int, graph: str) ->
     return edits
 
 
+#: Triples per INSERT template: Virtuoso compiles a template to SQL and refuses one past 10,000 lines.
+TEMPLATE_TRIPLES = 200
+
+
+def _insert_with_blank_nodes(data: str, graph: str) -> str | None:
+    """``INSERT DATA { data }`` as operations Virtuoso runs: triples without blank nodes as one
+    INSERT DATA, the others as templates of at most ``TEMPLATE_TRIPLES`` triples, each holding
+    every triple of the blank nodes it names (so a node stays one node). None when ``data`` is
+    not plain TriG (prefixed names of the request's prologue): it is then sent as one template."""
+    try:
+        quads = ox.parse(data.encode(), ox.RdfFormat.TRIG)
+        parsed = list(quads)
+    except (SyntaxError, ValueError):
+        return None
+    # Blank nodes that share a triple are one component: union-find over their labels.
+    parent: dict[str, str] = {}
+
+    def root(label: str) -> str:
+        while parent.setdefault(label, label) != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    plain: list[ox.Quad] = []
+    blank: list[tuple[str, ox.Quad]] = []
+    for quad in parsed:
+        labels = [t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)]
+        if not labels:
+            plain.append(quad)
+            continue
+        for other in labels[1:]:
+            parent[root(other)] = root(labels[0])
+        blank.append((labels[0], quad))
+    components: dict[str, list[ox.Quad]] = {}
+    for label, quad in blank:
+        components.setdefault(root(label), []).append(quad)
+    chunks: list[list[ox.Quad]] = [[]]
+    for members in components.values():
+        if chunks[-1] and len(chunks[-1]) + len(members) > TEMPLATE_TRIPLES:
+            chunks.append([])
+        chunks[-1].extend(members)
+    operations = [f"INSERT DATA {{ {_quads_text(plain, graph)} }}"] if plain else []
+    operations += [f"INSERT {{ {_quads_text(chunk, graph)} }} WHERE {{ }}" for chunk in chunks if chunk]
+    return " ;\n".join(operations)
+
+
+def _quads_text(quads: Sequence[ox.Quad], graph: str) -> str:
+    """``GRAPH <g> { … }`` blocks of the quads, those of the default graph in ``graph``."""
+    by_graph: dict[str, list[ox.Triple]] = {}
+    for quad in quads:
+        name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else graph
+        by_graph.setdefault(name, []).append(quad.triple)
+    return " ".join(
+        f"GRAPH {term(name)} {{ {(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b'').decode()} }}"
+        for name, triples in by_graph.items()
+    )
+
+
 def _operation(text: str, graphs: Callable[[], list[str]]) -> str:
     """One update operation translated (see ``translate_update``)."""
     toks = list(tokens(text))
@@ -240,8 +300,11 @@ def _operation(text: str, graphs: Callable[[], list[str]]) -> str:
         edits += _quads_edits(toks, i + 2, close, graph)
         blank = any(t.text.startswith("_:") or t.text == "[" for t in toks[i + 2 : close])
         if head.is_keyword("INSERT") and blank:
+            inner = text[toks[i + 2].end : toks[close].start]
+            split = _insert_with_blank_nodes(inner, graph)
+            if split is not None:
+                return _apply(text, [*edits, (head.start, toks[close].end, split)])
             # A template's blank nodes are fresh per solution, and there is one: as INSERT DATA.
-            # (Only then: Virtuoso compiles a template to SQL, and a large one exceeds its limit.)
             edits += [(after.start, after.end, ""), (toks[close].end, toks[close].end, " WHERE { }")]
         return _apply(text, edits)
     if head.is_keyword("DELETE") and after.is_keyword("WHERE") and i + 2 < len(toks):
