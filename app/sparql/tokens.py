@@ -17,7 +17,17 @@ import pyoxigraph as ox
 
 from app.core.errors import ProtocolError
 
-__all__ = ["Token", "add_using", "expand_prefixed_names", "last_operation_end", "substitute", "tokens", "where_group_start"]
+__all__ = [
+    "Token",
+    "add_using",
+    "expand_prefixed_names",
+    "group_end",
+    "last_operation_end",
+    "substitute",
+    "tokens",
+    "update_operations",
+    "where_group_start",
+]
 
 # Terminal rules of the SPARQL 1.1 grammar (section 19.8), most specific first. IRIREF excludes
 # whitespace, so ``?a < ?b`` is two variables and an operator, as a SPARQL lexer reads it.
@@ -60,7 +70,7 @@ def tokens(text: str) -> Iterator[Token]:
             yield Token(kind, match.group(), match.start(), match.end())
 
 
-def _operations(text: str) -> list[list[Token]]:
+def update_operations(text: str) -> list[list[Token]]:
     """Split an update request into its operations (``;`` outside braces)."""
     operations: list[list[Token]] = [[]]
     depth = 0
@@ -89,7 +99,7 @@ def _body(operation: list[Token]) -> list[Token]:
     return operation[i:]
 
 
-def _group_end(body: list[Token], open_index: int) -> int:
+def group_end(body: Sequence[Token], open_index: int) -> int:
     """Index of the ``}`` closing the ``{`` at ``open_index``."""
     depth = 0
     for i in range(open_index, len(body)):
@@ -173,7 +183,7 @@ def add_using(update: str, default_graphs: Sequence[str], named_graphs: Sequence
         return update
     using = " " + " ".join(clauses) + " "
     edits: list[tuple[int, int, str]] = []
-    for operation in _operations(update):
+    for operation in update_operations(update):
         body = _body(operation)
         if body and body[0].is_keyword("WITH"):
             body = body[2:]
@@ -182,7 +192,7 @@ def add_using(update: str, default_graphs: Sequence[str], named_graphs: Sequence
         if body[0].is_keyword("DELETE") and body[1].is_keyword("WHERE"):
             if len(body) < 3 or body[2].text != "{":
                 continue  # malformed; the engine's parser reports it
-            end = _group_end(body, 2)
+            end = group_end(body, 2)
             pattern = update[body[2].start : body[end].end]
             edits.append((body[1].start, body[end].end, f"{pattern}{using}WHERE {pattern}"))
             continue

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 import pyoxigraph as ox
 
 from app.core.namespaces import GRAPH_BASE
-from app.sparql.tokens import Token, tokens, where_group_start
+from app.sparql.tokens import Token, group_end, tokens, update_operations, where_group_start
 from app.sparql.values import term
 
 __all__ = [
@@ -91,19 +91,6 @@ def readable_results(content: bytes) -> bytes:
     return _BNODE_XML.sub(b"<bnode>", _BNODE_JSON.sub(rb"\1", content))
 
 
-def _close(toks: Sequence[Token], open_index: int) -> int:
-    """Index of the ``}`` closing the ``{`` at ``open_index`` (the last token if it is unclosed)."""
-    depth = 0
-    for i in range(open_index, len(toks)):
-        if toks[i].text == "{":
-            depth += 1
-        elif toks[i].text == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(toks) - 1
-
-
 def _hidden_filter(variable: str) -> str:
     return f" FILTER({variable} NOT IN ({_HIDDEN}))"
 
@@ -119,7 +106,7 @@ def _graph_edits(toks: Sequence[Token], start: int, stop: int | None) -> list[tu
     end = len(toks) if stop is None else stop
     for i in range(start, end - 2):
         if toks[i].is_keyword("GRAPH") and toks[i + 1].kind == "var" and toks[i + 2].text == "{":
-            close = _close(toks, i + 2)
+            close = group_end(toks, i + 2)
             edits.append((toks[close].end, toks[close].end, _hidden_filter(toks[i + 1].text)))
     return edits
 
@@ -136,13 +123,13 @@ def _wrap_where(text: str, graph: str) -> str:
     toks = list(tokens(text))
     construct = next((i for i, t in enumerate(toks) if t.is_keyword("CONSTRUCT")), None)
     if construct is not None and construct + 2 < len(toks) and toks[construct + 1].is_keyword("WHERE"):
-        close = _close(toks, construct + 2)
+        close = group_end(toks, construct + 2)
         pattern = text[toks[construct + 2].start : toks[close].end]
         return f"{text[: toks[construct].end]} {pattern} WHERE {{ GRAPH {term(graph)} {pattern} }}{text[toks[close].end :]}"
     opening = next((i for i, t in enumerate(toks) if t.end == offset), None)
     if opening is None:
         return text
-    close = _close(toks, opening)
+    close = group_end(toks, opening)
     inner = text[toks[opening].end : toks[close].start]
     return f"{text[:offset]} GRAPH {term(graph)} {{{inner}}} {text[toks[close].start :]}"
 
@@ -158,22 +145,6 @@ def translate_query(query: str, *, own_dataset: bool) -> str:
     if own_dataset or any(t.is_keyword("FROM") for t in toks):
         return text
     return _wrap_where(text, UNION_GRAPH)
-
-
-def _split(text: str) -> list[tuple[int, int]]:
-    """The spans of an update request's operations (``;`` outside braces separates them)."""
-    spans: list[tuple[int, int]] = []
-    depth, begin = 0, 0
-    for token in tokens(text):
-        if token.text == "{":
-            depth += 1
-        elif token.text == "}":
-            depth -= 1
-        elif depth == 0 and token.text == ";":
-            spans.append((begin, token.start))
-            begin = token.end
-    spans.append((begin, len(text)))
-    return spans
 
 
 def _quads_edits(toks: Sequence[Token], opening: int, close: int, graph: str) -> list[tuple[int, int, str]]:
@@ -193,7 +164,7 @@ def _quads_edits(toks: Sequence[Token], opening: int, close: int, graph: str) ->
     while i < close:
         if toks[i].is_keyword("GRAPH") and i + 2 < close and toks[i + 2].text == "{":
             flush()
-            i = _close(toks, i + 2) + 1
+            i = group_end(toks, i + 2) + 1
             continue
         segment.append(toks[i])
         i += 1
@@ -296,7 +267,7 @@ def _operation(text: str, graphs: Callable[[], list[str]]) -> str:
     if not head.is_keyword("INSERT", "DELETE") or after is None:
         return _apply(text, edits)
     if after.is_keyword("DATA") and i + 2 < len(toks):
-        close = _close(toks, i + 2)
+        close = group_end(toks, i + 2)
         edits += _quads_edits(toks, i + 2, close, graph)
         blank = any(t.text.startswith("_:") or t.text == "[" for t in toks[i + 2 : close])
         if head.is_keyword("INSERT") and blank:
@@ -308,7 +279,7 @@ def _operation(text: str, graphs: Callable[[], list[str]]) -> str:
             edits += [(after.start, after.end, ""), (toks[close].end, toks[close].end, " WHERE { }")]
         return _apply(text, edits)
     if head.is_keyword("DELETE") and after.is_keyword("WHERE") and i + 2 < len(toks):
-        close = _close(toks, i + 2)
+        close = group_end(toks, i + 2)
         pattern = text[toks[i + 2].start : toks[close].end]
         template = _apply(pattern, [(a - toks[i + 2].start, b - toks[i + 2].start, r) for a, b, r in _quads_edits(toks, i + 2, close, graph)])
         where = f"{{ GRAPH {term(graph)} {_hide_graphs(pattern)} }}"
@@ -318,14 +289,14 @@ def _operation(text: str, graphs: Callable[[], list[str]]) -> str:
     using = False
     while j < len(toks):
         if toks[j].is_keyword("INSERT", "DELETE") and j + 1 < len(toks) and toks[j + 1].text == "{":
-            close = _close(toks, j + 1)
+            close = group_end(toks, j + 1)
             edits += _quads_edits(toks, j + 1, close, graph)
             j = close + 1
             continue
         if toks[j].is_keyword("USING"):
             using = True
         if toks[j].is_keyword("WHERE") and j + 1 < len(toks) and toks[j + 1].text == "{":
-            close = _close(toks, j + 1)
+            close = group_end(toks, j + 1)
             edits += _graph_edits(toks, j + 1, close + 1)
             if not using:
                 edits += [
@@ -348,7 +319,6 @@ def translate_update(update: str, graphs: Callable[[], list[str]]) -> str:
     ``WITH``, ``default-graph-uri``, ``DEFINE input:default-graph-uri``) all leave ``GRAPH <g>``
     reading nothing.
     """
-    spans = _split(update)
     # The prologue of the request (BASE, PREFIX) opens its first operation and holds for all.
-    parts = [_operation(update[a:b], graphs) for a, b in spans]
+    parts = [_operation(update[op[0].start : op[-1].end], graphs) for op in update_operations(update)]
     return " ;\n".join(parts)
