@@ -303,13 +303,13 @@ def test_oversized_bodies_are_refused_over_a_real_socket(settings: Settings) -> 
 # ---------------------------------------------------------------------------------------- safety
 
 
-@pytest.mark.parametrize("kind", ["memory", "remote"])
+@pytest.mark.parametrize("kind", ["memory", "oxigraph", "virtuoso"])
 def test_nothing_outside_the_store_is_reached(
     kind: str, settings: Settings, request: pytest.FixtureRequest
 ) -> None:
     """SERVICE and LOAD are refused; graph names (FROM, the protocol's parameters, USING) are only
     names: an unknown one is an empty graph, and nothing is fetched (the recorder sees no request)."""
-    store = request.getfixturevalue("remote_store_url") if kind == "remote" else None
+    store = request.getfixturevalue(f"remote_{kind}_url") if kind != "memory" else None
     with recorder() as (outside, hits):
         app = create_app(settings.model_copy(update={"store": store, "update_token": TOKEN}))
         auth = {"Authorization": f"Bearer {TOKEN}"}
