@@ -13,8 +13,13 @@ from app.store.policy_store import PolicyStore
 from tests.support.backends import (  # noqa: F401 - fixtures: API tests on each store backend, Oxigraph servers
     backend_client,
     backend_settings,
+    fresh_oxigraph_url,
     fresh_remote_url,
+    fresh_virtuoso_url,
+    remote_oxigraph_url,
     remote_store_url,
+    remote_virtuoso_url,
+    virtuoso_scratch,
 )
 from tests.support.project import PROJECT, ROOT
 

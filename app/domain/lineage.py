@@ -65,8 +65,9 @@ SELECT DISTINCT ?d ?key ?value ?aux WHERE {
 }"""
 _ALL_DOCUMENTS = """
   ?d skos:notation ?anyNotation .
-  FILTER EXISTS { { ?d a/rdfs:subClassOf* pol:PolicyDocument } UNION { ?d pol:issuedBy ?anyIssuer } }
+  FILTER(EXISTS { ?d a/rdfs:subClassOf* pol:PolicyDocument } || EXISTS { ?d pol:issuedBy ?anyIssuer })
 """
+# Two EXISTS, not one over a UNION: Virtuoso 7.2 drops the path branch of EXISTS { {…} UNION {…} }.
 _EXISTS = "ASK { ?d ?p ?o }"
 
 

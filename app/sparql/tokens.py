@@ -100,7 +100,7 @@ def body(operation: list[Token]) -> list[Token]:
     return operation[i:]
 
 
-def group_end(body: list[Token], open_index: int) -> int:
+def group_end(body: Sequence[Token], open_index: int) -> int:
     """Index of the ``}`` closing the ``{`` at ``open_index``."""
     depth = 0
     for i in range(open_index, len(body)):

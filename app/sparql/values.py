@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from app.sparql.tokens import substitute
+from app.sparql.tokens import substitute, where_group_start
 
 __all__ = ["VALUES_BATCH", "AnyTerm", "Bindable", "batches", "bind", "iri_list", "term", "values", "values_rows"]
 
@@ -82,14 +82,23 @@ def _cell(value: AnyTerm | int) -> str:
     return str(value) if isinstance(value, int) else term(value)
 
 
-def bind(query: str, substitutions: Mapping[ox.Variable, AnyTerm] | None) -> str:
+def bind(query: str, substitutions: Mapping[ox.Variable, AnyTerm] | None, *, inline: bool = False) -> str:
     """``query`` with variables bound as pyoxigraph's ``substitutions`` bind them, for an engine
     without that parameter: every use of the variable becomes the term (so FILTERs see it) and a
-    trailing ``VALUES`` row keeps it projected."""
+    trailing ``VALUES`` row keeps it projected.
+
+    ``inline`` puts that row at the start of the WHERE group instead (Virtuoso answers nothing, or
+    "No column", for a trailing ``VALUES`` variable the pattern no longer names).
+    """
     if not substitutions:
         return query
     terms = {v.value: term(t) for v, t in substitutions.items()}
-    return f"{substitute(query, terms)}\n{values_rows(list(substitutions), [list(substitutions.values())])}"
+    text = substitute(query, terms)
+    row = values_rows(list(substitutions), [list(substitutions.values())])
+    where = where_group_start(text) if inline else None
+    if where is not None:
+        return f"{text[:where]} {row} {text[where:]}"
+    return f"{text}\n{row}"
 
 
 def batches(items: Sequence[_T], size: int = VALUES_BATCH) -> Iterator[Sequence[_T]]:

@@ -20,6 +20,7 @@ from app.core.errors import QueryError, QuerySyntaxError, QueryTimeout, StoreErr
 from app.sparql.engine import Dataset, GraphAnswer, QueryAnswer, Term
 from app.sparql.tokens import add_using
 from app.sparql.values import batches, bind, term, values_rows
+from app.store import virtuoso
 
 __all__ = ["EmbeddedBackend", "RemoteBackend", "remote_urls", "union_update"]
 
@@ -177,7 +178,12 @@ def remote_urls(query_url: str, update_url: str | None, graph_store_url: str | N
 
 class RemoteBackend:
     """A SPARQL 1.1 engine reached over HTTP: the Protocol for queries and updates, the Graph Store
-    Protocol (or INSERT DATA) to load data."""
+    Protocol (or INSERT DATA) to load data.
+
+    Virtuoso is recognised by its ``Server`` header (one ``ASK {}`` before the first request) and
+    spoken to through ``app.store.virtuoso``, which maps policykg's union default graph onto a named
+    graph of it; any other engine gets the requests as written.
+    """
 
     kind: Literal["memory", "disk", "remote"] = "remote"
 
@@ -194,10 +200,24 @@ class RemoteBackend:
         graph_store_url: str | None = None,
         *,
         timeout: float | None = 30.0,
+        virtuoso: bool | None = None,
     ) -> None:
         self.query_url, self.update_url, self.graph_store_url = remote_urls(query_url, update_url, graph_store_url)
+        # Virtuoso serves its Graph Store beside /sparql; an explicit URL (or "" for none) is kept.
+        self._graph_store_default = graph_store_url is None and self.graph_store_url is None
         self.timeout = timeout
         self._client: httpx.Client | None = None
+        self._virtuoso = virtuoso
+
+    @property
+    def virtuoso(self) -> bool:
+        """True when the engine is Virtuoso (asked once, by the ``Server`` header of an ``ASK {}``)."""
+        if self._virtuoso is None:
+            response = self._post(self.query_url, data={"query": "ASK {}"}, headers={"Accept": self._ACCEPT})
+            self._virtuoso = virtuoso.is_virtuoso(response.headers.get("server"))
+            if self._virtuoso and self._graph_store_default and self.query_url.rstrip("/").endswith("/sparql"):
+                self.graph_store_url = self.query_url.rstrip("/") + "-graph-crud"
+        return self._virtuoso
 
     @property
     def client(self) -> httpx.Client:
@@ -248,16 +268,22 @@ class RemoteBackend:
         dataset: Dataset | None = None,
     ) -> QueryAnswer:
         """Send a query with the SPARQL 1.1 Protocol and parse the answer."""
-        form: dict[str, object] = {"query": bind(self._prologue(text, prefixes, base_iri), substitutions)}
+        query = bind(self._prologue(text, prefixes, base_iri), substitutions, inline=self.virtuoso)
+        accept = self._ACCEPT
+        if self.virtuoso:
+            query = virtuoso.translate_query(query, own_dataset=bool(dataset))
+            accept = virtuoso.accept_for(query)
+        form: dict[str, object] = {"query": query}
         if dataset:
             form["default-graph-uri"] = list(dataset.default_graphs)
             form["named-graph-uri"] = list(dataset.named_graphs)
-        response = self._post(self.query_url, data=form, headers={"Accept": self._ACCEPT})
+        response = self._post(self.query_url, data=form, headers={"Accept": accept})
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         try:
             results_format = ox.QueryResultsFormat.from_media_type(media_type)
             if results_format is not None:
-                return ox.parse_query_results(response.content, results_format)
+                content = virtuoso.readable_results(response.content) if self.virtuoso else response.content
+                return ox.parse_query_results(content, results_format)
             rdf_format = ox.RdfFormat.from_media_type(media_type)
             if rdf_format is not None:
                 return GraphAnswer([q.triple for q in ox.parse(response.content, rdf_format)])
@@ -267,6 +293,12 @@ class RemoteBackend:
 
     def update(self, text: str, *, base_iri: str | None = None, using: Dataset | None = None) -> None:
         """Send an update with the SPARQL 1.1 Protocol."""
+        if self.virtuoso:
+            if using:
+                text = add_using(text, using.default_graphs, using.named_graphs)
+            text = virtuoso.translate_update(self._prologue(text, None, base_iri), self.named_graphs)
+            self._post(self.update_url, data={"update": text})
+            return
         form: dict[str, object] = {"update": self._prologue(text, None, base_iri)}
         if using:
             form["using-graph-uri"] = list(using.default_graphs)
@@ -284,6 +316,8 @@ class RemoteBackend:
 
     def _send(self, graph: str | None, triples: Sequence[ox.Triple]) -> None:
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        if graph is None and self.virtuoso:
+            graph = virtuoso.UNION_GRAPH
         if self.graph_store_url is not None:
             params = {"graph": graph} if graph is not None else {"default": ""}
             self._post(
@@ -295,7 +329,7 @@ class RemoteBackend:
         # by pyoxigraph, so no text of the data can escape its term).
         block = body.decode("utf-8")
         inner = f"GRAPH {term(graph)} {{ {block} }}" if graph is not None else block
-        self._post(self.update_url, data={"update": f"INSERT DATA {{ {inner} }}"})
+        self.update(f"INSERT DATA {{ {inner} }}")
 
     def _rows(self, text: str) -> Iterable[ox.QuerySolution]:
         answer = self.query(text)
@@ -359,4 +393,6 @@ class RemoteBackend:
 
     def for_worker(self) -> RemoteBackend:
         """A backend with the same URLs and its own connections."""
-        return RemoteBackend(self.query_url, self.update_url, self.graph_store_url, timeout=self.timeout)
+        return RemoteBackend(
+            self.query_url, self.update_url, self.graph_store_url, timeout=self.timeout, virtuoso=self._virtuoso
+        )

@@ -1,9 +1,10 @@
 """The API tests of /health, /api/stats, /api/lineage and /api/queries, run again with the store in a
-real Oxigraph server (``POLICYKG_STORE=http://…/query``) instead of the embedded one.
+remote engine — a real Oxigraph server (``POLICYKG_STORE=http://…/query``) and a real Virtuoso
+(``…/sparql``) — instead of the embedded one.
 
 The test functions are those of their own modules, imported unchanged: pytest collects them here
 and gives them this module's ``client`` fixture, so both backends must pass the very same tests.
-Then every GET route of the API, on the shipped data, must answer over Oxigraph as it does over
+Then every GET route of the API, on the shipped data, must answer over each engine as it does over
 the embedded store.
 """
 
@@ -39,6 +40,7 @@ from tests.api.test_queries import (
     test_unknown_query_is_404,
 )
 from tests.conftest import ROOT
+from tests.support.backends import ENGINES, ScratchEngine, load_project_into
 from tests.support.oxigraph_server import oxigraph_server
 from tests.support.project import PROJECT
 
@@ -63,7 +65,7 @@ __all__ = [
 
 @pytest.fixture(scope="module")
 def client(remote_store_url: str) -> Iterator[TestClient]:
-    """The app over the fixture project held by a real Oxigraph server (read-only tests)."""
+    """The app over the fixture project held by each remote engine (read-only tests)."""
     with TestClient(create_app(Settings(root=PROJECT, store=remote_store_url))) as test_client:
         yield test_client
 
@@ -102,13 +104,41 @@ CASES = [(path, params) for requests in ROUTES.values() for path, params in requ
 
 
 @pytest.fixture(scope="module")
-def shipped_remote_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def shipped_oxigraph_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The app over the shipped data held by a real Oxigraph server."""
     with (
         oxigraph_server(tmp_path_factory.mktemp("oxigraph-shipped")) as base,
         TestClient(create_app(Settings(root=ROOT, store=f"{base}/query"))) as test_client,
     ):
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def _shipped_virtuoso_apps() -> Iterator[list[TestClient]]:
+    """The started app over the shipped data on Virtuoso (at most one), stopped with the module."""
+    apps: list[TestClient] = []
+    yield apps
+    for app in apps:
+        app.__exit__(None, None, None)
+
+
+@pytest.fixture
+def shipped_virtuoso_client(virtuoso_scratch: ScratchEngine, _shipped_virtuoso_apps: list[TestClient]) -> TestClient:
+    """The app over the shipped data held by the session's scratch Virtuoso (loaded again, and the
+    app started again, only when a writing test emptied it in between)."""
+    if virtuoso_scratch.claim("shipped", lambda url: load_project_into(url, ROOT)) or not _shipped_virtuoso_apps:
+        while _shipped_virtuoso_apps:
+            _shipped_virtuoso_apps.pop().__exit__(None, None, None)
+        app = TestClient(create_app(Settings(root=ROOT, store=virtuoso_scratch.url)))
+        _shipped_virtuoso_apps.append(app.__enter__())
+    return _shipped_virtuoso_apps[0]
+
+
+@pytest.fixture(params=ENGINES)
+def shipped_remote_client(request: pytest.FixtureRequest) -> TestClient:
+    """The app over the shipped data held by each remote engine."""
+    client: TestClient = request.getfixturevalue(f"shipped_{request.param}_client")
+    return client
 
 
 def test_the_route_table_covers_the_api(shipped_client: TestClient) -> None:
@@ -134,11 +164,48 @@ def _content(response: httpx.Response) -> object:
     return response.content
 
 
+# Where Virtuoso 7.2.5 answers otherwise, and why (docs-fragments/virtuoso.md). Each must still fail:
+# a route that starts to agree fails the test until it is taken off this list.
+_PATH_BOTH_ENDS_FREE = "Virtuoso refuses a transitive path (p+, p*) with neither end bound: 'transitive start not given'"
+_OPTIONALS = "Virtuoso leaves OPTIONAL values unbound (and drops rows) in a join with a transitive path"
+VIRTUOSO_DIFFERS = {
+    "/api/queries/agency-duties": _OPTIONALS,
+    "/api/queries/lineage-down": _OPTIONALS,
+    "/api/queries/lineage-up": _OPTIONALS,
+    "/api/queries/responsible-for-text": "the same rows in another order (ties of its ORDER BY)",
+    "/api/analytics": _PATH_BOTH_ENDS_FREE,
+    "/api/export": _PATH_BOTH_ENDS_FREE,
+    "/id/doc/tu-quang-tri/2020/190-kh-tu": (
+        "the HTML page's describe query makes Virtuoso's SPARQL compiler fail "
+        "(sparp_check_field_mapping_spo: internal error)"
+    ),
+}
+
+
+def _known_difference(request: pytest.FixtureRequest, path: str, params: dict[str, str]) -> str | None:
+    if request.node.callspec.params.get("shipped_remote_client") != "virtuoso":
+        return None
+    if path.startswith("/id/") and params:
+        return None  # the N-Triples description agrees; only the page fails
+    return VIRTUOSO_DIFFERS.get(path)
+
+
 @pytest.mark.parametrize(("path", "params"), CASES, ids=[f"{p}?{urlencode(q)}" for p, q in CASES])
 def test_every_route_answers_the_same_over_a_remote_engine(
-    shipped_client: TestClient, shipped_remote_client: TestClient, path: str, params: dict[str, str]
+    request: pytest.FixtureRequest,
+    shipped_client: TestClient,
+    shipped_remote_client: TestClient,
+    path: str,
+    params: dict[str, str],
 ) -> None:
+    known = _known_difference(request, path, params)
     embedded = shipped_client.get(path, params=params)
     remote = shipped_remote_client.get(path, params=params)
-    assert embedded.status_code == remote.status_code == 200, remote.text[:300]
-    assert _content(remote) == _content(embedded)
+    try:
+        assert embedded.status_code == remote.status_code == 200, remote.text[:300]
+        assert _content(remote) == _content(embedded)
+    except AssertionError:
+        if known:
+            pytest.xfail(known)
+        raise
+    assert known is None, f"{path} now answers the same on Virtuoso: take it off VIRTUOSO_DIFFERS"

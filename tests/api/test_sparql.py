@@ -172,10 +172,10 @@ def test_openapi_documents_the_endpoint(backend_client: TestClient) -> None:
 # ---------------------------------------------------------------------------------------- updates
 
 
-@pytest.fixture(params=["memory", "remote"])
+@pytest.fixture(params=["memory", "oxigraph", "virtuoso"])
 def writable(request: pytest.FixtureRequest, settings: Settings) -> Iterator[TestClient]:
-    """A client over a store of its own (memory, or a fresh Oxigraph server) with updates enabled."""
-    store = request.getfixturevalue("fresh_remote_url") if request.param == "remote" else None
+    """A client over a store of its own (memory, or a fresh remote engine) with updates enabled."""
+    store = request.getfixturevalue(f"fresh_{request.param}_url") if request.param != "memory" else None
     with TestClient(create_app(settings.model_copy(update={"store": store, "update_token": TOKEN}))) as client:
         yield client
 
@@ -303,13 +303,13 @@ def test_oversized_bodies_are_refused_over_a_real_socket(settings: Settings) -> 
 # ---------------------------------------------------------------------------------------- safety
 
 
-@pytest.mark.parametrize("kind", ["memory", "remote"])
+@pytest.mark.parametrize("kind", ["memory", "oxigraph", "virtuoso"])
 def test_nothing_outside_the_store_is_reached(
     kind: str, settings: Settings, request: pytest.FixtureRequest
 ) -> None:
     """SERVICE and LOAD are refused; graph names (FROM, the protocol's parameters, USING) are only
     names: an unknown one is an empty graph, and nothing is fetched (the recorder sees no request)."""
-    store = request.getfixturevalue("remote_store_url") if kind == "remote" else None
+    store = request.getfixturevalue(f"remote_{kind}_url") if kind != "memory" else None
     with recorder() as (outside, hits):
         app = create_app(settings.model_copy(update={"store": store, "update_token": TOKEN}))
         auth = {"Authorization": f"Bearer {TOKEN}"}

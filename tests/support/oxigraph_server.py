@@ -46,7 +46,8 @@ def require_oxigraph() -> str:
     return binary
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """Have the kernel kill this (forked) process when its parent, pytest, dies."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
@@ -60,7 +61,7 @@ def oxigraph_server(location: Path) -> Iterator[str]:
         [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads start between fork and exec here
+        preexec_fn=die_with_parent,  # noqa: PLW1509 - no threads start between fork and exec here
     )
     try:
         deadline = time.monotonic() + 30
