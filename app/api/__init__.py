@@ -13,6 +13,7 @@ from app.api.errors import refuse_repeated
 from app.api.readiness import ReadinessGate
 from app.core.config import Settings, get_settings
 from app.endpoint.catalog import load_catalog
+from app.quality.report import QualityCache
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
 from app.store.readiness import Readiness
@@ -43,11 +44,18 @@ def create_app(
             def build_index() -> None:
                 # Built with the store so the first question is fast; rebuilt when the store reloads.
                 app.state.search = SearchIndex.build(active)
+                # The quality findings are computed in the background, never inside a request.
+                quality = QualityCache(active, settings)
+                quality.start(wait=settings.start_wait)
+                app.state.quality = quality
 
             app.state.readiness = Readiness.start(active, settings, reload=reload, then=build_index)
             yield
         finally:
             # A rebuild still running keeps the store: the process ends it, and the next start finishes it.
+            quality: QualityCache | None = getattr(app.state, "quality", None)
+            if quality is not None:
+                quality.close()
             readiness: Readiness | None = getattr(app.state, "readiness", None)
             if owned and not (readiness is not None and readiness.working):
                 active.close()
