@@ -68,6 +68,11 @@ class Check:
     local: bool = True
     sparql: bool = False  # SHACL-SPARQL: messages are templates, ?path/?value come from the row
 
+    def focus_query(self, hierarchy: dict[str, list[str]]) -> str:
+        """A query of the check's focus nodes (``?this``)."""
+        return _SUBCLASSES.sub(lambda m: " ".join(f"<{c}>" for c in hierarchy.get(m.group(1), [m.group(1)])),
+                               f"SELECT DISTINCT ?this WHERE {{ {self.focus_pattern} }}")
+
     def text(self, hierarchy: dict[str, list[str]], focus: Iterable[str] | None = None) -> str:
         """The query, for every focus node (``focus`` None) or only for the IRIs ``focus`` lists.
 
@@ -176,13 +181,34 @@ def _block_end(text: str, start: int) -> int:
     raise Unsupported("unbalanced braces in a SPARQL constraint")
 
 
+def _subproperties(body: str, prefixes: dict[str, str]) -> str:
+    """``?p rdfs:subPropertyOf* X`` as ``VALUES ?p { X and its subproperties }`` (the store's, at run time).
+
+    The same bindings; Oxigraph otherwise scans every triple of the graph for ``?s ?p ?o`` and
+    tests the path on each predicate.
+    """
+    def expand(name: str) -> str:
+        if name.startswith("<"):
+            return name
+        prefix, _, local = name.partition(":")
+        if prefix not in prefixes:
+            raise Unsupported(f"unknown prefix in {name}")
+        return f"<{prefixes[prefix]}{local}>"
+
+    def values(m: re.Match[str]) -> str:
+        return f"VALUES {m.group(1)} {{ {{SUBCLASSES {expand(m.group(2))}}} }} "
+
+    return re.sub(r"(\?[A-Za-z_]\w*)\s+rdfs:subPropertyOf\*\s+(<[^>]+>|[A-Za-z][\w-]*:[\w-]+)\s*\.?", values, body)
+
+
 def _negations_last(body: str) -> str:
-    """Each top-level ``FILTER NOT EXISTS { P }`` as ``OPTIONAL { P BIND(true AS ?m) } FILTER (!BOUND(?m))`` at the end.
+    """Each top-level ``FILTER NOT EXISTS { P }`` moved to the end as ``MINUS { P }`` (P a plain
+    pattern sharing ``?this``) or ``OPTIONAL { P BIND(true AS ?m) } FILTER (!BOUND(?m))``.
 
     The same solutions (P's own variables are private to it, and every variable it shares with
     the group is bound by the patterns before it): Oxigraph evaluates a NOT EXISTS without the
     group's bindings, once per solution, so a rule that pySHACL runs per focus node in
-    milliseconds took minutes; the left join is evaluated with them.
+    milliseconds took minutes; a MINUS is one anti-join.
     """
     out, tail, pos, n = [], [], 0, 0
     for match in re.finditer(r"FILTER\s+NOT\s+EXISTS\s*\{", body, re.I):
@@ -191,8 +217,12 @@ def _negations_last(body: str) -> str:
         end = _block_end(body, match.end() - 1)
         n += 1
         out.append(body[pos:match.start()])
-        tail.append(f"OPTIONAL {{ {body[match.end():end - 1]} BIND (true AS ?policykgAbsent{n}) }} "
-                    f"FILTER (!BOUND(?policykgAbsent{n}))")
+        inner = body[match.end():end - 1]
+        if re.search(r"\b(FILTER|BIND|EXISTS|OPTIONAL)\b", inner, re.I) or not re.search(r"\?this\b", inner):
+            tail.append(f"OPTIONAL {{ {inner} BIND (true AS ?policykgAbsent{n}) }} FILTER (!BOUND(?policykgAbsent{n}))")
+        else:
+            # Nothing in it reads the group's variables but through shared, bound ones: MINUS is the same.
+            tail.append(f"MINUS {{ {inner} }}")
         pos = end
     out.append(body[pos:])
     return " ".join(["".join(out), *tail])
@@ -210,7 +240,7 @@ class _Compiler:
 
     # -- helpers ---------------------------------------------------------
 
-    def _one(self, node: rdflib.term.Node, pred: URIRef) -> rdflib.term.Node | None:
+    def _one(self, node: rdflib.term.Node, pred: rdflib.term.Node) -> rdflib.term.Node | None:
         values = list(self.g.objects(node, pred))
         if len(values) > 1:
             raise Unsupported(f"{compact(str(pred))} given {len(values)} times")
@@ -340,14 +370,13 @@ class _Compiler:
                     f"HAVING (COUNT(DISTINCT ?v) > {count(n)}) }}")
             yield self._check(prop, body, path=shown, value=False, group=True)
         if (cls := self._one(prop, SH["class"])) is not None:
-            # A left join, not FILTER NOT EXISTS: see _negations_last.
-            body = (f"?this {path} ?value OPTIONAL {{ {_type_pattern('?value', cls, 'policykgClass')} "
-                    f"BIND (true AS ?typed) }} FILTER (!BOUND(?typed))")
+            # An anti-join, not FILTER NOT EXISTS: see _negations_last.
+            body = f"?this {path} ?value MINUS {{ {_type_pattern('?value', cls, 'policykgClass')} }}"
             yield self._check(prop, body, path=shown, value=True, reads=(path,))
         if (dt := self._one(prop, SH.datatype)) is not None:
             condition = f"!isLiteral(?value) || DATATYPE(?value) != {_iri(dt)}"
             if dt in _CASTABLE:
-                condition += f" || !BOUND(?cast)"
+                condition += " || !BOUND(?cast)"
                 yield self._check(prop, f"?this {path} ?value BIND ({_iri(dt)}(?value) AS ?cast) FILTER ({condition})",
                                   path=shown, value=True)
             else:
@@ -397,7 +426,8 @@ class _Compiler:
         if not variables or "*" in match.group(2):
             raise Unsupported("SPARQL constraint projection")
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self._prefixes(constraint))
-        body = _negations_last(re.sub(r"\$this\b", "?this", match.group(3)))
+        prefixes = dict(self._prefixes(constraint))
+        body = _negations_last(_subproperties(re.sub(r"\$this\b", "?this", match.group(3)), prefixes))
         projection = " ".join(dict.fromkeys(["this", *variables]).keys())
         self.n += 1
         return Check(

@@ -105,28 +105,29 @@ def _fill(template: str | None, fills: dict[str, str]) -> str | None:
     if template is None:
         return None
     for var, val in fills.items():
-        template = re.sub("{{[?$]{}}}".format(var), val, template)
+        template = re.sub(f"{{[?$]{var}}}", val, template)
     return template
 
 
-def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+def _chunks(items: Iterable[str], size: int = _CHUNK) -> Iterator[list[str]]:
     batch: list[str] = []
     for item in items:
         if not _ABSOLUTE_IRI.match(item):
             continue  # a blank node (or a relative IRI) cannot be named in VALUES
         batch.append(item)
-        if len(batch) >= _CHUNK:
+        if len(batch) >= size:
             yield batch
             batch = []
     if batch:
         yield batch
 
 
-_EDGES = f"SELECT ?sub ?super WHERE {{ ?sub <{RDFS}subClassOf> ?super FILTER (isIRI(?sub) && isIRI(?super)) }}"
+_EDGES = (f"SELECT ?sub ?super WHERE {{ ?sub <{RDFS}subClassOf>|<{RDFS}subPropertyOf> ?super "
+          f"FILTER (isIRI(?sub) && isIRI(?super)) }}")
 
 
 def hierarchy_of(store: PolicyStore) -> dict[str, list[str]]:
-    """Each class of the store with its subclasses (``rdfs:subClassOf``, transitively)."""
+    """Each class (property) of the store with its subclasses (subproperties), transitively."""
     return subclass_closure((_text(r["sub"]), _text(r["super"])) for r in store.select(_EDGES))
 
 
@@ -136,7 +137,7 @@ def run_check(
     """The findings of ``check`` on every focus node, or on those of ``focus``."""
     if hierarchy is None:
         hierarchy = hierarchy_of(store)
-    texts = [check.text(hierarchy)] if focus is None else [check.text(hierarchy, batch) for batch in _chunks(focus)]
+    texts = [check.text(hierarchy)] if focus is None else [check.text(hierarchy, b) for b in _chunks(focus)]
     out: list[Finding] = []
     for text in texts:
         for row in store.select(text):
@@ -194,8 +195,8 @@ def run_query_rule(store: PolicyStore, rule: QueryRule, focus: Iterable[str] | N
             message, message_vi, path, value = (row.get(k) for k in ("message", "messageVi", "path", "value"))
             out.append(Finding(
                 severity=rule.severity, rule=rule.name,
-                message=message.value if message is not None else rule.title,
-                message_vi=message_vi.value if message_vi is not None else None,
+                message=_text(message) if message is not None else rule.title,
+                message_vi=_text(message_vi) if message_vi is not None else None,
                 focus=_text(this), path=compact(path.value) if isinstance(path, ox.NamedNode) else None,
                 value=_text(value) if value is not None else None, source=rule.source,
             ))

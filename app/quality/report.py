@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from app.core.errors import PolicyKGError, ReportPending
 from app.core.labels import Label, best_label, label_of
 from app.core.namespaces import compact
-from app.core.errors import PolicyKGError, ReportPending
 from app.quality.findings import Findings, Rules, describe, load_rules, validate_fast
 from app.quality.validation import Finding, ValidationReport
 from app.store.policy_store import PolicyStore, term_text

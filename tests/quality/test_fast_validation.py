@@ -63,7 +63,7 @@ def _fixtures() -> list[str]:
 def test_every_shipped_shape_is_compiled() -> None:
     compiled = compile_shapes(load_shapes(ROOT / "shapes"))
     assert compiled.unsupported == {}
-    shapes_rules = {r for r in rule_ids(load_shapes(ROOT / "shapes"))}
+    shapes_rules = set(rule_ids(load_shapes(ROOT / "shapes")))
     assert {c.rule for c in compiled.checks} == shapes_rules
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.core.config import Settings
 from app.core.namespaces import DCTERMS, POL, RDF, RDFS, SKOS
