@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,15 +111,9 @@ def _fill(template: str | None, fills: dict[str, str]) -> str | None:
 
 
 def _chunks(items: Iterable[str], size: int = _CHUNK) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for item in items:
-        if not _ABSOLUTE_IRI.match(item):
-            continue  # a blank node (or a relative IRI) cannot be named in VALUES
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
+    # A blank node (or a relative IRI) cannot be named in VALUES: left out.
+    named = (item for item in items if _ABSOLUTE_IRI.match(item))
+    while batch := list(islice(named, size)):
         yield batch
 
 
