@@ -42,11 +42,11 @@ NEW_PLAN = """@prefix pol: <https://w3id.org/policykg/ontology#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix id: <https://w3id.org/policykg/id/> .
-id:doc/ubnd-ha-noi/2026/9999-kh-ubnd a pol:Plan ; rdfs:label "Kế hoạch 9999/KH-UBND về chuyển đổi số"@vi ;
-  skos:notation "9999/KH-UBND" ; pol:issuedBy id:agency/ha-noi/ubnd ; pol:issueDate "2026-01-05"^^xsd:date ;
-  pol:documentType id:document-type/kh ; pol:status id:status/issued ; pol:jurisdiction id:area/ha-noi ;
-  pol:implements id:doc/bo-chinh-tri/2024/57-nq-tw ; pol:source id:source/ha-noi-000 .
+@base <https://w3id.org/policykg/id/> .
+<doc/ubnd-ha-noi/2026/9999-kh-ubnd> a pol:Plan ; rdfs:label "Kế hoạch 9999/KH-UBND về chuyển đổi số"@vi ;
+  skos:notation "9999/KH-UBND" ; pol:issuedBy <agency/ha-noi/ubnd> ; pol:issueDate "2026-01-05"^^xsd:date ;
+  pol:documentType <document-type/kh> ; pol:status <status/issued> ; pol:jurisdiction <area/ha-noi> ;
+  pol:implements <doc/bo-chinh-tri/2024/57-nq-tw> ; pol:source <source/ha-noi-000> .
 """
 
 
@@ -58,15 +58,15 @@ def peak_mb() -> float:
 def new_plan_file(path: Path) -> Path:
     """A new plan with 5 task groups of 6 tasks each (~230 triples)."""
     lines = [NEW_PLAN]
-    doc = "id:doc/ubnd-ha-noi/2026/9999-kh-ubnd"
+    doc = "<doc/ubnd-ha-noi/2026/9999-kh-ubnd>"
     for g in range(1, 6):
         group = f"<https://w3id.org/policykg/id/doc/ubnd-ha-noi/2026/9999-kh-ubnd/task-group/{g}>"
         lines.append(f'{doc} pol:hasTaskGroup {group} . {group} a pol:TaskGroup ; pol:ordinal {g} ; '
-                     f'rdfs:label "Nhóm {g}"@vi ; pol:source id:source/ha-noi-000 .')
+                     f'rdfs:label "Nhóm {g}"@vi ; pol:source <source/ha-noi-000> .')
         for t in range(1, 7):
             task = group[:-1] + f"/task/{t}>"
             lines.append(f'{group} pol:hasTask {task} . {task} a pol:Task ; rdfs:label "Nhiệm vụ {g}.{t}"@vi ; '
-                         f'pol:leadAgency id:agency/ha-noi/so-khcn ; pol:source id:source/ha-noi-000 .')
+                         f'pol:leadAgency <agency/ha-noi/so-khcn> ; pol:source <source/ha-noi-000> .')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
