@@ -14,6 +14,7 @@ from app.api.errors import refuse_repeated
 from app.api.readiness import ReadinessGate
 from app.core.config import Settings, get_settings
 from app.endpoint.catalog import load_catalog
+from app.quality.report import QualityCache
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
 from app.store.readiness import Readiness
@@ -54,11 +55,18 @@ def create_app(
                     # Read back from beside the on-disk store when saved at its stamp, else built
                     # and saved: in the background, so /health does not wait for it.
                     app.state.search_warming = warm_search(app.state, active)
+                # The quality findings are computed in the background, never inside a request.
+                quality = QualityCache(active, settings)
+                quality.start(wait=settings.start_wait)
+                app.state.quality = quality
 
             app.state.readiness = Readiness.start(active, settings, reload=reload, then=build_index)
             yield
         finally:
             # A rebuild still running keeps the store: the process ends it, and the next start finishes it.
+            quality: QualityCache | None = getattr(app.state, "quality", None)
+            if quality is not None:
+                quality.close()
             readiness: Readiness | None = getattr(app.state, "readiness", None)
             # So does a search index still being read or built, after a short wait: it reads the store.
             warming: threading.Thread | None = getattr(app.state, "search_warming", None)

@@ -9,6 +9,7 @@ import anyio
 from fastapi import Depends, Request
 
 from app.core.config import Settings
+from app.core.errors import ReportPending
 from app.endpoint.catalog import NamedQuery
 from app.export.graph import ViewCache
 from app.quality.report import QualityCache, QualityReport
@@ -83,13 +84,12 @@ def warm_search(state: Any, store: PolicyStore) -> threading.Thread:
     return thread
 
 
-def get_quality(request: Request) -> QualityReport:
-    """The quality report of the loaded store, computed on first use and kept until a reload."""
-    with _STATE_LOCK:  # one cache per app, however many first requests arrive together
-        cache: QualityCache | None = getattr(request.app.state, "quality", None)
-        if cache is None:
-            cache = request.app.state.quality = QualityCache()
-    return cache.get(store_of(request), settings_of(request))
+async def get_quality(request: Request) -> QualityReport:
+    """The maintained quality report (started with the store; ReportPending until its first result)."""
+    cache: QualityCache | None = getattr(request.app.state, "quality", None)
+    if cache is None:
+        raise ReportPending("the quality report starts once the store is loaded; retry shortly")
+    return cache.get()
 
 
 async def get_export_cache(request: Request) -> ViewCache:

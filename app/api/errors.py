@@ -75,6 +75,7 @@ STATUS: dict[type[e.PolicyKGError], int] = {
     e.StoreError: 503,
     e.StoreLoadError: 503,
     e.ServiceBusy: 503,
+    e.ReportPending: 503,
     e.QueryError: 400,
     e.QuerySyntaxError: 400,
     e.QueryTooComplex: 400,

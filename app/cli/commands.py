@@ -516,19 +516,45 @@ def eval_search(
         )
 
 
+class Engine(StrEnum):
+    """Validators of ``policykg validate``."""
+
+    fast = "fast"
+    pyshacl = "pyshacl"
+
+
 @app.command()
 def validate(
     ctx: typer.Context,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.text,
+    engine: Annotated[
+        Engine,
+        typer.Option(help="fast: the shapes compiled to SPARQL, run by the store; pyshacl: the reference engine (slow)."),
+    ] = Engine.fast,
+    document: Annotated[
+        Path | None,
+        typer.Option(
+            "--document", "-d", exists=True, dir_okay=False,
+            help="Validate this new RDF file merged with the store's data; report only findings about its resources.",
+        ),
+    ] = None,
 ) -> None:
     """Check the data against the SHACL shapes and violation queries; exit 1 when it does not conform."""
     with _guard():
-        from app.quality.validation import validate as run_validation
+        from app.quality.findings import load_rules, validate_document, validate_fast
+        from app.quality.validation import validate as run_pyshacl
 
         settings = _settings(ctx)
+        if document is not None and engine is Engine.pyshacl:
+            _fail("--document is validated by the fast engine only")
         store = _open(ctx, settings)
         try:
-            report = run_validation(store, settings)
+            if document is not None:
+                report = validate_document(store, load_rules(settings), document)
+            elif engine is Engine.pyshacl:
+                report = run_pyshacl(store, settings)
+            else:
+                report = validate_fast(store, load_rules(settings))
         finally:
             store.close()
         if fmt is ReportFormat.turtle:

@@ -84,6 +84,10 @@ class ServiceBusy(StoreError):
     """Every query worker stayed busy until the request's deadline."""
 
 
+class ReportPending(PolicyKGError):
+    """A derived report (the quality findings) is still being computed in the background."""
+
+
 class ProtocolError(PolicyKGError):
     """A SPARQL protocol request is malformed (missing or repeated parameters, bad encoding)."""
 

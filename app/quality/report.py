@@ -5,26 +5,34 @@ knows what it is without following IRIs. A document is named by its number, an a
 by its label; a target, which has no label of its own, by its indicator, year and the document
 that sets it ("Tỷ trọng kinh tế số trong GRDP, 2030 — 47/KH-UBND").
 
-Validating takes seconds, so :class:`QualityCache` keeps one report per loaded store.
+Validating a national graph takes minutes, so :class:`QualityCache` maintains the report in the
+background and requests read it.
 """
 
 from __future__ import annotations
 
+import copy
+import logging
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from app.core.errors import PolicyKGError, ReportPending
 from app.core.labels import Label, best_label, label_of
 from app.core.namespaces import compact
-from app.quality.validation import Finding, ValidationReport, validate
+from app.quality.findings import Findings, Rules, describe, load_rules, validate_fast
+from app.quality.validation import Finding, ValidationReport
 from app.store.policy_store import PolicyStore, term_text
 
 if TYPE_CHECKING:
     from app.core.config import Settings
 
 __all__ = ["Focus", "QualityCache", "QualityFinding", "QualityReport", "quality_report"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,24 +127,113 @@ def humanise(store: PolicyStore, report: ValidationReport) -> QualityReport:
 
 
 def quality_report(store: PolicyStore, settings: Settings) -> QualityReport:
-    """Validate the whole store (SHACL shapes and violation queries) and name what is at fault."""
-    return humanise(store, validate(store, settings))
+    """Validate the whole store (compiled shapes and violation queries) and name what is at fault."""
+    return humanise(store, validate_fast(store, load_rules(settings)))
 
 
 class QualityCache:
-    """One quality report per loaded store: recomputed only when the store's generation changes."""
+    """The maintained quality report of one store: never computed inside a request.
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: tuple[int, int] | None = None
+    ``start`` computes the findings in a background thread (or reads those persisted beside an
+    on-disk store at its stamp); ``get`` returns the report of the last computation and, when the
+    store has changed since, wakes the thread, which revalidates only what the writes touched
+    (``store.changes_since``; None: everything) and persists the result in ``store.derived_dir``.
+    """
+
+    def __init__(self, store: PolicyStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._rules: Rules | None = None
+        self._findings: Findings | None = None
         self._report: QualityReport | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._idle = threading.Event()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        #: The last failure of the background validation, for the 503 message.
+        self.error: str | None = None
 
-    def get(self, store: PolicyStore, settings: Any) -> QualityReport:
-        """The report of ``store`` as loaded now (validates on the first call after a load)."""
-        key = (id(store), store.current_generation())
-        # One validation at a time: concurrent first requests wait for the same report.
+    @property
+    def _saved(self) -> Path | None:
+        return None if self.store.derived_dir is None else self.store.derived_dir / "quality.json"
+
+    def start(self, wait: float = 0.0) -> None:
+        """Start the background upkeep; wait up to ``wait`` seconds for the first report."""
+        saved = self._saved
+        if saved is not None:
+            found = Findings.load(saved, self.store.stamp, self.store.current_generation())
+            if found is not None:
+                self._publish(found)
+        self._thread = threading.Thread(target=self._run, name="policykg-quality", daemon=True)
+        self._thread.start()
+        self._wake.set()
+        if self._report is None:
+            self._idle.wait(wait)
+
+    def close(self) -> None:
+        """Stop the background thread (it ends after the validation it is running)."""
+        self._closed = True
+        self._wake.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the report reflects the store as it is now; True when it does."""
+        if self._current():
+            return True
+        self._idle.clear()
+        self._wake.set()
+        self._idle.wait(timeout)
+        return self._current()
+
+    def _current(self) -> bool:
+        f = self._findings
+        return f is not None and f.generation == self.store.current_generation()
+
+    def get(self) -> QualityReport:
+        """The last report computed (ReportPending before the first); wakes the upkeep after a write."""
+        if not self._current():
+            self._wake.set()
+        report = self._report
+        if report is None:
+            why = f" (the last attempt failed: {self.error})" if self.error else ""
+            raise ReportPending(f"the quality report is being computed in the background{why}; retry shortly")
+        return report
+
+    def _publish(self, findings: Findings) -> None:
+        report = findings.report()
+        describe(self.store, report.findings)
+        human = humanise(self.store, report)
         with self._lock:
-            if self._key != key or self._report is None:
-                self._report = quality_report(store, settings)
-                self._key = key
-            return self._report
+            self._findings, self._report = findings, human
+
+    def _step(self) -> None:
+        if self._rules is None:
+            self._rules = load_rules(self.settings)
+        kept = self._findings
+        if kept is not None and kept.generation == self.store.current_generation():
+            return
+        touched = None if kept is None else self.store.changes_since(kept.generation)
+        if kept is None or touched is None:
+            findings = Findings.full(self.store, self._rules)
+        else:
+            findings = copy.deepcopy(kept)
+            findings.update(self.store, self._rules, touched)
+        self._publish(findings)
+        saved = self._saved
+        if saved is not None and findings.stamp is not None:
+            findings.save(saved)
+
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait()
+            self._wake.clear()
+            if self._closed:
+                return
+            try:
+                self._step()
+                self.error = None
+            except Exception as exc:  # noqa: BLE001 - the thread must live on; the 503 says what failed
+                _log.error("quality validation failed: %s", exc, exc_info=not isinstance(exc, PolicyKGError))
+                self.error = str(exc)
+            if self._current() or self.error:
+                self._idle.set()

@@ -183,3 +183,42 @@ def test_rebuild_agrees_with_the_incremental_upkeep_and_repairs_a_drift(tmp_path
     result = invoke("rebuild", env=env)
     assert result.exit_code == 1 and "drifted" in result.stderr
     assert invoke("rebuild", env=env).exit_code == 0  # and repaired it
+
+
+def _quality_root(tmp_path: Path, *fixtures: str) -> dict[str, str]:
+    """A project of the shipped ontology, shapes and queries with quality fixtures as its data."""
+    from tests.support.project import ROOT
+
+    data = tmp_path / "data"
+    data.mkdir(parents=True)
+    quality = FIXTURES / "quality"
+    text = "\n".join((quality / n).read_text(encoding="utf-8") for n in ("_prefixes.ttl", "_base.ttl", *fixtures))
+    (data / "fixture.ttl").write_text(text, encoding="utf-8")
+    return {"POLICYKG_ROOT": str(ROOT), "POLICYKG_DATA_DIR": str(data)}
+
+
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+def test_validate_engines_agree_and_exit_1_on_violations(tmp_path: Path, engine: str) -> None:
+    env = _quality_root(tmp_path, "has-source.fail.ttl")
+    result = invoke("validate", "--engine", engine, "--format", "json", env=env)
+    assert result.exit_code == 1, result.output
+    rules = {(f["rule"], f["focus"]) for f in json.loads(result.stdout)["findings"]}
+    assert {rule for rule, _ in rules} == {"has-source"}
+    assert invoke("validate", "--engine", engine, env=_quality_root(tmp_path / "clean")).exit_code == 0
+
+
+def test_validate_one_document(tmp_path: Path) -> None:
+    env = _quality_root(tmp_path)
+    new = tmp_path / "new.ttl"
+    new.write_text(
+        (FIXTURES / "quality" / "_prefixes.ttl").read_text(encoding="utf-8")
+        + '<doc/tu-tinh-a/2026/1-kh-tu> a pol:Plan ; rdfs:label "Kế hoạch 1-KH/TU"@vi ; pol:source <source/test-a> .\n',
+        encoding="utf-8",
+    )
+    result = invoke("validate", "--document", str(new), "--format", "json", env=env)
+    assert result.exit_code == 1, result.output
+    focus = {f["focus"] for f in json.loads(result.stdout)["findings"]}
+    assert focus == {"https://w3id.org/policykg/id/doc/tu-tinh-a/2026/1-kh-tu"}
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<a> <b> .", encoding="utf-8")
+    assert_clean_error(invoke("validate", "--document", str(broken), env=env), "broken.ttl")

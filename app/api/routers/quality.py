@@ -40,7 +40,10 @@ class QualityResponse(AttributeModel):
 
 @router.get("", response_model=QualityResponse, summary="Quality report", responses=STORE_ERRORS)
 def quality(report: QualityDep) -> QualityResponse:
-    """SHACL shapes and consistency rules over the whole graph; computed once per data load."""
+    """SHACL shapes and consistency rules over the whole graph, maintained in the background after every write.
+
+    503 with Retry-After while the first validation after a start is running.
+    """
     return QualityResponse(
         conforms=report.conforms,
         counts=report.counts(),
