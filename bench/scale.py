@@ -767,14 +767,16 @@ def _validate_help_mentions(option: str) -> Callable[[Bench], bool]:
 
 
 def _validate_one_document(bench: Bench) -> float:
-    """``policykg validate --document IRI`` on one generated document: seconds."""
-    document = "https://w3id.org/policykg/id/doc/ubnd-ha-noi/2020/3007-kh-ubnd"
+    """``policykg validate --document FILE`` on one new plan (5 task groups of 6 tasks): seconds."""
+    from bench.quality import new_plan_file
+
+    plan = new_plan_file(Path(tempfile.mkdtemp(prefix="policykg-bench-plan-")) / "new-plan.ttl")
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "app.cli", "validate", "--document", document, "--format", "json"],
+    done = subprocess.run([sys.executable, "-m", "app.cli", "validate", "--document", str(plan), "--format", "json"],
                           check=False, env=bench.our_env(), cwd=ROOT, capture_output=True,
                           timeout=bench.timeout("incremental-validation"))
     if done.returncode not in (0, 1):
-        raise RuntimeError(f"policykg validate --document exited with {done.returncode}")
+        raise RuntimeError(f"policykg validate --document exited with {done.returncode}: {done.stderr[-300:]!r}")
     return time.perf_counter() - started
 
 
