@@ -38,7 +38,7 @@ from app.endpoint.result_cache import CacheKey, ResultCache, cacheable
 from app.sparql.engine import Backend, Dataset, QueryAnswer
 from app.sparql.protocol import SparqlRequest
 from app.sparql.results import Serialized, serialize_answer, serialize_graph
-from app.sparql.safety import AllowList, check_query, check_update, prepare
+from app.sparql.safety import AllowList, check_query, check_update, prepare, warm_parsers
 from app.sparql.worker import Limits, WorkerPool
 from app.store.backends import EmbeddedBackend
 from app.store.policy_store import PolicyStore
@@ -220,6 +220,7 @@ class SparqlEndpoint:
         self.store = store
         self.settings = settings
         self.allowed = AllowList.of(settings.allowed_remote)
+        warm_parsers()
         limits = Limits(
             deny_network=denies_network(settings, store),
             memory_bytes=settings.worker_memory_mb * 1_048_576 if settings.worker_memory_mb else None,

@@ -225,6 +225,16 @@ class AllowList:
         return any(iri.startswith(prefix) for prefix in self.prefixes)
 
 
+def warm_parsers() -> None:
+    """Have rdflib build its SPARQL grammars now, in the process that forks the query workers.
+
+    pyparsing builds a grammar on its first parse (0.4 s here); a worker forked after that inherits
+    it, so the check of an update no longer costs a fresh worker that time. Constant texts only.
+    """
+    _parse("ASK {}", update=False)
+    _parse("CLEAR SILENT GRAPH <urn:policykg:warm>", update=True)
+
+
 def _parse(text: str, update: bool) -> object:
     from pyparsing import ParseException
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate

@@ -772,8 +772,11 @@ class PolicyStore:
         if using:
             text = add_using(text, using.default_graphs, using.named_graphs)
         rules = self._focused_rules()
+        # Virtuoso runs the operations of one request one by one, not as a transaction, and cannot
+        # compute the kept count in a template: it gets the full rebuild in one request.
+        virtuoso = isinstance(self.backend, RemoteBackend) and self.backend.virtuoso
         # What a previous update's upkeep left (it stopped half way) must not count as this one's.
-        captured = capture(text, clear_steps()) if rules is not None else None
+        captured = capture(text, clear_steps()) if rules is not None and not virtuoso else None
         if captured is None:
             self._update_in_full(text, base_iri)
         else:
