@@ -25,6 +25,8 @@ import pyoxigraph as ox
 
 from app.core.errors import ParameterError, QueryError, QuerySyntaxError, QueryTimeout, StoreError, StoreLoadError
 from app.core.namespaces import (
+    CANDIDATES_GRAPH,
+    CHANGED_GRAPH,
     DATA_QUADS,
     DERIVED_GRAPH,
     GRAPH_BASE,
@@ -479,6 +481,10 @@ class PolicyStore:
             state = self.condition(settings)
             if not state.needs_load:
                 self.state = state
+                if {CANDIDATES_GRAPH, CHANGED_GRAPH} & set(self.backend.named_graphs()):
+                    # An update stopped before its upkeep dropped its scratch graphs: they record
+                    # nothing a start needs (the derivation mark says whether to re-derive).
+                    self.backend.update("\n;\n".join(clear_steps()))
                 if state.condition in (Condition.rules_changed, Condition.underived):
                     self.derive()
                 else:

@@ -189,13 +189,16 @@ def test_an_update_interrupted_before_its_derivation_is_re_derived_at_start(tmp_
         # and what the rules derived for the task is gone.
         store.backend.update(
             f"INSERT DATA {{ GRAPH <{SERVICE_GRAPHS[0]}> {{ <{SERVICE_GRAPHS[0]}> <{POL}derivationPending> true }} }} ; "
-            f"DELETE WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ <{task}> ?p ?o }} }}"
+            f"DELETE WHERE {{ GRAPH <{DERIVED_GRAPH}> {{ <{task}> ?p ?o }} }} ; "
+            # and the scratch graph of what the update changed, which its last step drops
+            f"INSERT DATA {{ GRAPH <{SERVICE_GRAPHS[2]}> {{ <{task}> <{POL}leadAgency> <{AGENCIES[0]}> }} }}"
         )
     with PolicyStore.from_settings(settings_) as store:
         assert store.condition(settings_).condition == "underived"
         store.load_project(settings_)
         assert _snapshot(store) == expected
         assert not store.load_record().pending
+        assert not set(SERVICE_GRAPHS[1:]) & set(store.backend.named_graphs())
 
 
 @pytest.fixture(autouse=True, scope="module")
