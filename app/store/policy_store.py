@@ -387,9 +387,7 @@ class PolicyStore:
         # large store then leaves a store a restart sees as an interrupted load, not as a complete one.
         self.backend.update(f"DROP SILENT GRAPH {ox.NamedNode(STATE_GRAPH)}")
         self.backend.clear()
-        with self._generation_lock:
-            self.generation += 1
-            self._record_change(None)
+        self._changed(None)
 
     @staticmethod
     def graph_for_file(path: Path, ontology_dir: Path | None = None) -> str:
@@ -411,9 +409,7 @@ class PolicyStore:
         data = _read(path)
         with _load_errors(path):
             self.backend.load(data, fmt, graph)
-        with self._generation_lock:
-            self.generation += 1
-            self._record_change(None)
+        self._changed(None)
 
     def load_files(self, paths: Iterable[Path], *, ontology_dir: Path | None = None) -> int:
         """Load RDF files (ontology-dir Turtle into the ontology graph); return how many were loaded."""
@@ -535,21 +531,20 @@ class PolicyStore:
             with _load_errors(path):
                 # Each quad into its graph and into the union, in one pass over the file.
                 backend.bulk_extend(_with_union(ox.parse(path=str(path), format=rdf_format(path)), graph))
-        with self._generation_lock:
-            self.generation += 1
-            self._record_change(None)
+        self._changed(None)
         stamp = uuid.uuid4().hex
         steps = count_steps() + derivation_steps(stamp, self.rules_fingerprint(self.rules_dir))
-        rules = self._focused_rules()
-        if rules:
+        rules = self._rules()
+        focused = None if rules is None else focused_rules(rules.operations, rules.sources, rules.paths)
+        if focused:
             # Evaluated as CONSTRUCT queries and written in bulk: a transaction the size of the
             # derived graph costs minutes on disk.
             derived = ox.NamedNode(DERIVED_GRAPH)
-            for rule in rules:
+            for rule in focused:
                 triples = list(raw.query(rule.construct()))  # type: ignore[arg-type]
                 backend.bulk_extend(_with_union((ox.Quad(t.subject, t.predicate, t.object, derived) for t in triples), derived))
-        elif self.rules_dir is not None and read_rules(self.rules_dir).operations:
-            steps = [*read_rules(self.rules_dir).operations, union_update(graph=DERIVED_GRAPH), *steps]
+        elif rules is not None and rules.operations:
+            steps = [*rules.operations, union_update(graph=DERIVED_GRAPH), *steps]
         self._send(steps + completion, stamp)
 
     def replace_content(self, quads: Sequence[ox.Quad], fingerprint_: str) -> None:
@@ -559,7 +554,7 @@ class PolicyStore:
         the old data or the new). An embedded store is cleared and filled first, then derived: a disk
         restore (``app.restore``) does this on a new store that it swaps in whole.
         """
-        steps, stamp = self._derivation()
+        steps, stamp = self._derivation(self._rules())
         completion = completion_steps(fingerprint_, "restore")
         if isinstance(self.backend, RemoteBackend):
             by_graph: dict[str, list[ox.Triple]] = {}
@@ -579,15 +574,18 @@ class PolicyStore:
         self.state = StoreCondition(Condition.complete, "restored from a dump", self.load_record())
         self.loaded = True
 
-    def _derivation(self) -> tuple[list[str], str]:
-        """The operations that rebuild the union and the derived graph, and the stamp they record."""
+    def _rules(self) -> Rules | None:
+        """The rules of ``rules_dir``, read and checked now; None for a store used without its project."""
+        return None if self.rules_dir is None else read_rules(self.rules_dir)
+
+    def _derivation(self, rules: Rules | None) -> tuple[list[str], str]:
+        """The operations that rebuild the union and the derived graph with ``rules``, and the stamp they record."""
         stamp = uuid.uuid4().hex
         # Without rules (a store used without its project) the derived graph is left as it is.
-        if self.rules_dir is None:
+        if rules is None:
             return [
                 union_update(rebuild=True, exclude=SERVICE_GRAPHS), *count_steps(), *derivation_steps(stamp, None)
             ], stamp
-        rules = read_rules(self.rules_dir)
         derived = ox.NamedNode(DERIVED_GRAPH)
         steps = [
             f"DROP SILENT GRAPH {derived}",
@@ -613,7 +611,7 @@ class PolicyStore:
         on a disk store or another replica never sees the default graph emptied or half rebuilt.
         ``completion``: operations of the load record, sent in the same request.
         """
-        steps, stamp = self._derivation()
+        steps, stamp = self._derivation(self._rules())
         self._send(steps + (completion or []), stamp)
 
     def _derived_digest(self) -> tuple[int, int, str]:
@@ -636,15 +634,11 @@ class PolicyStore:
         after = self._derived_digest()
         return Rebuilt(after[0], after[1], changed=before != after)
 
-    def _send(
-        self, steps: list[str], stamp: str, *, base_iri: str | None = None, terms: frozenset[str] | None = None
-    ) -> None:
+    def _send(self, steps: list[str], stamp: str, *, base_iri: str | None = None) -> None:
+        """Run ``steps`` as one request that ends in a full derivation recorded under ``stamp``."""
         # Line breaks around ';' so a rule ending in a comment cannot swallow the separator.
         self.backend.update("\n;\n".join(steps), base_iri=base_iri)
-        with self._generation_lock:
-            self._stamp = stamp
-            self.generation += 1
-            self._record_change(terms)
+        self._changed(None, stamp=stamp)
 
     def _engine_stamp(self) -> str | None:
         """The identifier the last derivation recorded, read from the engine."""
@@ -666,8 +660,7 @@ class PolicyStore:
                 stamp = self._engine_stamp()
                 if stamp != self._stamp:
                     self._stamp = stamp
-                    self.generation += 1
-                    self._record_change(None)  # another replica's write: what it touched is unknown
+                    self._next_generation(None)  # another replica's write: what it touched is unknown
             return self.generation
 
     async def generation_async(self) -> int:
@@ -690,8 +683,17 @@ class PolicyStore:
         """Where derived state of an on-disk store is persisted (beside it); None in memory or remote."""
         return None if self.path is None else self.path.with_name(self.path.name + ".derived")
 
-    def _record_change(self, terms: frozenset[str] | None) -> None:
-        """Log what the write that just bumped the generation changed (call with the generation lock held)."""
+    def _changed(self, terms: frozenset[str] | None, *, stamp: str | None = None) -> None:
+        """After a write through this store: a new generation, logged with what the write touched
+        (None: everything), and the derivation's new ``stamp`` when it wrote one."""
+        with self._generation_lock:
+            if stamp is not None:
+                self._stamp = stamp
+            self._next_generation(terms)
+
+    def _next_generation(self, terms: frozenset[str] | None) -> None:
+        """Bump the generation and log what changed (call with the generation lock held)."""
+        self.generation += 1
         self._changes.append(Change(self.generation, terms))
         del self._changes[:-CHANGE_LOG_SIZE]
 
@@ -777,29 +779,25 @@ class PolicyStore:
         """
         if using:
             text = add_using(text, using.default_graphs, using.named_graphs)
-        rules = self._focused_rules()
+        rules = self._rules()
+        focused = None if rules is None else focused_rules(rules.operations, rules.sources, rules.paths)
         # Virtuoso runs the operations of one request one by one, not as a transaction, and cannot
         # compute the kept count in a template: it gets the full rebuild in one request.
         virtuoso = isinstance(self.backend, RemoteBackend) and self.backend.virtuoso
         # What a previous update's upkeep left (it stopped half way) must not count as this one's.
-        captured = capture(text, clear_steps()) if rules is not None and not virtuoso else None
+        # No rules at all: the union alone is kept. A rule without a focus: only a full rebuild will do.
+        incremental = rules is None or focused is not None
+        captured = capture(text, clear_steps()) if incremental and not virtuoso else None
         if captured is None:
-            self._update_in_full(text, base_iri)
+            self._update_in_full(text, base_iri, rules)
         else:
-            self._update_incrementally(captured, base_iri, rules or [])
+            self._update_incrementally(captured, base_iri, focused or [])
         self.backend.flush()
 
-    def _update_in_full(self, text: str, base_iri: str | None) -> None:
+    def _update_in_full(self, text: str, base_iri: str | None, rules: Rules | None) -> None:
         """The user's update and a full rebuild of the union and the derived graph, in one request."""
-        steps, stamp = self._derivation()
+        steps, stamp = self._derivation(rules)
         self._send([_followed_by(text, [*clear_steps(), *steps, *update_steps()])], stamp, base_iri=base_iri)
-
-    def _focused_rules(self) -> list[FocusedRule] | None:
-        """The rules with their foci ([] without rules); None when a rule has no focus (full rebuilds only)."""
-        if self.rules_dir is None:
-            return []
-        rules = read_rules(self.rules_dir)
-        return focused_rules(rules.operations, rules.sources, rules.paths)
 
     def _update_incrementally(self, captured: str, base_iri: str | None, rules: list[FocusedRule]) -> None:
         """Run a captured update (``app.store.upkeep``), then re-derive the rules for what it touched.
@@ -820,10 +818,7 @@ class PolicyStore:
         self.backend.update("\n;\n".join(steps))
         terms = frozenset(term_text(t) for row in self.select(changed_iris_query()) if (t := row["t"]) is not None)
         self.backend.update("\n;\n".join(clear_steps()))
-        with self._generation_lock:
-            self._stamp = stamp
-            self.generation += 1
-            self._record_change(terms)
+        self._changed(terms, stamp=stamp)
 
     def _foci(self, rules: list[FocusedRule], changed: list[ox.NamedNode]) -> list[str]:
         """The foci whose derivation the changed IRIs may alter: reached by a rule now, or derived before."""

@@ -113,14 +113,14 @@ def _flatten(text: str, toks: Sequence[Token], open_index: int) -> str | None:
 
     None when the block holds something other than triples and GRAPH blocks (not a template).
     """
-    close = group_end(list(toks), open_index)
+    close = group_end(toks, open_index)
     pieces: list[str] = []
     i = open_index + 1
     while i < close:
         if toks[i].is_keyword("GRAPH"):
             if i + 2 >= close or toks[i + 2].text != "{":
                 return None
-            inner_end = group_end(list(toks), i + 2)
+            inner_end = group_end(toks, i + 2)
             if any(t.text in ("{", "}") for t in toks[i + 3 : inner_end]):
                 return None
             pieces.append(_triples_text(text, toks, i + 3, inner_end))
