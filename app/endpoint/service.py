@@ -220,7 +220,9 @@ class SparqlEndpoint:
         self.store = store
         self.settings = settings
         self.allowed = AllowList.of(settings.allowed_remote)
-        warm_parsers()
+        # rdflib's grammars are built in this process at the first update (not at start-up, which
+        # a restart waits for): the workers forked after it inherit them.
+        self._parsers_warm = False
         limits = Limits(
             deny_network=denies_network(settings, store),
             memory_bytes=settings.worker_memory_mb * 1_048_576 if settings.worker_memory_mb else None,
@@ -377,6 +379,9 @@ class SparqlEndpoint:
         """Authorise, check and run an update; workers answer later queries with the new data."""
         self.authorise(authorization)
         text = prepare(request.text or "", max_depth=self.settings.max_nesting)
+        if not self._parsers_warm:
+            warm_parsers()
+            self._parsers_warm = True
         self._pool.run(
             UpdateCheck(text, base_iri, request.using, self.allowed), self.settings.query_timeout, retire=True
         )
