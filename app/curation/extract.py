@@ -1,0 +1,38 @@
+"""The extractor's entry point: text in, an ``Extraction`` (summary and draft TriG) out.
+
+The work is split by what is read, one module each, every reader taking the cleaned text and the
+gazetteer and returning records with spans:
+``cleaning`` (HTML, markdown, PDF noise → NFC text), ``references`` (document numbers, types,
+issuers, dates, the text's own header, relations), ``duties`` (responsibilities from sentences,
+headings and task tables, with deliverables and deadlines), ``targets`` (numeric targets),
+``draft`` (the summary as TriG). Rule-based and deterministic: the same text and gazetteer give
+the same result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.core.text import nfc
+from app.curation.gazetteer import Gazetteer
+from app.curation.summary import Extraction
+
+__all__ = ["ExtractionContext", "extract"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionContext:
+    """What the caller knows besides the text: the graph, the province (area IRI), the source's name."""
+
+    gazetteer: Gazetteer = field(default_factory=Gazetteer)
+    province: str | None = None
+    source: str | None = None
+
+
+def extract(text: str, context: ExtractionContext | None = None) -> Extraction:
+    """Read documents, relations, responsibilities and targets from ``text``, with spans into its cleaned form."""
+    context = context or ExtractionContext()
+    clean = nfc(text)
+    # The readers land module by module (issue #13); until then the summary is the bare text.
+    del context
+    return Extraction(text=clean, self_document=None)
