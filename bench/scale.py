@@ -125,6 +125,13 @@ STEPS: dict[str, Step] = {s.name: s for s in (
          "policykg serve --store LOADED until /health is 200; peer: oxigraph serve until a query answers"),
     Step("update-disk", (("update-disk", "one-triple INSERT DATA on the on-disk store", "ms", "oxigraph serve /update"),),
          "the update step's insert, on the restarted on-disk server"),
+    Step("memory-disk", (("memory-disk-load", "memory, on-disk store, first load, peak PSS", "MB", "oxigraph load PSS"),
+                         ("memory-disk-serve", "memory, on-disk store after restart, server + workers under 32 clients, peak PSS",
+                          "MB", "oxigraph serve PSS"),
+                         ("sparql-throughput-disk", "/sparql throughput on the on-disk store, 32 clients, lineage query",
+                          "req/s", "oxigraph serve --union-default-graph")),
+         "sampled each second over the on-disk server's process tree during its first load, then after a restart "
+         "while 32 clients send the lineage query (the size to measure where an in-memory store would not fit)"),
     Step("validate", (("validate", "policykg validate (all shapes and violation queries)", "s", None),
                       ("validate-peak", "policykg validate peak memory (max RSS)", "MB", None)),
          "policykg validate --format json, timed, its findings compared with the planted defects"),
@@ -133,8 +140,8 @@ STEPS: dict[str, Step] = {s.name: s for s in (
 )}
 IN_MEMORY = ("cold-start", "health", "sparql-throughput", "responsible-throughput", "memory", "export-province",
              "export-whole", "update", "quality")
-PEER_SERVER = ("first-load", "restart", "sparql-throughput", "memory", "update", "update-disk")
-ON_DISK = ("first-load", "restart", "update-disk")
+PEER_SERVER = ("first-load", "restart", "sparql-throughput", "memory", "update", "update-disk", "memory-disk")
+ON_DISK = ("first-load", "restart", "update-disk", "memory-disk")
 
 
 class StepTimeout(Exception):
@@ -477,7 +484,8 @@ class Bench:
             first.raise_for_status()
             rows = len(first.json()["results"]["bindings"])
         result = self.load(base, [request], step)
-        self.rows["sparql-throughput"].notes.append(
+        row = "sparql-throughput" if step == "sparql-throughput" else "sparql-throughput-disk"
+        self.rows[row].notes.append(
             f"{'ours' if path == 'sparql' else 'peer'}: {rows:,} rows, p50 {result.p50_ms:.0f} ms, "
             f"p99 {result.p99_ms:.0f} ms, {sum(result.errors.values())} errors {dict(result.errors)}"
             if result.p50_ms is not None else f"no answer: {dict(result.errors)}")
@@ -604,15 +612,23 @@ SELECT ?task ?letter ?plan WHERE {{
         location = self.run_dir / "oxigraph-store"
         limit = self.timeout("first-load")
         started = time.perf_counter()
+        loader = subprocess.Popen([self.binary, "load", "--location", str(location), "--file", str(self.data.peer_file)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        load_sampler = MemorySampler(loader.pid)
         try:
-            subprocess.run([self.binary, "load", "--location", str(location), "--file", str(self.data.peer_file)],
-                           check=True, capture_output=True, timeout=limit)
+            _, errors = loader.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
+            loader.kill()
+            loader.communicate()
             self.fail_peers(f"timeout after {limit:.0f} s")
             return
-        except subprocess.CalledProcessError as exc:
-            self.fail_peers(f"error: oxigraph load exited with {exc.returncode}: {exc.stderr.decode(errors='replace')[-300:]}")
+        finally:
+            load_sampler.close()
+        if loader.returncode != 0:
+            self.fail_peers(f"error: oxigraph load exited with {loader.returncode}: {errors.decode(errors='replace')[-300:]}")
             return
+        if "memory-disk" in self.selected:
+            self.rows["memory-disk-load"].peer = round(load_sampler.peak_pss / 1024)
         if "first-load" in self.selected:
             self.rows["first-load"].peer = round(time.perf_counter() - started, 2)
         port = free_port()
@@ -640,6 +656,11 @@ SELECT ?task ?letter ?plan WHERE {{
                 sampler.sample()
                 self.rows["memory-pss"].peer = round(sampler.peak_pss / 1024)
                 self.rows["memory-rss-sum"].peer = round(sampler.peak_rss / 1024)
+            if "memory-disk" in self.selected:
+                with self.step("memory-disk", "peer"):
+                    self.rows["sparql-throughput-disk"].peer = self.sparql_throughput(base + "/query", "memory-disk")
+                    sampler.sample()
+                    self.rows["memory-disk-serve"].peer = round(sampler.peak_pss / 1024)
         except (TimeoutError, RuntimeError) as exc:
             self.fail_peers(f"error: oxigraph serve did not answer ({exc})")
         finally:
@@ -673,16 +694,22 @@ SELECT ?task ?letter ?plan WHERE {{
         """First load into an empty on-disk store, restart on it, one update on it."""
         store = self.run_dir / "ours-store"
         process, url = self.start_ours(store, "ours-disk-first.log")
+        sampler = MemorySampler(process.pid)
         try:
             if not self.answers(process, url, "first-load", ON_DISK):
                 return
         finally:
+            sampler.close()
             stop(process)
-        if not self.wants("restart", "update-disk"):
+        if "memory-disk" in self.selected:
+            self.rows["memory-disk-load"].ours = round(sampler.peak_pss / 1024)
+            self.rows["memory-disk-load"].notes.append("peak over the first load until /health 200")
+        if not self.wants("restart", "update-disk", "memory-disk"):
             return
         process, url = self.start_ours(store, "ours-disk-restart.log")
+        sampler = MemorySampler(process.pid)
         try:
-            if not self.answers(process, url, "restart", ("restart", "update-disk")):
+            if not self.answers(process, url, "restart", ("restart", "update-disk", "memory-disk")):
                 return
             if "update-disk" in self.selected:
                 with self.step("update-disk"):
@@ -690,7 +717,15 @@ SELECT ?task ?letter ?plan WHERE {{
                     text = self.insert(picked["task"], POL + "note", f'"{MARKER} on disk"')
                     with httpx.Client(timeout=self.timeout("update-disk")) as http:
                         self.rows["update-disk"].ours = round(self.post_update(http, url + "/sparql", text, ours=True), 1)
+            if "memory-disk" in self.selected:
+                with self.step("memory-disk"):
+                    self.rows["sparql-throughput-disk"].ours = self.sparql_throughput(url + "/sparql", "memory-disk")
+                    sampler.sample()
+                    self.rows["memory-disk-serve"].ours = round(sampler.peak_pss / 1024)
+                    self.rows["memory-disk-serve"].notes.append(
+                        "peak from the restart through the update and 32 clients of the lineage query")
         finally:
+            sampler.close()
             stop(process)
 
     # -- the CLI --------------------------------------------------------------

@@ -57,7 +57,7 @@ def create_app(
                     app.state.search_warming = warm_search(app.state, active)
                 # The quality findings are computed in the background, never inside a request.
                 quality = QualityCache(active, settings)
-                quality.start(wait=settings.start_wait)
+                quality.start()
                 app.state.quality = quality
 
             app.state.readiness = Readiness.start(active, settings, reload=reload, then=build_index)

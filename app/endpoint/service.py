@@ -220,9 +220,6 @@ class SparqlEndpoint:
         self.store = store
         self.settings = settings
         self.allowed = AllowList.of(settings.allowed_remote)
-        # rdflib's grammars are built in this process at the first update (not at start-up, which
-        # a restart waits for): the workers forked after it inherit them.
-        self._parsers_warm = False
         limits = Limits(
             deny_network=denies_network(settings, store),
             memory_bytes=settings.worker_memory_mb * 1_048_576 if settings.worker_memory_mb else None,
@@ -230,6 +227,15 @@ class SparqlEndpoint:
         self._pool: WorkerPool[QueryJob | UpdateCheck, Serialized | None] = WorkerPool(
             store.backend.for_worker, run_job, settings.query_workers, limits=limits
         )
+        # Every update's check parses with rdflib in a worker, and pyparsing builds its grammars on
+        # the first parse (0.4 s). Built here once, beside the start (which a restart waits for),
+        # with forks held back meanwhile, every worker inherits them; a server without updates
+        # never parses a query with rdflib unless it names SERVICE or LOAD, so it skips this.
+        self._parsers_warm = threading.Event()
+        if settings.update_token:
+            threading.Thread(target=self._warm_parsers, name="policykg-warm-parsers", daemon=True).start()
+        else:
+            self._parsers_warm.set()
         self.cache = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
         # A sequence lock around writes: odd while an update is being applied and the workers
         # replaced. An answer is kept only if it stayed even and unchanged while it was computed,
@@ -239,6 +245,13 @@ class SparqlEndpoint:
         # Identical queries in flight share one run (on the event loop: no lock needed).
         self._running: dict[tuple[tuple[int, int], CacheKey], asyncio.Future[Serialized]] = {}
         self._known_gets: OrderedDict[tuple[str, str | None, str], CacheKey] = OrderedDict()
+
+    def _warm_parsers(self) -> None:
+        try:
+            with self._pool.paused():
+                warm_parsers()
+        finally:
+            self._parsers_warm.set()
 
     def close(self) -> None:
         """Stop the worker processes."""
@@ -379,9 +392,11 @@ class SparqlEndpoint:
         """Authorise, check and run an update; workers answer later queries with the new data."""
         self.authorise(authorization)
         text = prepare(request.text or "", max_depth=self.settings.max_nesting)
-        if not self._parsers_warm:
-            warm_parsers()
-            self._parsers_warm = True
+        if not self._parsers_warm.is_set():
+            # A token given after the start (tests) or an update sent within the start's first second.
+            with self._pool.paused():
+                warm_parsers()
+            self._parsers_warm.set()
         self._pool.run(
             UpdateCheck(text, base_iri, request.using, self.allowed), self.settings.query_timeout, retire=True
         )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.support.quality import quality_report
+
 
 def test_quality_names_what_the_sources_get_wrong(shipped_client: TestClient) -> None:
-    response = shipped_client.get("/api/quality")
+    response = quality_report(shipped_client)
     assert response.status_code == 200
     body = response.json()
     assert body["conforms"] is True
