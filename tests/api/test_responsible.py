@@ -156,3 +156,17 @@ def test_after_an_update_the_kept_answer_is_not_given(shipped_settings: Settings
         after = client.get("/api/responsible", params=question)
         assert after.headers["x-cache"] == "miss"
         assert after.json()["results"][0]["task"]["iri"] == NEW_TASK
+
+
+@pytest.mark.parametrize(
+    ("q", "agency"),
+    [("học bổng khoa học cơ bản công nghệ chiến lược", "agency/vn/bo-gddt"),
+     ("bí mật công nghệ giải mã công nghệ tiên tiến", "agency/vn/bo-khcn")],
+)
+def test_a_ministry_answers_for_a_task_of_03_nq_cp(shipped_client: TestClient, q: str, agency: str) -> None:
+    """A task of the Government's 57-NQ/TW programme (Annex II of 03/NQ-CP) names its lead ministry."""
+    body = shipped_client.get("/api/responsible", params={"q": q}).json()
+    top = body["results"][0]
+    assert top["agency"]["iri"] == "https://w3id.org/policykg/id/" + agency and top["role"] == "lead"
+    assert top["document"]["notation"] == "03/NQ-CP"
+    assert [step["notation"] for step in top["lineage"]][-1] == "57-NQ/TW"

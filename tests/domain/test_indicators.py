@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.core.errors import ParameterError
@@ -12,11 +14,16 @@ from app.store.policy_store import PolicyStore
 IND = "https://w3id.org/policykg/id/indicator/"
 
 
+def by_national(targets: list[Any]) -> list[tuple[object, ...]]:
+    return [(t.year, t.value, t.comparator) for t in targets if t.document and t.document.notation == "57-NQ/TW"]
+
+
 def test_digital_economy_targets(shipped_index: SearchIndex, shipped_store: PolicyStore) -> None:
     found = find_indicators(shipped_index, shipped_store, "kinh te so chiem bao nhieu % GRDP")
     assert found[0].iri == IND + "digital-economy-share-grdp"
     targets = found[0].targets
-    assert len(targets) == 7
+    assert len(targets) == 8  # seven provincial targets, and 57-NQ/TW's national 30% of GDP by 2030
+    assert by_national(targets) == [(2030, 30.0, "at-least")]
     by = {(t.year, t.jurisdiction.label if t.jurisdiction else None, t.document.notation if t.document else None): t for t in targets}
     t47 = by[(2030, "Tỉnh Quảng Trị", "47/KH-UBND")]
     assert (t47.value, t47.unit, t47.comparator) == (20.0, "%", "at-least")

@@ -108,7 +108,7 @@ def test_no_match_is_an_empty_answer_and_blank_is_an_error(shipped_index: Search
         ("Sở Khoa học và Công nghệ tỉnh Thanh Hoá", SKHCN_TH),
         ("Department of Science and Technology Thanh Hoa", SKHCN_TH),
         ("Sở Khoa học và Công nghiệp", SKHCN_TH),  # as the article misspells it (pol:statedAs)
-        ("Văn phòng UBND", VP_UBND_TH),
+        ("Văn phòng UBND Thanh Hóa", VP_UBND_TH),  # bare "Văn phòng UBND" is Thanh Hóa's or Bạc Liêu's since passage 12
         ("BCT", ID + "agency/vn/bo-chinh-tri"),
         ("polid:agency/quang-tri/so-khcn", SKHCN_QT),
         (SKHCN_TH, SKHCN_TH),

@@ -43,7 +43,13 @@ def test_fan_out_agrees_with_lineage(shipped: Analytics, shipped_store: PolicySt
     below = descendants(shipped_store, NQ_52)
     assert by_iri[NQ_52].direct == sum(1 for item in below if item.depth == 1)
     assert by_iri[NQ_52].transitive == len(below)
-    assert shipped.documents[0].document.notation == "52-NQ/TW"
+    # 57-NQ/TW is carried out directly by 03/NQ-CP, 144-CTHĐ/TU, 3260-KH/ĐĐQH15 and the Quảng Trị draft
+    # scheme (47/KH-UBND through two of them): since the real passages it ranks first, ahead of
+    # 52-NQ/TW (five documents below each, four of them direct against three)
+    top = shipped.documents[0]
+    assert top.document.notation == "57-NQ/TW"
+    assert top.transitive == len(descendants(shipped_store, top.document.iri)) == by_iri[NQ_52].transitive
+    assert top.direct > by_iri[NQ_52].direct
     assert KH_47 not in by_iri  # nothing carries 47/KH-UBND out
 
 
