@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test check validate reason bench bench-scale clean vendor
+.PHONY: install run test check validate reason bench bench-scale bench-extraction clean vendor
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,6 +36,11 @@ reason: install
 bench: install
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) bench/sparql_endpoint.py
+
+# The extractor against the gold of eval/extraction, beside a naive regex (bench/extraction.py);
+# writes bench/results/extraction-*.json.
+bench-extraction: install
+	$(PY) -m bench extraction
 
 # The national-scale benchmark, ours against Oxigraph (bench/scale.py): `make bench-scale QUADS=1e6`,
 # options in BENCH_ARGS (e.g. BENCH_ARGS='--skip validate'); writes bench/results/scale-*.json.
