@@ -257,9 +257,14 @@ def find_province(text: str, gazetteer: Gazetteer, iri: str | None = None) -> Pr
     names = _area_names(gazetteer)
     if iri is not None:
         key = iri.rsplit("/area/", 1)[-1]
-        known = [n for n, a in names.items() if a == iri]
-        found = _named_provinces(text)
-        name = next((n for n in found if slug(n) == key), known[0] if known else key.replace("-", " ").title())
+        labels = [label for area in gazetteer.areas if area.iri == iri for label in area.labels]
+        named = [n for n in _named_provinces(text) if slug(n) == key]
+        if named:
+            name = named[0]
+        elif labels:
+            name = re.sub(r"^(?:[Tt]ỉnh|[Tt]hành phố)\s+", "", labels[0])
+        else:
+            name = key.replace("-", " ").title()
         return Province(iri, key, name)
     found = _named_provinces(text)
     if not found:
@@ -278,7 +283,8 @@ def _named_provinces(text: str) -> list[str]:
     found: list[str] = []
     for m in _PROVINCE_IN_TEXT.finditer(text):
         words: list[str] = []
-        for token in _TOKEN.finditer(text, m.end(), min(len(text), m.end() + 60)):
+        line_end = text.find("\n", m.end(), m.end() + 60)
+        for token in _TOKEN.finditer(text, m.end(), line_end if line_end >= 0 else min(len(text), m.end() + 60)):
             word = token.group(0)
             clean = word.strip(",.;:()\"“”")
             if not clean or not clean[0].isupper() or not clean.replace("-", "").isalpha():
@@ -316,7 +322,7 @@ class AgencyResolver:
         self._index: dict[tuple[str, str | None], str] = {}
         self._resolved: dict[str, AgencyRef] = {}
         for agency in gazetteer.agencies:
-            own = [n for n, a in self._areas.items() if a == agency.area]
+            own = [n for n, a in self._areas.items() if a == agency.area and a != NATIONAL_AREA]
             for label in agency.labels:
                 key = self._key(label, own)
                 self._index.setdefault((key, agency.area), agency.iri)
@@ -332,7 +338,8 @@ class AgencyResolver:
 
     def _resolve(self, label: str) -> AgencyRef:
         area, area_name = self._area(label)
-        own = [n for n, a in self._areas.items() if a == area] if area else []
+        # A province's name is no part of its agencies' keys; "Việt Nam" is part of national names.
+        own = [n for n, a in self._areas.items() if a == area] if area and area != NATIONAL_AREA else []
         if self.province is not None and area == self.province.iri:
             own.append(fold(self.province.name))
         key = self._key(label, own)
@@ -357,6 +364,8 @@ class AgencyResolver:
             return NATIONAL_AREA, None
         if self.province is not None:
             return self.province.iri, self.province.label
+        if folded.startswith("cac "):  # a collective in a text of no province: the country's
+            return NATIONAL_AREA, None
         return None, None
 
     def _expanded(self, label: str) -> str:

@@ -34,6 +34,7 @@ from app.curation.agencies import (
     find_province,
     is_generic,
     scan_agencies,
+    starts_with_verb,
 )
 from app.curation.gazetteer import Gazetteer
 from app.curation.summary import Responsibility, Role, Span
@@ -90,6 +91,9 @@ _HEADER_WORDS = (
     ("number", re.compile(r"^(?:s?tt|so tt|stt)$")),
 )
 _ROW_NUMBER = re.compile(r"^\W*(?:\d+(?:\.\d+)*|[IVXL]+|[a-zđ])\W*$")
+_SAMPLE_ROWS = 200
+# A line this short that does not end a sentence is a title or a line end, not a wrapped line.
+_SHORT_LINE = 60
 _RECURRING = re.compile(r"thuong xuyen|hang nam|hang quy|hang thang|dinh ky|lien tuc")
 
 
@@ -161,6 +165,7 @@ class _Reader:
         item: Span | None = None
         previous_blank = True
         previous_end_char = ""
+        previous_length = 0
         i = 0
         while i < len(lines):
             s, e = lines[i]
@@ -203,11 +208,12 @@ class _Reader:
                 previous_blank, previous_end_char = True, ":"
                 continue
             first = self.text[content_start:content_start + 1]
+            # A PDF wraps long lines mid-sentence; a capital after a short or a finished line starts anew.
             new_item = (
                 item is None
                 or has_marker
                 or previous_blank
-                or (first.isupper() and previous_end_char in ".:!?")
+                or (first.isupper() and (previous_end_char in ".:!?" or previous_length <= _SHORT_LINE))
             )
             if new_item:
                 item = self._flush(item, heading)
@@ -216,6 +222,7 @@ class _Reader:
                 item = (item[0], content_end)
             previous_blank = False
             previous_end_char = self.text[content_end - 1] if content_end > content_start else ""
+            previous_length = content_end - s
         self._flush(item, heading)
 
     def _skip_recipients(self, lines: Sequence[Span], i: int) -> int:
@@ -280,7 +287,9 @@ class _Reader:
             return True
         body = self.text[start:end]
         short = len(body.split()) <= 8 and not body.rstrip().endswith((".", ";", ","))
-        return has_marker and short and not stripped.startswith(("-", "*", "+", "•"))
+        # "1. Chủ trì tổ chức hội nghị" is a short duty, not a section: it begins with a verb
+        duty = bool(body) and starts_with_verb(body[:1].lower() + body[1:], 0)
+        return has_marker and short and not duty and not stripped.startswith(("-", "*", "+", "•"))
 
     def _flush(self, item: Span | None, heading: list[NamedAgency]) -> Span | None:
         # Reads the item being gathered; returns the (no longer open) item, None.
@@ -406,6 +415,7 @@ class _Reader:
     def read_table(self, rows: Sequence[Span]) -> None:
         """Read a markdown task table (rows one per line) into drafts."""
         cells = [_cells(self.text, s, e) for s, e in rows]
+        # Column roles are inferred from a sample of rows: enough to see the pattern, bounded cost.
         body: list[tuple[Span, list[Span]]] = []
         columns: dict[str, int] | None = None
         for (s, e), row in zip(rows, cells, strict=True):
@@ -417,7 +427,7 @@ class _Reader:
                 continue
             body.append(((s, e), row))
         if columns is None:
-            columns = self._infer_columns([row for _, row in body])
+            columns = self._infer_columns([row for _, row in body[:_SAMPLE_ROWS]])
         if "lead" not in columns:
             return
         for (s, e), row in body:
