@@ -271,8 +271,8 @@ def find_province(text: str, gazetteer: Gazetteer, iri: str | None = None) -> Pr
         return None
     counts = Counter(found)
     first: dict[str, int] = {}
-    for index, named in enumerate(found):
-        first.setdefault(named, index)
+    for index, candidate in enumerate(found):
+        first.setdefault(candidate, index)
     name = max(counts, key=lambda n: (counts[n], -first[n]))
     area = names.get(fold(name))
     key = area.rsplit("/area/", 1)[-1] if area else slug(name)
