@@ -504,20 +504,25 @@ class _Reader:
     def responsibilities(self, resolver: AgencyResolver) -> tuple[Responsibility, ...]:
         out: list[Responsibility] = []
         seen: set[tuple[str, str, Span]] = set()
+        # Partners share their lead's task: its words, deliverable and deadline are read once.
+        tasks: dict[Span, tuple[str, str | None, str | None]] = {}
         for d in self.drafts:
             span = d.row or (d.start, d.end)
             key = (d.agency, d.role, span)
             if key in seen:
                 continue
             seen.add(key)
-            task = " ".join(self.text[d.task_start:d.end].split()).strip(" ;,.:")
+            if (d.task_start, d.end) not in tasks:
+                words = " ".join(self.text[d.task_start : d.end].split()).strip(" ;,.:")
+                tasks[(d.task_start, d.end)] = (words, _deliverable(words), _sentence_deadline(words))
+            task, deliverable, deadline = tasks[(d.task_start, d.end)]
             out.append(
                 Responsibility(
                     agency=resolver.resolve(d.agency),
                     role=d.role,
                     task=task,
-                    deliverable=d.deliverable or _deliverable(task),
-                    deadline=d.deadline or _sentence_deadline(task),
+                    deliverable=d.deliverable or deliverable,
+                    deadline=d.deadline or deadline,
                     span=span,
                 )
             )
