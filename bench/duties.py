@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The repository root must be importable before these imports.
-from app.curation.duties import read_responsibilities  # noqa: E402
-from app.curation.gazetteer import Gazetteer  # noqa: E402
+from app.curation.duties import read_responsibilities
+from app.curation.gazetteer import Gazetteer
 
 PROSE = (
     "1. Bộ Khoa học và Công nghệ:\n"
