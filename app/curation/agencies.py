@@ -66,6 +66,9 @@ _VERBS = sorted(
         "điều tra", "tham gia", "đôn đốc", "giám định", "xem xét", "ưu tiên", "khẩn trương",
         "nghiên cứu", "phản ánh", "tiếp nhận", "vận hành", "duy trì", "đào tạo", "bồi dưỡng",
         "khuyến khích", "thu hút", "đầu tư", "tổ chức", "làm", "ký", "gửi", "giao", "yêu cầu", "đề nghị",
+        # Not verbs, but no agency's name goes on past them either ("… thành phố căn cứ chức năng …").
+        "căn cứ", "theo", "trong", "để", "nhằm", "tại", "trên cơ sở", "khi", "nếu", "đối với", "cùng",
+        "được", "phải", "cần", "sẽ", "kịp thời", "thường xuyên", "định kỳ", "hằng năm", "hàng năm",
     ),
     key=len,
     reverse=True,

@@ -68,12 +68,18 @@ _MARKER = re.compile(
     r"(?:[-*•+–][ \t]+|\d+(?:\.\d+)*[ \t]*\\?[.)][ \t]*|[IVXL]+[ \t]*\\?[.\-–)][ \t]*|[a-zđ]\)[ \t]*)?(?:\*\*)?[ \t]*"
 )
 _ASKS = re.compile(r"(?:Đề nghị|đề nghị|Giao|giao|Yêu cầu|yêu cầu)\s+")
+# A heading may name whose duties follow: "Trách nhiệm của Sở Tài chính", "Đề nghị các huyện".
+_HEADING_ASKS = re.compile(r"(?:(?:Trách nhiệm|Nhiệm vụ)(?: của)?|Đề nghị|Giao|Yêu cầu)\s+")
+# A line under a duty giving its deadline or result: "- Thời gian hoàn thành: Quý III/2025".
+_META = re.compile(r"(?:(Thời gian|Thời hạn|Tiến độ)|(Kết quả|Sản phẩm))(?:[ \t]+[\wÀ-ỹ]+){0,3}[ \t]*:[ \t]*")
 _MID_ASK = re.compile(r"(?<![\wÀ-ỹ])(?:giao|đề nghị|yêu cầu)\s+")
 _MID_CUE = re.compile(r"(?<![\wÀ-ỹ])(?:chủ trì|có trách nhiệm|tham mưu)(?![\wÀ-ỹ])")
 _LEAD = re.compile(r"(?:[Cc]hủ trì)(?![\wÀ-ỹ])[,\s]*(?:(?:và\s+)?phối hợp(?:\s+chặt chẽ)?(?:\s+với)?(?![\wÀ-ỹ])\s*)?")
 _COORD = re.compile(r"(?:[Cc]hủ động\s+)?[Pp]hối hợp(?:\s+chặt chẽ)?(?:\s+với)?(?![\wÀ-ỹ])\s*")
 _ADVISE = re.compile(r"[Tt]ham mưu(?![\wÀ-ỹ])\s*")
-_DUTY = re.compile(r"(?:[Cc]ó|[Cc]hịu)\s+trách nhiệm(?![\wÀ-ỹ])\s*|:\s*")
+_DUTY = re.compile(
+    r"(?:[Cc]ó|[Cc]hịu)\s+trách nhiệm(?![\wÀ-ỹ])\s*|[Đđ]ược\s+(?:giao|phân công)(?![\wÀ-ỹ])\s*|:\s*"
+)
 _EXECUTION = re.compile(r"chịu trách nhiệm (?:thi hành|tổ chức thi hành|thực hiện)\s+(?:Quyết định|Nghị quyết|Chỉ thị|Thông tư|Kế hoạch|văn bản)\s+này")
 _NARRATIVE = re.compile(r"\s*(?:đã|đang|vừa|ban hành|đã ban hành|ký)(?![\wÀ-ỹ])")
 _RECIPIENTS = re.compile(r"Nơi nhận\s*:")
@@ -88,6 +94,7 @@ _HEADER_WORDS = (
     ("deliverable", re.compile(r"ket qua|san pham")),
     ("deadline", re.compile(r"thoi gian|thoi han|tien do|hoan thanh")),
     ("task", re.compile(r"nhiem vu|noi dung|ten|cong viec|de an")),
+    ("assigned", re.compile(r"thuc hien")),
     ("number", re.compile(r"^(?:s?tt|so tt|stt)$")),
 )
 _ROW_NUMBER = re.compile(r"^\W*(?:\d+(?:\.\d+)*|[IVXL]+|[a-zđ])\W*$")
@@ -157,6 +164,8 @@ class _Draft:
 class _Reader:
     text: str
     drafts: list[_Draft] = field(default_factory=list)
+    #: the drafts of the last duty item, which a following "Thời gian: …" line completes
+    last: list[_Draft] = field(default_factory=list)
 
     # --- prose: headings, duty items, sentences -------------------------------------------
 
@@ -241,7 +250,7 @@ class _Reader:
         body = self.text[start:end]
         if body.endswith((";", ".", ",")) or not any(ch.islower() for ch in body):
             return None
-        ask = _ASKS.match(self.text, start, end)
+        ask = _HEADING_ASKS.match(self.text, start, end)
         pos = ask.end() if ask else start
         scan = scan_agencies(self.text, pos, end)
         if scan is None or scan.stopped_at_verb:
@@ -299,6 +308,20 @@ class _Reader:
 
     def read_item(self, start: int, end: int, heading: Sequence[NamedAgency]) -> None:
         """Read one duty item (a bullet, a numbered paragraph, a paragraph) into drafts."""
+        meta = _META.match(self.text, start, end)
+        if meta is not None:
+            value = " ".join(self.text[meta.end() : end].split()).strip(" .;")
+            for draft in self.last:
+                if meta.group(1):
+                    draft.deadline = draft.deadline or normalise_deadline(value)
+                elif value:
+                    draft.deliverable = draft.deliverable or value
+            return
+        before = len(self.drafts)
+        self._read_duties(start, end, heading)
+        self.last = self.drafts[before:]
+
+    def _read_duties(self, start: int, end: int, heading: Sequence[NamedAgency]) -> None:
         subject: list[str] = [a.label for a in heading]
         open_drafts: list[_Draft] = []
         first = True
@@ -428,7 +451,7 @@ class _Reader:
             body.append(((s, e), row))
         if columns is None:
             columns = self._infer_columns([row for _, row in body[:_SAMPLE_ROWS]])
-        if "lead" not in columns:
+        if "lead" not in columns and "assigned" not in columns:
             return
         for (s, e), row in body:
             self._read_row(s, e, row, columns)
@@ -446,7 +469,7 @@ class _Reader:
         deadline = normalise_deadline(cell("deadline")) if cell("deadline") else None
         index = columns["task"]
         task_start = row[index][0] if index < len(row) else s
-        roles: tuple[tuple[str, Role], ...] = (("lead", "lead"), ("coordinate", "coordinate"))
+        roles: tuple[tuple[str, Role], ...] = (("lead", "lead"), ("coordinate", "coordinate"), ("assigned", "assigned"))
         for name, role in roles:
             position = columns.get(name)
             if position is None or position >= len(row):
@@ -585,7 +608,7 @@ def _header_columns(cells: Sequence[str]) -> dict[str, int] | None:
             if name not in found and pattern.search(value) and len(value) < 40:
                 found[name] = index
                 break
-    return found if "lead" in found and len(found) >= 2 else None
+    return found if ("lead" in found or "assigned" in found) and len(found) >= 2 else None
 
 
 def _whole_agency_cell(text: str, a: int, b: int) -> bool:

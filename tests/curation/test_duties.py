@@ -207,6 +207,54 @@ def test_a_paragraph_under_a_heading_that_is_no_duty_is_not_the_agency_s() -> No
     assert _who(found) == [("Các doanh nghiệp viễn thông", "assigned")]
 
 
+def test_a_plain_line_heading_and_a_heading_of_whose_duties_follow() -> None:
+    text = (
+        "Sở Thông tin và Truyền thông\n"
+        "1. Chủ trì xây dựng kế hoạch.\n"
+        "2. Phối hợp với Sở Tài chính bố trí kinh phí.\n"
+        "\n"
+        "Trách nhiệm của Sở Nội vụ:\n"
+        "- Hướng dẫn các đơn vị đánh giá cán bộ.\n"
+    )
+    assert _who(_read(text)) == [
+        ("Sở Thông tin và Truyền thông", "lead"),
+        ("Sở Thông tin và Truyền thông", "coordinate"),
+        ("Sở Tài chính", "coordinate"),
+        ("Sở Nội vụ", "assigned"),
+    ]
+
+
+def test_a_deadline_or_result_line_under_a_duty_completes_it() -> None:
+    text = (
+        "1. Sở Tài chính:\n"
+        "- Chủ trì, phối hợp với Sở Nội vụ xây dựng quy chế chi tiêu nội bộ.\n"
+        "- Thời gian hoàn thành: Quý III/2025.\n"
+        "- Sản phẩm: Quyết định của UBND tỉnh.\n"
+        "- Hướng dẫn các đơn vị lập dự toán.\n"
+    )
+    found = _read(text)
+    assert [(r.agency.label, r.role, r.deliverable, r.deadline) for r in found] == [
+        ("Sở Tài chính", "lead", "Quyết định của UBND tỉnh", "2025-09"),
+        ("Sở Nội vụ", "coordinate", "Quyết định của UBND tỉnh", "2025-09"),
+        ("Sở Tài chính", "assigned", None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Các sở, ban, ngành, UBND các huyện căn cứ chức năng, nhiệm vụ tổ chức triển khai kế hoạch.",
+            [("Các sở, ban, ngành", "assigned"), ("UBND các huyện", "assigned")],
+        ),
+        ("Sở Nội vụ được giao chủ trì tổ chức tập huấn.", [("Sở Nội vụ", "lead")]),
+    ],
+    ids=["can-cu", "duoc-giao"],
+)
+def test_names_end_where_the_duty_begins(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _who(_read(text)) == expected
+
+
 # --- task tables -----------------------------------------------------------------------
 
 HEADER = "| TT | Tên nhiệm vụ | Cơ quan chủ trì | Cơ quan phối hợp | Kết quả | Thời gian hoàn thành |\n|---|---|---|---|---|---|\n"
@@ -246,6 +294,17 @@ def test_a_header_row_in_another_column_order_is_followed() -> None:
     assert [(r.agency.label, r.role, r.deliverable, r.deadline) for r in found] == [
         ("Sở Nội vụ", "lead", "Báo cáo", "2025-09"),
         ("Sở Tài chính", "coordinate", "Báo cáo", "2025-09"),
+    ]
+
+
+def test_a_table_with_an_implementing_agency_column_assigns_it() -> None:
+    text = (
+        "| STT | Nội dung công việc | Đơn vị thực hiện | Thời gian thực hiện |\n|---|---|---|---|\n"
+        "| 1 | Tập huấn chuyển đổi số | Sở Thông tin và Truyền thông | Năm 2025 |\n"
+    )
+    found = _read(text)
+    assert [(r.agency.label, r.role, r.task, r.deadline) for r in found] == [
+        ("Sở Thông tin và Truyền thông", "assigned", "Tập huấn chuyển đổi số", "2025"),
     ]
 
 
