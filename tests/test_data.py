@@ -311,3 +311,15 @@ def test_cpov_participations_mirror_the_direct_role_properties(shipped: PolicySt
         PREFIXES + "SELECT ?x { ?x a pol:Responsibility FILTER NOT EXISTS { ?x pol:source ?s } }"
     )
     assert unsourced == []
+
+
+@pytest.mark.parametrize("term", ["deliverable", "deadline"])
+def test_a_task_s_deliverable_and_deadline_are_ontology_terms(shipped: PolicyStore, term: str) -> None:
+    # What the extractor reads from a task table's "Kết quả" and "Thời gian hoàn thành" columns.
+    rows = shipped.select_python(
+        PREFIXES
+        + f"""SELECT ?kind (lang(?label) AS ?ll) (lang(?definition) AS ?dl) WHERE {{
+            pol:{term} a ?kind ; rdfs:domain pol:Task ; rdfs:label ?label ; skos:definition ?definition }}"""
+    )
+    assert {r["kind"] for r in rows} >= {"http://www.w3.org/2002/07/owl#DatatypeProperty"}
+    assert {r["ll"] for r in rows} == {"vi", "en"} and {r["dl"] for r in rows} == {"vi", "en"}

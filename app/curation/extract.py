@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.core.text import nfc
+from app.curation.duties import read_responsibilities
 from app.curation.gazetteer import Gazetteer
 from app.curation.summary import Extraction
 
@@ -34,5 +35,5 @@ def extract(text: str, context: ExtractionContext | None = None) -> Extraction:
     context = context or ExtractionContext()
     clean = nfc(text)
     # The readers land module by module (issue #13); until then the summary is the bare text.
-    del context
-    return Extraction(text=clean, self_document=None)
+    responsibilities = read_responsibilities(clean, context.gazetteer, context.province)
+    return Extraction(text=clean, self_document=None, responsibilities=responsibilities)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from app.search.index import Abbreviation, load_abbreviations
 from app.store.policy_store import PolicyStore, Term, term_text
 
 __all__ = ["Gazetteer", "KnownAgency", "KnownArea", "KnownDocument", "KnownIndicator"]
@@ -85,12 +86,14 @@ class KnownIndicator:
 
 @dataclass(frozen=True, slots=True)
 class Gazetteer:
-    """The graph's documents, agencies, areas and indicators, as plain values."""
+    """The graph's documents, agencies, areas, indicators and abbreviations, as plain values."""
 
     documents: tuple[KnownDocument, ...] = ()
     agencies: tuple[KnownAgency, ...] = ()
     areas: tuple[KnownArea, ...] = ()
     indicators: tuple[KnownIndicator, ...] = ()
+    #: the store's scheme of short forms ("KH&CN" → "khoa học và công nghệ"), folded
+    abbreviations: tuple[Abbreviation, ...] = ()
 
     @classmethod
     def from_store(cls, store: PolicyStore) -> Gazetteer:
@@ -124,6 +127,7 @@ class Gazetteer:
             indicators=tuple(
                 KnownIndicator(iri, labels) for iri, labels in _grouped(store, _INDICATORS, "i").items()
             ),
+            abbreviations=tuple(load_abbreviations(store)),
         )
 
 
