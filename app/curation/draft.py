@@ -572,7 +572,8 @@ class _Draft:
         record = source_iri(p.name)
         out.section("The source: where this draft comes from")
         out.subject(record)
-        out.add(record, "a", "pol:CuratedText")
+        # Both types stated: queries without inference (search, VoID) ask for pol:SourceArticle.
+        out.add(record, "a", "pol:CuratedText", "pol:SourceArticle")
         title = p.title or (f"Văn bản {notation}" if notation else f"Nguồn {p.name}")
         out.add(record, "dcterms:title", _literal(title, "vi"))
         out.add(record, "pol:sourceFile", _literal(p.file_name or f"{p.name}.txt"))

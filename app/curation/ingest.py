@@ -82,7 +82,6 @@ _BASE = re.compile(r"(?:@base|BASE)\s*<([^>]*)>", re.IGNORECASE)
 _PARSER_POSITION = re.compile(r"^Parser error (?:at|between) line [^:]*: ")
 
 _A = ox.NamedNode(str(RDF.type))
-_RECORD_DEFAULTS = (str(DCTERMS["title"]), str(POL.sourceFile), str(POL.textSha256), str(DCTERMS.language))
 _REPLACED_BY_INGEST = (str(DCTERMS.creator), str(PROV.generatedAtTime))
 
 
@@ -232,8 +231,12 @@ def _complete_record(
     kept = [q for q in quads if not (q.subject == record and q.predicate.value in replaced)]
     stated = {q.predicate.value for q in kept if q.subject == record}
     add: list[tuple[str, ox.NamedNode | ox.Literal]] = []
-    if str(RDF.type) not in stated:
+    types = {q.object.value for q in kept if q.subject == record and q.predicate == _A}
+    if not types:
         add.append((str(RDF.type), ox.NamedNode(str(POL.CuratedText))))
+    if str(POL.SourceArticle) not in types:
+        # Stated, not only entailed: the search, VoID and resource pages ask for pol:SourceArticle without inference.
+        add.append((str(RDF.type), ox.NamedNode(str(POL.SourceArticle))))
     defaults: dict[str, ox.NamedNode | ox.Literal] = {
         str(DCTERMS["title"]): ox.Literal(f"Nguồn {name}", language="vi"),
         str(POL.sourceFile): ox.Literal(file_name),

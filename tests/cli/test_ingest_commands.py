@@ -24,7 +24,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cli-ingest") / "store"
 
 
-def invoke(store_dir: Path, *args: str):  # noqa: ANN201 - click's Result
+def invoke(store_dir: Path, *args: str):
     return runner.invoke(app, ["--store", str(store_dir), *args], env={"POLICYKG_ROOT": str(ROOT)})
 
 
@@ -35,7 +35,7 @@ def _dump(store_dir: Path) -> list[str]:
         return dump(store)
 
 
-def _one_error_line(result, *needles: str) -> None:  # noqa: ANN001
+def _one_error_line(result, *needles: str) -> None:
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.output

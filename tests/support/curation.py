@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pyoxigraph as ox
 
 from app.store.policy_store import PolicyStore
@@ -81,3 +84,12 @@ def dump(store: PolicyStore) -> list[str]:
     """Every quad of the store (its own state graph included) as sorted N-Quads lines."""
     data = ox.serialize(list(store.backend.quads()), format=ox.RdfFormat.N_QUADS) or b""
     return sorted(data.decode("utf-8").splitlines())
+
+
+@contextmanager
+def unchanged(store: PolicyStore) -> Iterator[None]:
+    """The block must leave the store exactly as it was: the same quads, and the same generation."""
+    before, generation = dump(store), store.generation
+    yield
+    assert store.generation == generation, "the store was written to"
+    assert dump(store) == before, "the store's quads changed"

@@ -8,7 +8,7 @@ later queries with the new data. The work is ``app.curation.ingest``'s; this rou
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -90,7 +90,7 @@ class SourcesResponse(BaseModel):
     log: list[LogEntryOut]
 
 
-_FORBIDDEN = {403: {"model": ErrorBody, "description": "No update token configured, or not the right bearer token"}}
+_FORBIDDEN: dict[int | str, dict[str, Any]] = {403: {"model": ErrorBody, "description": "No update token configured, or not the right bearer token"}}
 _BODY = {
     "required": True,
     "content": {
