@@ -231,7 +231,7 @@ def _complete_record(
     kept = [q for q in quads if not (q.subject == record and q.predicate.value in replaced)]
     stated = {q.predicate.value for q in kept if q.subject == record}
     add: list[tuple[str, ox.NamedNode | ox.Literal]] = []
-    types = {q.object.value for q in kept if q.subject == record and q.predicate == _A}
+    types = {term_text(q.object) for q in kept if q.subject == record and q.predicate == _A}
     if not types:
         add.append((str(RDF.type), ox.NamedNode(str(POL.CuratedText))))
     if str(POL.SourceArticle) not in types:

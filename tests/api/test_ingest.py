@@ -198,3 +198,20 @@ def test_a_raw_text_of_a_new_province_links_its_plans_to_57_nq_tw_and_its_depart
     leads = [r["agency"] for r in who if r["role"] == "lead"]
     assert any(a["iri"].startswith("https://w3id.org/policykg/id/agency/nghe-an/")
                and "Khoa học và Công nghệ" in a["label"] for a in leads), leads
+
+
+def test_every_answer_of_the_ingest_routes_is_the_one_the_schema_documents(writable: TestClient) -> None:
+    import schemathesis
+
+    spec = writable.app.openapi()  # type: ignore[attr-defined]
+    operation = schemathesis.openapi.from_dict(spec)["/api/ingest"]["POST"]
+    violated = _post(writable, plan_draft(NAME).replace("pol:leadAgency aght:so-khcn", "pol:leadAgency area:vn"))
+    missing = writable.post("/api/ingest", content=plan_draft(NAME), headers=TRIG)  # no ?source
+    invalid = _post(writable, b'<a> <b> "c')
+    committed = _post(writable, plan_draft(NAME))
+    for answer, status in ((violated, 422), (missing, 422), (invalid, 400), (committed, 201)):
+        assert answer.status_code == status  # type: ignore[attr-defined]
+        assert isinstance(answer.json()["detail"], str)  # type: ignore[attr-defined]
+        operation.validate_response(answer)
+    gone = writable.delete(f"/api/sources/{NAME}", headers=AUTH)
+    schemathesis.openapi.from_dict(spec)["/api/sources/{name}"]["DELETE"].validate_response(gone)

@@ -8,6 +8,7 @@ later queries with the new data. The work is ``app.curation.ingest``'s; this rou
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query, Request
@@ -20,7 +21,7 @@ from app.api.errors import INVALID, STORE_ERRORS, ErrorBody
 from app.api.limits import read_body
 from app.api.schemas import AttributeModel, DraftSyntaxResponse
 from app.core.errors import UnsupportedMediaType
-from app.curation.ingest import IngestReport, curation_log, ingest, retract, source_names
+from app.curation.ingest import IngestReport, LogEntry, curation_log, ingest, retract, source_names
 from app.endpoint.service import SparqlEndpoint
 from app.store.policy_store import PolicyStore
 
@@ -49,6 +50,7 @@ class ProblemOut(AttributeModel):
 class IngestResponse(AttributeModel):
     """What the ingest did: ``committed`` with the log entry, or nothing written and the violations."""
 
+    detail: str = Field(description="One line: what was committed, or how many violations kept it out")
     source: str
     graph: str
     committed: bool
@@ -71,23 +73,11 @@ class RetractResponse(AttributeModel):
     log_entry: str
 
 
-class LogEntryOut(AttributeModel):
-    """One ingest, replace or retract."""
-
-    iri: str
-    action: str
-    source: str
-    curator: str | None
-    time: str | None
-    sha256: str | None
-    quads: int | None
-
-
 class SourcesResponse(BaseModel):
     """The sources the store holds, and the curation log."""
 
     sources: list[str]
-    log: list[LogEntryOut]
+    log: list[LogEntry] = Field(description="Every ingest, replace and retract, oldest first")
 
 
 _FORBIDDEN: dict[int | str, dict[str, Any]] = {403: {"model": ErrorBody, "description": "No update token configured, or not the right bearer token"}}
@@ -130,9 +120,12 @@ def _writer(endpoint: SparqlEndpoint, store: PolicyStore) -> Callable[[str], Non
         413: {"model": ErrorBody, "description": "Body larger than POLICYKG_INGEST_MAX_BYTES"},
         415: {"model": ErrorBody, "description": "Content-Type is none of application/trig, text/plain, "
                                                  "text/markdown, text/html"},
-        422: {"model": IngestResponse,
-              "description": "The draft breaks a shape: nothing was written; `violations` say what and where "
-                             "(or a query parameter is missing or malformed: `detail`)"},
+        422: {"description": "The draft breaks a shape: nothing was written, `violations` say what and where "
+                             "(an IngestResponse); or a query parameter is missing or malformed (InvalidParameters)",
+              "content": {"application/json": {"schema": {"anyOf": [
+                  {"$ref": "#/components/schemas/IngestResponse"},
+                  {"$ref": "#/components/schemas/InvalidParameters"},
+              ]}}}},
         **_FORBIDDEN,
         **STORE_ERRORS,
     },
@@ -170,7 +163,12 @@ async def post_ingest(
         curator=curator, replace=replace, settings=settings, commit=_writer(endpoint, store),
     )
     status = 422 if not report.committed else 200 if report.replaced else 201
-    return JSONResponse(IngestResponse.model_validate(report).model_dump(), status_code=status)
+    if report.committed:
+        detail = f"{'replaced' if report.replaced else 'ingested'} source {report.source}: {report.quads} quads"
+    else:
+        detail = f"{len(report.violations)} violation(s) of the shapes: nothing was written"
+    body = IngestResponse.model_validate({**asdict(report), "detail": detail})
+    return JSONResponse(body.model_dump(), status_code=status)
 
 
 @router.delete(
@@ -207,5 +205,5 @@ async def delete_source(
 def get_sources(store: StoreDep) -> SourcesResponse:
     """The sources the store holds (by name) and every ingest, replace and retract logged, oldest first."""
     return SourcesResponse(
-        sources=source_names(store), log=[LogEntryOut.model_validate(e) for e in curation_log(store)]
+        sources=source_names(store), log=curation_log(store)
     )
