@@ -242,6 +242,11 @@ class _Writer:
                 return f"{name}:{local}"
         return str(ox.NamedNode(iri))
 
+    @property
+    def subjects(self) -> set[str]:
+        """The subjects written so far."""
+        return set(self._by_subject)
+
     def section(self, title: str) -> None:
         self.blocks.append(("", [f"--- {title} " + "-" * max(3, 70 - len(title))], []))
 
@@ -517,7 +522,10 @@ class _Draft:
             out.add(objective, "pol:source", self.source)
             out.add(document, "pol:hasObjective", out.iri(objective))
             indicator = target.indicator_iri or f"{POLID}indicator/{_short_slug(target.indicator)}"
-            local = f"{indicator.rpartition('/')[2]}-{year}"
+            local = base = f"{indicator.rpartition('/')[2]}-{year}"
+            n = 2
+            while f"{document}/target/{local}" in self.out.subjects:
+                local, n = f"{base}-{n}", n + 1  # two targets of one indicator and year (a range, two areas)
             iri = f"{document}/target/{local}"
             notes = [self.quote(target.span)]
             if target.value_high is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyoxigraph as ox
 import pytest
 
@@ -200,4 +202,16 @@ def test_a_province_is_found_by_iri_key_or_name_or_proposed_as_new(
 def test_an_unknown_area_iri_is_refused(shipped: tuple[Gazetteer, Vocabulary]) -> None:
     with pytest.raises(InvalidInput, match="not in the graph"):
         resolve_province(shipped[0], POLID + "area/nowhere")
+
+
+
+def test_two_targets_of_one_indicator_and_year_are_two_targets(shipped: tuple[Gazetteer, Vocabulary]) -> None:
+    gazetteer, _ = shipped
+    base = _extraction(gazetteer)
+    second = TargetRef("tỷ trọng kinh tế số trong GRDP", POLID + "indicator/digital-economy-share-grdp", 35.0, None,
+                       "%", "about", 2030, _span("30% GRDP"))
+    quads = _triples(_draft(shipped, replace(base, targets=(*base.targets, second))))
+    values = {q.object.value for q in quads if q.predicate.value == POL + "targetValue"}
+    targets = {q.subject.value for q in quads if q.predicate.value == POL + "targetValue"}
+    assert values == {"30.0", "35.0"} and len(targets) == 2
 
