@@ -372,7 +372,8 @@ def ingest(
         exists = _exists(store, graph)
         if exists and not replace:
             raise SourceExists(name)
-        gazetteer = Gazetteer.from_store(store)
+        # Read only when needed: at a million quads the gazetteer takes seconds to read.
+        gazetteer = Gazetteer.from_store(store) if raw or province else Gazetteer()
         area = resolve_province(gazetteer, province)
         if raw:
             extraction = extract(text, ExtractionContext(gazetteer, area.iri if area else None, name))
