@@ -215,3 +215,20 @@ def test_every_answer_of_the_ingest_routes_is_the_one_the_schema_documents(writa
         operation.validate_response(answer)
     gone = writable.delete(f"/api/sources/{NAME}", headers=AUTH)
     schemathesis.openapi.from_dict(spec)["/api/sources/{name}"]["DELETE"].validate_response(gone)
+
+
+def test_ingest_replace_and_retract_over_a_remote_oxigraph(shipped_settings: Settings, fresh_oxigraph_url: str) -> None:
+    """The same ingest, replace and retract with the data in an Oxigraph server (the app loads the project into it)."""
+    remote = shipped_settings.model_copy(update={"store": fresh_oxigraph_url, "update_token": TOKEN})
+    with TestClient(create_app(remote)) as client:
+        assert _post(client, plan_draft(NAME, tasks=2)).status_code == 201  # type: ignore[attr-defined]
+        up = client.get("/api/lineage", params={"document": PLAN}).json()
+        assert DOC_57 in {a["iri"] for a in up["ancestors"]}
+        replaced = _post(client, plan_draft(NAME, tasks=1, task_word="Kỳ Anh"), replace="true")
+        assert replaced.status_code == 200, replaced.text  # type: ignore[attr-defined]
+        found = client.get("/sparql", params={"query": f"ASK {{ <{PLAN}/task/2> ?p ?o }}"},
+                           headers={"Accept": "application/sparql-results+json"})
+        assert found.json()["boolean"] is False
+        assert client.delete(f"/api/sources/{NAME}", headers=AUTH).status_code == 200
+        assert client.get("/api/lineage", params={"document": PLAN}).status_code == 404
+        assert [e["action"] for e in client.get("/api/sources").json()["log"]] == ["ingest", "replace", "retract"]
