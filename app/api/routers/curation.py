@@ -167,8 +167,8 @@ async def post_ingest(
         detail = f"{'replaced' if report.replaced else 'ingested'} source {report.source}: {report.quads} quads"
     else:
         detail = f"{len(report.violations)} violation(s) of the shapes: nothing was written"
-    body = IngestResponse.model_validate({**asdict(report), "detail": detail})
-    return JSONResponse(body.model_dump(), status_code=status)
+    answer = IngestResponse.model_validate({**asdict(report), "detail": detail})
+    return JSONResponse(answer.model_dump(), status_code=status)
 
 
 @router.delete(
