@@ -117,4 +117,7 @@ def create_app(
 
     for module in (responsible, duties, indicators, quality):
         app.include_router(module.router)
+    from app.api.routers import curation
+
+    app.include_router(curation.router)
     return app

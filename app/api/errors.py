@@ -24,6 +24,7 @@ from app.api.schemas import (
     AmbiguousEntityResponse,
     AmbiguousResponse,
     DocumentCandidate,
+    DraftSyntaxResponse,
     EntityCandidate,
     ErrorBody,
     InvalidParameters,
@@ -105,6 +106,12 @@ STATUS: dict[type[e.PolicyKGError], int] = {
     e.SelectionTooLarge: 413,
     e.ReasonerUnavailable: 503,
     e.ReasonerError: 500,
+    e.CurationError: 400,
+    e.InvalidInput: 400,
+    e.DraftSyntaxError: 400,
+    e.DraftOutsideGraph: 400,
+    e.SourceExists: 409,
+    e.UnknownSource: 404,
 }
 
 
@@ -135,6 +142,8 @@ def error_body(exc: e.PolicyKGError) -> BaseModel:
             return TooLargeResponse(detail=detail, elements=exc.elements, limit=exc.limit)
         case e.NotAcceptable():
             return NotAcceptableResponse(detail=detail, formats=exc.formats)
+        case e.DraftSyntaxError():
+            return DraftSyntaxResponse(detail=detail, line=exc.line, column=exc.column)
     return ErrorBody(detail=detail)
 
 

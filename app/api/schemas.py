@@ -61,6 +61,13 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+class DraftSyntaxResponse(ErrorBody):
+    """A draft that is not TriG: the parser's message, and where (1-based line and column, when known)."""
+
+    line: int | None
+    column: int | None
+
+
 class ParameterProblem(BaseModel):
     """One parameter at fault: where it is (``["query", "limit"]``), what is wrong, a short code."""
 

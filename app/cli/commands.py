@@ -640,6 +640,94 @@ def restore(
         typer.echo(f"restored {result.quads} quads in {result.graphs} named graphs from {file}", err=True)
 
 
+class IngestAs(StrEnum):
+    """What ``policykg ingest`` reads FILE as."""
+
+    auto = "auto"
+    draft = "draft"
+    text = "text"
+
+
+def _name_of(file: Path) -> str:
+    """A source name from a file name: its stem, lowercase ASCII (``Hà Tĩnh KH.txt`` → ``ha-tinh-kh``)."""
+    from app.core.text import slug
+
+    return slug(file.stem) or "source"
+
+
+@app.command("ingest")
+def ingest_source(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A reviewed draft (.trig) or a text (.txt, .md, .html); - reads stdin.")],
+    source: Annotated[str | None, typer.Option("--source", "-s", help="The source's name (default: FILE's stem).")] = None,
+    province: Annotated[str | None, typer.Option(help="The text's province: IRI, key or name (new ones are proposed).")] = None,
+    url: Annotated[str | None, typer.Option(help="Where the text was published.")] = None,
+    curator: Annotated[str | None, typer.Option(help="Who reviewed it (default POLICYKG_CURATOR).")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace the source if it exists (else an error).")] = False,
+    read_as: Annotated[IngestAs, typer.Option("--as", help="auto: .trig is a draft, anything else a text.")] = IngestAs.auto,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="text or json (turtle: as text).")] = ReportFormat.text,
+) -> None:
+    """Validate a source with the neighbourhood it touches and commit it all or nothing; exit 1 on violations."""
+    with _guard():
+        from app.curation.ingest import ingest
+
+        settings = _settings(ctx)
+        from app.core.errors import PayloadTooLarge
+
+        stdin = str(file) == "-"
+        limit = settings.ingest_max_bytes
+        if not stdin and (size := file.stat().st_size) > limit:
+            raise PayloadTooLarge(f"{file} has {size} bytes; the limit is {limit} (POLICYKG_INGEST_MAX_BYTES)")
+        # One byte past the limit is enough to refuse it: a larger file is never read whole.
+        content = sys.stdin.buffer.read(limit + 1) if stdin else file.read_bytes()
+        name = source or (None if stdin else _name_of(file))
+        if name is None:
+            _fail("--source NAME is needed when FILE is -")
+        raw = read_as is IngestAs.text or (read_as is IngestAs.auto and (stdin or file.suffix.lower() != ".trig"))
+        store = _open(ctx, settings)
+        try:
+            report = ingest(
+                store, content, name, raw=raw, province=province, url=url, curator=curator, replace=replace,
+                file_name=None if stdin else file.name, settings=settings,
+            )
+            persistent = store.persistent
+        finally:
+            store.close()
+        if fmt is ReportFormat.json:
+            _emit_json(asdict(report))
+        else:
+            for problem in (*report.violations, *report.warnings):
+                typer.echo(problem.as_text())
+            if report.committed:
+                verb = "replaced" if report.replaced else "ingested"
+                typer.echo(f"{verb} source {report.source}: {report.quads} quads in <{report.graph}>", err=True)
+            else:
+                typer.echo(f"{len(report.violations)} violation(s): nothing was written", err=True)
+        if report.committed and not persistent:
+            typer.echo("note: the store is in memory, nothing persists (give --store DIR)", err=True)
+        if not report.committed:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command("retract")
+def retract_source(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="SOURCE", help="The source's name (its graph is polg:source/SOURCE).")],
+    curator: Annotated[str | None, typer.Option(help="Who retracts it (default POLICYKG_CURATOR).")] = None,
+) -> None:
+    """Remove one source in one transaction and log it; an unknown source is an error (exit 2)."""
+    with _guard():
+        from app.curation.ingest import retract
+
+        settings = _settings(ctx)
+        store = _open(ctx, settings)
+        try:
+            report = retract(store, source, curator=curator, settings=settings)
+        finally:
+            store.close()
+        typer.echo(f"retracted source {report.source}: {report.quads} quads from <{report.graph}>", err=True)
+
+
 class LineageDirection(StrEnum):
     """Which way ``policykg export --root`` follows a lineage."""
 

@@ -168,6 +168,14 @@ class Settings(BaseSettings):
         description="Query seconds charged to a client for each worker its query crashed, on top of the time taken.",
     )
     rate_clients: int = Field(default=10_000, gt=0, description="Clients whose budgets are remembered (LRU).")
+    ingest_max_bytes: int = Field(
+        default=1_048_576, gt=0,
+        description="Largest text or draft `policykg ingest` and POST /api/ingest take (bytes of UTF-8); past it: 413.",
+    )
+    curator: str = Field(
+        default="policykg curator", min_length=1,
+        description="Who an ingest or retract is logged as when the caller names no curator.",
+    )
 
     @field_validator("allowed_remote", "trusted_proxies", mode="before")
     @classmethod

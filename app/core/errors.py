@@ -279,3 +279,42 @@ class ReasonerUnavailable(PolicyKGError):
 
 class ReasonerError(PolicyKGError):
     """HermiT (or owlready2) failed for a reason other than an inconsistency."""
+
+
+class CurationError(PolicyKGError):
+    """A text or draft given to curation (extract, ingest, retract) cannot be used as it is."""
+
+
+class InvalidInput(CurationError):
+    """The input is empty, binary, not UTF-8, or names a source badly."""
+
+
+class DraftSyntaxError(CurationError):
+    """A draft is not valid TriG; ``line`` and ``column`` say where (1-based), when the parser knows."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = "" if line is None else f"line {line}" + ("" if column is None else f", column {column}") + ": "
+        super().__init__(f"invalid TriG: {where}{message}")
+
+
+class DraftOutsideGraph(CurationError):
+    """A draft writes somewhere other than its own source graph (another graph, the ontology)."""
+
+
+class SourceExists(CurationError):
+    """A source of that name is already in the store and replacing it was not asked for."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"the source {shown(name)} is already in the store; ask to replace it (--replace, replace=true)")
+
+
+class UnknownSource(CurationError):
+    """No source of that name is in the store."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"no source {shown(name)} in the store")

@@ -400,22 +400,30 @@ class SparqlEndpoint:
         self._pool.run(
             UpdateCheck(text, base_iri, request.using, self.allowed), self.settings.query_timeout, retire=True
         )
+        self.write(lambda: self.store.update(text, base_iri=base_iri, using=request.using or None))
 
-        def apply() -> None:
+    def write(self, apply: Callable[[], _T]) -> _T:
+        """Run ``apply`` (a trusted write to the store) with the workers paused; later queries see its result.
+
+        Used by ``update`` once the client's text is checked, and by the curation routes (ingest, retract).
+        """
+
+        def paused() -> _T:
             with self._pool.paused():
                 if self.store.backend.kind == "memory":
                     # Idle workers are forks of the pages the write is about to rewrite: each would
                     # keep its own copy of every one of them (a national graph's rebuild doubled the
                     # memory per worker). Gone first, they copy nothing; busy ones leave when done.
                     self._pool.recycle()
-                self.store.update(text, base_iri=base_iri, using=request.using or None)
+                return apply()
 
         with self._writes_lock:
             self._writes += 1
         try:
-            _on_big_stack(apply)
+            result = _on_big_stack(paused)
             if self.store.backend.kind != "remote":
                 self._pool.recycle()
+            return result
         finally:
             with self._writes_lock:
                 self._writes += 1

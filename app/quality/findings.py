@@ -41,7 +41,7 @@ from app.store.policy_store import PolicyStore, parse_file
 if TYPE_CHECKING:
     from app.core.config import Settings
 
-__all__ = ["Findings", "Rules", "load_rules", "validate_document", "validate_fast"]
+__all__ = ["Findings", "Rules", "load_rules", "validate_document", "validate_fast", "validate_quads"]
 
 #: Above this many focus nodes to revalidate, a check is rerun whole (one query beats a huge VALUES).
 INCREMENTAL_LIMIT = 20_000
@@ -373,12 +373,15 @@ def validate_fast(store: PolicyStore, rules: Rules) -> ValidationReport:
 # ---------------------------------------------------------------------------
 
 
-def _neighbourhood(store: PolicyStore, quads: list[ox.Quad]) -> tuple[list[ox.Triple], set[str]]:
+def _neighbourhood(
+    store: PolicyStore, quads: list[ox.Quad], without: str | None = None
+) -> tuple[list[ox.Triple], set[str]]:
     """What the store says about a new file's resources, and those resources (its subjects).
 
     The triples of the store reachable from any IRI the file names (following links outward,
     any depth: the documents it implements, their tasks and agencies...), those pointing at the
-    file's subjects, and the ontology graph.
+    file's subjects, and the ontology graph. ``without``: a named graph the file replaces, whose
+    triples no other graph states are left out (the store will no longer say them).
     """
     subjects = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}
     named = subjects | {q.object.value for q in quads if isinstance(q.object, ox.NamedNode)}
@@ -394,6 +397,15 @@ def _neighbourhood(store: PolicyStore, quads: list[ox.Quad]) -> tuple[list[ox.Tr
         triples += [ox.Triple(r["s"], r["p"], r["o"]) for r in store.select(inward)]  # type: ignore[arg-type]
     ontology = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
     triples += [ox.Triple(r["s"], r["p"], r["o"]) for r in store.select(ontology)]  # type: ignore[arg-type]
+    if without is not None:
+        graph = ox.NamedNode(without)
+        old = {q.triple for q in store.backend.graph_quads(without)}
+        # Kept when another named graph (a source, the rules' graph) states it too.
+        also = (f"SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
+                f"GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != {graph}) }}")
+        kept = {ox.Triple(r["s"], r["p"], r["o"]) for r in store.select(also)}  # type: ignore[arg-type]
+        gone = old - kept
+        triples = [t for t in triples if t not in gone]
     return triples, subjects
 
 
@@ -405,9 +417,15 @@ def validate_document(store: PolicyStore, rules: Rules, path: Path) -> Validatio
     unrelated one (two documents sharing a number) sees only what that neighbourhood holds; the
     maintained findings after the file is loaded see everything.
     """
+    return validate_quads(store, rules, parse_file(Path(path)))
+
+
+def validate_quads(
+    store: PolicyStore, rules: Rules, quads: list[ox.Quad], *, replacing: str | None = None
+) -> ValidationReport:
+    """``validate_document`` for quads already parsed; ``replacing``: the named graph they would replace."""
     started = time.perf_counter()
-    quads = parse_file(Path(path))
-    triples, subjects = _neighbourhood(store, quads)
+    triples, subjects = _neighbourhood(store, quads, replacing)
     scratch = PolicyStore.open()
     try:
         scratch.raw.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)

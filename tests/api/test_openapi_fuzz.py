@@ -50,8 +50,9 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict({
          "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "413", "422"]}}},
     ]
 })
-# SPARQL bodies sent directly (application/sparql-query, application/sparql-update) are UTF-8 text.
-schemathesis.serializer.alias(["application/sparql-query", "application/sparql-update"], "text/plain")
+# SPARQL bodies sent directly (application/sparql-query, application/sparql-update) and TriG drafts
+# (POST /api/ingest) are UTF-8 text.
+schemathesis.serializer.alias(["application/sparql-query", "application/sparql-update", "application/trig"], "text/plain")
 # The schema as the app publishes it at /openapi.json (building it needs no store).
 SPEC = create_app(_shipped()).openapi()
 
