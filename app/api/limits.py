@@ -24,7 +24,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -32,9 +32,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.api.cors import CorsMiddleware
 from app.api.errors import ErrorBody
 from app.core.config import Settings
+from app.core.errors import PayloadTooLarge
 from app.core.ratelimit import ClientLimiter
 
-__all__ = ["RETRY_AFTER_UNAVAILABLE", "TrustedProxies", "client_key", "install_limits"]
+__all__ = ["RETRY_AFTER_UNAVAILABLE", "TrustedProxies", "client_key", "install_limits", "read_body"]
 
 # Seconds a client is told to wait after a 503 that did not say: workers busy, store unreachable.
 RETRY_AFTER_UNAVAILABLE = 5
@@ -56,6 +57,20 @@ def client_key(source: Scope | HTTPConnection) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return host
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it passes ``limit`` bytes, declared or sent."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body has {declared} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the request body passes the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class TrustedProxies:

@@ -18,9 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import CatalogDep, SettingsDep
 from app.api.errors import ErrorBody
 from app.api.html import render
-from app.api.limits import client_key
+from app.api.limits import client_key, read_body
 from app.api.schemas import NotAcceptableResponse
-from app.core.errors import PayloadTooLarge, WorkerCrashed
+from app.core.errors import WorkerCrashed
 from app.core.media import GRAPH_FORMATS, SOLUTION_FORMATS, accepts_html, negotiate
 from app.core.ratelimit import ClientLimiter
 from app.endpoint.examples import examples
@@ -130,20 +130,6 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
 _GET_RESPONSES = {code: answer for code, answer in _RESPONSES.items() if code not in (204, 413, 415)}
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the request body has {declared} bytes; the limit is {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the request body passes the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @contextmanager
 def _charged(request: Request) -> Iterator[None]:
     """Charge the time the block took, failed or not, to the client's query-time budget.
@@ -203,7 +189,7 @@ async def sparql(request: Request, endpoint: EndpointDep, settings: SettingsDep,
     plain_get = request.method == "GET" and not any(h in request.headers for h in ("if-none-match", "cache-control"))
     if plain_get and (kept := endpoint.kept_get(request.url.query, accept, url)) is not None:
         return _outcome_response(kept, True)
-    body = await _read_body(request, settings.max_body_bytes) if request.method == "POST" else b""
+    body = await read_body(request, settings.max_body_bytes) if request.method == "POST" else b""
     sparql_request = parse_request(request.method, request.url.query, request.headers.get("content-type"), body)
     if sparql_request.operation == "update":
         with _charged(request):
