@@ -9,6 +9,7 @@ the readers of app/curation land module by module; the tests marked "real extrac
 from __future__ import annotations
 
 import json
+import re
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -22,57 +23,12 @@ from app.api.routers import curation as router
 from app.core.config import Settings
 from app.curation.extract import ExtractionContext, extract
 from app.curation.gazetteer import Gazetteer
-from app.curation.summary import (
-    AgencyRef,
-    DocumentRef,
-    Extraction,
-    IssuerRef,
-    Relation,
-    Responsibility,
-    SelfDocument,
-    TargetRef,
-)
+from app.curation.summary import Extraction
+from tests.support.extraction import SAMPLE, populated
 from tests.support.project import POLID, ROOT
 
 REAL_TEXTS = ROOT.parent / "shared" / "real-texts"
 AREA = POLID + "area/"
-SAMPLE = (
-    "Căn cứ Nghị quyết số 52-NQ/TW ngày 27/9/2019 của Bộ Chính trị, UBND tỉnh ban hành Kế hoạch. "
-    "Sở Khoa học và Công nghệ chủ trì, phối hợp với Sở Tài chính xây dựng đề án trước ngày 30/6/2025. "
-    "Phấn đấu đến năm 2030 kinh tế số đạt khoảng 30% GRDP."
-)
-
-
-def span(text: str, words: str) -> tuple[int, int]:
-    start = text.index(words)
-    return (start, start + len(words))
-
-
-def populated(text: str) -> Extraction:
-    """An extraction of ``SAMPLE`` with one item of every kind, each at the span of its words."""
-    return Extraction(
-        text=text,
-        self_document=SelfDocument(notation=None, type="KH", issuer=IssuerRef("UBND tỉnh"), date=None),
-        documents=(DocumentRef(
-            notation="52-NQ/TW", type="NQ", issuer=IssuerRef("Bộ Chính trị", POLID + "agency/vn/bo-chinh-tri"),
-            date="2019-09-27", title=None, iri=POLID + "doc/tw/2019/52-nq-tw", known=True,
-            spans=(span(text, "Nghị quyết số 52-NQ/TW"),),
-        ),),
-        relations=(Relation("self", "52-NQ/TW", "basedOn", span(text, "Căn cứ Nghị quyết số 52-NQ/TW")),),
-        responsibilities=(Responsibility(
-            agency=AgencyRef("Sở Khoa học và Công nghệ", POLID + "agency/quang-tri/so-khcn", False),
-            role="lead", task="xây dựng đề án", deliverable="đề án", deadline="2025-06-30",
-            span=span(text, "Sở Khoa học và Công nghệ chủ trì"),
-        ),),
-        targets=(TargetRef(
-            indicator="kinh tế số", indicator_iri=None, value=30.0, value_high=None, unit="%GRDP",
-            comparator="about", year=2030, span=span(text, "kinh tế số đạt khoảng 30% GRDP"),
-        ),),
-        draft="# draft\n",
-        warnings=("a warning",),
-    )
-
-
 class ExtractorDouble:
     """Stands in for ``extract`` in tests of the HTTP translation only: records its calls, answers ``populated``."""
 
@@ -343,7 +299,7 @@ def test_agency_candidates_prefer_the_province(shipped_client: TestClient) -> No
     other = shipped_client.get("/api/extract/agencies",
                                params={"label": "Sở Khoa học và Công nghệ", "province": "quang-tri"}).json()
     assert other[0]["iri"] == POLID + "agency/quang-tri/so-khcn"
-    assert "Sở Khoa học và Công nghệ tỉnh Quảng Trị" == other[0]["label"]
+    assert other[0]["label"] == "Sở Khoa học và Công nghệ tỉnh Quảng Trị"
 
 
 def test_agency_candidates_by_abbreviation_and_none_for_nonsense(shipped_client: TestClient) -> None:
@@ -398,8 +354,6 @@ def test_draft_of_a_reviewed_summary_is_trig_of_the_source_graph(shipped_client:
 def test_the_page_is_served_with_local_assets_only(shipped_client: TestClient) -> None:
     page = shipped_client.get("/curate")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    import re
-
     references = re.findall(r'(?:src|href)="([^"]*)"', page.text)
     assert references and all(ref.startswith(("/", "data:")) for ref in references), references
     for ref in references:
