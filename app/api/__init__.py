@@ -113,8 +113,8 @@ def create_app(
         app.include_router(module.router)
     # The explorer's files and the vendored libraries (cytoscape.js …), served locally: no CDN.
     app.mount("/static", StaticFiles(directory=explorer.STATIC_DIR), name="static")
-    from app.api.routers import curate, curation, duties, indicators, quality, responsible
+    from app.api.routers import curate, duties, extract, indicators, quality, responsible
 
-    for module in (responsible, duties, indicators, quality, curation, curate):
+    for module in (responsible, duties, indicators, quality, extract, curate):
         app.include_router(module.router)
     return app

@@ -35,7 +35,7 @@ from app.core.config import Settings
 from app.core.errors import PayloadTooLarge
 from app.core.ratelimit import ClientLimiter
 
-__all__ = ["RETRY_AFTER_UNAVAILABLE", "TrustedProxies", "client_key", "install_limits", "read_body"]
+__all__ = ["RETRY_AFTER_UNAVAILABLE", "TrustedProxies", "client_key", "install_limits"]
 
 # Seconds a client is told to wait after a 503 that did not say: workers busy, store unreachable.
 RETRY_AFTER_UNAVAILABLE = 5
@@ -57,20 +57,6 @@ def client_key(source: Scope | HTTPConnection) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return host
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused (413) as soon as it passes ``limit`` bytes, declared or sent."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the request body has {declared} bytes; the limit is {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the request body passes the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class TrustedProxies:
@@ -218,3 +204,17 @@ def install_limits(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(CorsMiddleware)
     if settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the request body has {declared} bytes; the limit is {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the request body passes the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 
 from app.api import create_app
-from app.api.routers import curation as router
+from app.api.routers import extract as router
 from app.core.config import Settings
 from app.curation.extract import ExtractionContext
 from app.curation.summary import Extraction

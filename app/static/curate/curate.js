@@ -76,7 +76,8 @@
       ingestButton: "Nạp vào đồ thị",
       ingesting: "Đang nạp…",
       needToken: "Hãy nhập mã cập nhật.",
-      ingested: "Đã nạp bản nháp vào đồ thị.",
+      ingested: (quads, replaced) => `Đã nạp bản nháp vào đồ thị${replaced ? " (thay nguồn cũ)" : ""}: ${quads ?? "?"} bộ bốn.`,
+      line: "dòng",
     },
     en: {
       title: "Review an extraction",
@@ -134,7 +135,8 @@
       ingestButton: "Ingest into the graph",
       ingesting: "Ingesting…",
       needToken: "Enter the update token.",
-      ingested: "The draft is in the graph.",
+      ingested: (quads, replaced) => `The draft is in the graph${replaced ? " (the old source replaced)" : ""}: ${quads ?? "?"} quads.`,
+      line: "line",
     },
   };
 
@@ -677,10 +679,13 @@
       return;
     }
     if (!response.ok) {
-      showStatus(status, `${t("failed")}: ${detailText(body, response)}`, true);
+      // A draft that breaks a shape: nothing was written, and each violation says what and where.
+      const violations = Array.isArray(body.violations) ? body.violations : [];
+      const listed = violations.map((v) => `${v.message}${v.focus ? ` <${v.focus}>` : ""}${v.line ? ` (${t("line")} ${v.line})` : ""}`);
+      showStatus(status, `${t("failed")}: ${listed.length ? listed.join("; ") : detailText(body, response)}`, true);
       return;
     }
-    showStatus(status, t("ingested"));
+    showStatus(status, t("ingested")(body.quads, body.replaced));
   }
 
   // ------------------------------------------------------------------ start

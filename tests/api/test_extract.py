@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
-from app.api.routers import curation as router
+from app.api.routers import extract as router
 from app.core.config import Settings
 from app.curation.extract import ExtractionContext, extract
 from app.curation.gazetteer import Gazetteer
