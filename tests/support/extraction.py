@@ -27,13 +27,13 @@ def span(text: str, words: str) -> tuple[int, int]:
 
 
 def populated(text: str) -> Extraction:
-    """An extraction of ``SAMPLE`` with one item of every kind, each at the span of its words."""
+    """An extraction of ``SAMPLE`` with one item of every kind at the span of its words, named as the shipped data names them."""
     return Extraction(
         text=text,
         self_document=SelfDocument(notation=None, type="KH", issuer=IssuerRef("UBND tỉnh"), date=None),
         documents=(DocumentRef(
             notation="52-NQ/TW", type="NQ", issuer=IssuerRef("Bộ Chính trị", POLID + "agency/vn/bo-chinh-tri"),
-            date="2019-09-27", title=None, iri=POLID + "doc/tw/2019/52-nq-tw", known=True,
+            date="2019-09-27", title=None, iri=POLID + "doc/bo-chinh-tri/2019/52-nq-tw", known=True,
             spans=(span(text, "Nghị quyết số 52-NQ/TW"),),
         ),),
         relations=(Relation("self", "52-NQ/TW", "basedOn", span(text, "Căn cứ Nghị quyết số 52-NQ/TW")),),
@@ -43,7 +43,8 @@ def populated(text: str) -> Extraction:
             span=span(text, "Sở Khoa học và Công nghệ chủ trì"),
         ),),
         targets=(TargetRef(
-            indicator="kinh tế số", indicator_iri=None, value=30.0, value_high=None, unit="%GRDP",
+            indicator="kinh tế số", indicator_iri=POLID + "indicator/digital-economy-share-grdp", value=30.0,
+            value_high=None, unit="%",
             comparator="about", year=2030, span=span(text, "kinh tế số đạt khoảng 30% GRDP"),
         ),),
         draft="# draft\n",
