@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import parse_qs
 
@@ -187,42 +188,66 @@ async def _replay(data: bytes) -> AsyncGenerator[bytes, None]:
     yield data
 
 
-async def _multipart_fields(request: Request, data: bytes, limit: int) -> dict[str, str | None]:
+@dataclass(frozen=True, slots=True)
+class _Upload:
+    """The file part of a multipart body, not decoded yet."""
+
+    filename: str
+    charset: str | None
+    data: bytes
+
+
+async def _multipart_parts(request: Request, data: bytes, limit: int) -> dict[str, str | _Upload]:
+    """The fields and the file of a multipart body (read on the event loop: starlette's parser is async)."""
     parser = MultiPartParser(request.headers, _replay(data), max_files=1, max_fields=len(_FIELDS), max_part_size=limit)
     try:
         form = await parser.parse()
     except MultiPartException as exc:
         raise InvalidInput(f"the multipart body is malformed: {exc.message}") from None
-    found: dict[str, str | None] = dict.fromkeys(_FIELDS)
-    upload = form.get("file")
+    parts: dict[str, str | _Upload] = {}
     try:
         for name in _FIELDS:
             value = form.get(name)
             if isinstance(value, str):
-                found[name] = value
+                parts[name] = value
+        upload = form.get("file")
         if isinstance(upload, UploadFile):
-            if found["text"] is not None:
-                raise InvalidInput('give the text as a "file" or as a "text" field, not both')
-            found["text"] = decode_text(await upload.read(), _media(upload.content_type)[1],
-                                        what=f"the upload {shown(upload.filename or 'file')}")
+            parts["file"] = _Upload(upload.filename or "file", _media(upload.content_type)[1], await upload.read())
     finally:
         await form.close()
-    if found["text"] is None:
+    return parts
+
+
+def _multipart_fields(parts: dict[str, str | _Upload]) -> dict[str, str | None]:
+    found: dict[str, str | None] = {name: value for name in _FIELDS if isinstance(value := parts.get(name), str)}
+    upload = parts.get("file")
+    if isinstance(upload, _Upload):
+        if found.get("text") is not None:
+            raise InvalidInput('give the text as a "file" or as a "text" field, not both')
+        found["text"] = decode_text(upload.data, upload.charset, what=f"the upload {shown(upload.filename)}")
+    if found.get("text") is None:
         raise InvalidInput('the multipart body has neither a "file" nor a "text" part')
-    return found
+    return {name: found.get(name) for name in _FIELDS}
 
 
-async def read_submission(request: Request, limit: int) -> dict[str, str | None]:
+def _check_media(content_type: str | None) -> tuple[str, str | None]:
+    """The media type and charset of an accepted body; 415 for any other, before the body is read."""
+    media, charset = _media(content_type)
+    if media not in (*TEXT_TYPES, JSON_TYPE, MULTIPART_TYPE, FORM_TYPE):
+        raise UnsupportedMediaType(f"POST /api/extract takes {_ACCEPTED}, not {shown(media)}")
+    return media, charset
+
+
+def read_submission(media: str, charset: str | None, data: bytes,
+                    parts: dict[str, str | _Upload] | None) -> dict[str, str | None]:
     """The text (decoded, not blank), and the province and source the body names, from any accepted body."""
-    data = await read_body(request, limit)
-    media, charset = _media(request.headers.get("content-type"))
     if media in TEXT_TYPES:
         found: dict[str, str | None] = {"text": decode_text(data, charset), "province": None, "source": None}
     elif media == JSON_TYPE:
         found = _json_fields(data)
     elif media == MULTIPART_TYPE:
-        found = await _multipart_fields(request, data, limit)
-    elif media == FORM_TYPE:
+        found = _multipart_fields(parts or {})
+    else:
         # An HTML form's text= field; a raw text sent with curl's default type has no such field.
         fields = parse_qs(decode_text(data, charset, what="the form body"), keep_blank_values=True)
         if "text" not in fields:
@@ -230,8 +255,6 @@ async def read_submission(request: Request, limit: int) -> dict[str, str | None]
                 f"a form body needs a text= field; to send a file as it is, use Content-Type text/plain ({_ACCEPTED})"
             )
         found = {name: fields[name][-1] if name in fields else None for name in _FIELDS}
-    else:
-        raise UnsupportedMediaType(f"POST /api/extract takes {_ACCEPTED}, not {shown(media)}")
     found["text"] = require_text(found["text"] or "")
     return found
 
@@ -304,17 +327,22 @@ async def post_extract(
     limiter: ExtractLimiterDep,
     province: Annotated[str | None, _PROVINCE] = None,
     source: Annotated[str | None, _SOURCE] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Extract from the text of the body; province and source from the query string or the body."""
-    found = await read_submission(request, settings.extract_max_bytes)
-    text = cast(str, found["text"])
-    chosen_province = _one("province", province, found["province"])
-    chosen_source = _one("source", source, found["source"])
+    media, charset = _check_media(request.headers.get("content-type"))
+    data = await read_body(request, settings.extract_max_bytes)
+    parts = await _multipart_parts(request, data, settings.extract_max_bytes) if media == MULTIPART_TYPE else None
+
+    def answer() -> bytes:
+        # Decoding, extraction and the JSON of a 5 MB text are all CPU: none of it on the event loop.
+        found = read_submission(media, charset, data, parts)
+        context = _context(store, _one("province", province, found["province"]), _one("source", source, found["source"]))
+        summary = extract(cast(str, found["text"]), context).as_json()
+        return json.dumps(summary, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
     async with limiter:
-        # CPU-bound, and over a remote store the gazetteer's first read is a round trip: off the event loop.
-        context = await run_in_threadpool(_context, store, chosen_province, chosen_source)
-        extraction = await run_in_threadpool(extract, text, context)
-    return extraction.as_json()
+        body = await run_in_threadpool(answer)
+    return Response(body, media_type=JSON_TYPE)
 
 
 class AgencyCandidateOut(_Out):
@@ -398,6 +426,6 @@ async def post_draft(
     data = await read_body(request, settings.extract_max_bytes)
     if _media(request.headers.get("content-type"))[0] != JSON_TYPE:
         raise UnsupportedMediaType("POST /api/extract/draft takes the summary as application/json")
-    extraction = Extraction.from_json(_object(data))
-    trig = await run_in_threadpool(_reviewed_draft, store, extraction, province, source)
+    trig = await run_in_threadpool(
+        lambda: _reviewed_draft(store, Extraction.from_json(_object(data)), province, source))
     return Response(trig, media_type="application/trig")
