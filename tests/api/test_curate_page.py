@@ -14,7 +14,6 @@ import json
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
@@ -23,7 +22,7 @@ from app.api.routers import extract as router
 from app.core.config import Settings
 from app.curation.extract import ExtractionContext
 from app.curation.summary import Extraction
-from tests.support.browser import browser_page, screenshot_path
+from tests.support.browser import browser_page, local_page, screenshot_path
 from tests.support.extraction import SAMPLE, populated
 from tests.support.live import serve
 
@@ -56,25 +55,8 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, list[str]]]:
     """A fresh page whose requests off 127.0.0.1 are aborted and listed; the extractor is the double."""
     monkeypatch.setattr(router, "extract", double)
-    outside: list[str] = []
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        opened = context.new_page()
-
-        def guard(route: Any) -> None:
-            if urlparse(route.request.url).hostname != "127.0.0.1":
-                outside.append(route.request.url)
-                route.abort()
-            else:
-                route.continue_()
-
-        opened.route("**/*", guard)
-        opened.on("pageerror", lambda error: errors.append(str(error)))
-        yield opened, outside
-    finally:
-        context.close()
-    assert errors == [], errors
+    with local_page(browser, viewport={"width": 1400, "height": 1000}) as opened:
+        yield opened
 
 
 HIGHLIGHTED = """(id) => [...document.querySelectorAll('#doc-text .hl')]

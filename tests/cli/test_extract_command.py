@@ -14,6 +14,7 @@ from app.core.config import Settings
 from app.curation.extract import ExtractionContext, extract
 from app.curation.gazetteer import Gazetteer
 from app.store.policy_store import PolicyStore
+from tests.support.cli import assert_clean_error
 from tests.support.extraction import SAMPLE
 from tests.support.project import POLID, PROJECT
 
@@ -29,14 +30,6 @@ def expected(text: str, province: str | None = None, source: str | None = None) 
         gazetteer = Gazetteer.from_store(store)
     return extract(text, ExtractionContext(gazetteer, province, source)).as_json()
 
-
-def assert_clean_error(result, *needles: str) -> None:  # type: ignore[no-untyped-def]
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    for needle in needles:
-        assert needle in result.stderr
 
 
 def test_a_file_prints_the_real_summary(tmp_path: Path) -> None:

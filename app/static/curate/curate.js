@@ -155,30 +155,7 @@
 
   // ------------------------------------------------------------------ helpers
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children.flat(Infinity)) {
-      if (child !== undefined && child !== null && child !== false) node.append(child);
-    }
-    return node;
-  }
-
-  function showStatus(target, text, isError) {
-    target.textContent = text;
-    target.classList.toggle("error", Boolean(isError));
-  }
-
-  function detailText(body, response) {
-    if (body && typeof body.detail === "string") return body.detail;
-    if (body && Array.isArray(body.detail)) return body.detail.map((d) => d.msg).join("; ");
-    return `HTTP ${response.status}`;
-  }
+  const { el, showStatus, detailText, translate } = window.policykgPage;
 
   function slug(text) {
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase()
@@ -223,17 +200,7 @@
   // ------------------------------------------------------------------ language
 
   function applyLanguage() {
-    document.documentElement.lang = state.lang;
-    document.querySelectorAll("[data-i18n]").forEach((node) => {
-      const value = t(node.dataset.i18n);
-      if (typeof value === "string") node.textContent = value;
-    });
-    document.querySelectorAll("[data-i18n-placeholder]").forEach((node) => {
-      node.placeholder = t(node.dataset.i18nPlaceholder);
-    });
-    document.querySelectorAll("[data-i18n-aria]").forEach((node) => {
-      node.setAttribute("aria-label", t(node.dataset.i18nAria));
-    });
+    translate(state.lang, t);
     document.title = `policykg — ${t("title")}`;
     const toggle = $("lang-toggle");
     toggle.textContent = t("langToggle");
