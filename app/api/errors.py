@@ -106,6 +106,8 @@ STATUS: dict[type[e.PolicyKGError], int] = {
     e.ReasonerUnavailable: 503,
     e.ReasonerError: 500,
     e.CurationError: 422,
+    e.InvalidInput: 422,
+    e.InvalidSummary: 422,
     e.DraftUnavailable: 501,
 }
 
