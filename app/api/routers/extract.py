@@ -25,7 +25,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from app.api.deps import SettingsDep, StoreDep, settings_of
-from app.api.errors import INVALID, STORE_ERRORS, ErrorBody
+from app.api.errors import STORE_ERRORS, ErrorBody
 from app.api.limits import read_body
 from app.core.errors import DraftUnavailable, InvalidInput, UnsupportedMediaType, shown
 from app.curation.extract import ExtractionContext, extract
@@ -282,6 +282,7 @@ _PROVINCE = Query(
 _SOURCE = Query(description="The source's name (a file stem), the named graph a draft would go to",
                 examples=["ha-tinh-kh-57"])
 _TEXT_BODY = {"schema": {"type": "string", "pattern": r"\S"}}
+_OPTIONAL_TEXT = {"anyOf": [{"type": "string"}, {"type": "null"}]}
 _BODY: dict[str, Any] = {
     "required": True,
     "description": "The document's text: plain text, markdown or an HTML page (menus, comments and footers are "
@@ -292,7 +293,7 @@ _BODY: dict[str, Any] = {
         JSON_TYPE: {"schema": {
             "type": "object", "required": ["text"], "additionalProperties": False,
             "properties": {"text": {"type": "string", "pattern": r"\S"},
-                           "province": {"type": "string"}, "source": {"type": "string"}},
+                           "province": _OPTIONAL_TEXT, "source": _OPTIONAL_TEXT},
         }},
         MULTIPART_TYPE: {"schema": {
             "type": "object",
@@ -301,10 +302,14 @@ _BODY: dict[str, Any] = {
         }},
     },
 }
+# A 422 is either kind of body: `detail` alone (the text, the body, the province) or with `errors`
+# (a query parameter, a field of a summary); ErrorBody's schema admits both.
+_UNPROCESSABLE = "; a query parameter or a field of a summary at fault also lists `errors` (loc, msg, type)"
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "The body is larger than POLICYKG_EXTRACT_MAX_BYTES"},
     415: {"model": ErrorBody, "description": "A media type other than text, markdown, HTML, JSON or multipart"},
-    **INVALID,
+    422: {"model": ErrorBody, "description": "A parameter is missing, malformed, out of range or repeated"
+                                             + _UNPROCESSABLE},
     **STORE_ERRORS,
 }
 _INVALID_TEXT = ("The text is empty, binary (a PDF, an image …) or not UTF-8; the JSON, form or multipart body is "
@@ -317,7 +322,7 @@ _INVALID_TEXT = ("The text is empty, binary (a PDF, an image …) or not UTF-8; 
     summary="Extract documents, relations, responsibilities and targets from a text",
     description="Reads a document's text against what the graph knows and answers the extraction summary, each "
                 "item with its span in `text`, and the draft TriG. Nothing is written to the store.",
-    responses={**_REFUSALS, 422: {**_REFUSALS[422], "description": _INVALID_TEXT}},
+    responses={**_REFUSALS, 422: {**_REFUSALS[422], "description": _INVALID_TEXT + _UNPROCESSABLE}},
     openapi_extra={"requestBody": _BODY},
 )
 async def post_extract(
@@ -360,7 +365,9 @@ class AgencyCandidateOut(_Out):
     summary="The graph's agencies a name may match",
     description="For the review of an extraction: the known agencies closest to `label` (shared words, accents "
                 "folded), the province's own first on ties; none when nothing is close.",
-    responses={**INVALID, **STORE_ERRORS},
+    responses={422: {**_REFUSALS[422], "description": "The label is empty or too long, the limit out of range, "
+                                                       "or the province names no area" + _UNPROCESSABLE},
+               **STORE_ERRORS},
 )
 async def get_agency_candidates(
     store: StoreDep,
@@ -407,7 +414,8 @@ def _reviewed_draft(store: PolicyStore, extraction: Extraction, province: str | 
         200: {"content": {"application/trig": {"schema": {"type": "string"}}}, "description": "The draft"},
         413: _REFUSALS[413],
         415: {"model": ErrorBody, "description": "A body other than application/json"},
-        422: {**INVALID[422], "description": "A field of the summary is missing or malformed; the source is missing"},
+        422: {**_REFUSALS[422], "description": "The body is no JSON object, a field of the summary is missing or "
+                                               "malformed, or the source is missing" + _UNPROCESSABLE},
         501: {"model": ErrorBody, "description": "This server has no draft writer"},
         **STORE_ERRORS,
     },
