@@ -118,10 +118,11 @@ class Gazetteer:
             if label not in agency_labels[iri]:
                 agency_labels[iri].append(label)
             agency_area.setdefault(iri, _text(row["area"]))
+        # Sorted: engines return rows in orders of their own, and the extraction must not depend on it.
         return cls(
-            documents=tuple(documents.values()),
+            documents=tuple(documents[iri] for iri in sorted(documents)),
             agencies=tuple(
-                KnownAgency(iri, tuple(labels), agency_area.get(iri)) for iri, labels in agency_labels.items()
+                KnownAgency(iri, tuple(sorted(agency_labels[iri])), agency_area.get(iri)) for iri in sorted(agency_labels)
             ),
             areas=tuple(KnownArea(iri, labels) for iri, labels in _grouped(store, _AREAS, "a").items()),
             indicators=tuple(
@@ -192,7 +193,7 @@ def _grouped(store: PolicyStore, query: str, key: str) -> dict[str, tuple[str, .
         label = _required(row["label"])
         if label not in grouped[_required(row[key])]:
             grouped[_required(row[key])].append(label)
-    return {iri: tuple(labels) for iri, labels in grouped.items()}
+    return {iri: tuple(sorted(grouped[iri])) for iri in sorted(grouped)}
 
 
 def _required(term: Term | None) -> str:
