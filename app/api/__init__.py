@@ -113,9 +113,9 @@ def create_app(
         app.include_router(module.router)
     # The explorer's files and the vendored libraries (cytoscape.js …), served locally: no CDN.
     app.mount("/static", StaticFiles(directory=explorer.STATIC_DIR), name="static")
-    from app.api.routers import duties, indicators, quality, responsible
+    from app.api.routers import curate, duties, extract, indicators, quality, responsible
 
-    for module in (responsible, duties, indicators, quality):
+    for module in (responsible, duties, indicators, quality, extract, curate):
         app.include_router(module.router)
     from app.api.routers import curation
 

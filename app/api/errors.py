@@ -107,7 +107,9 @@ STATUS: dict[type[e.PolicyKGError], int] = {
     e.ReasonerUnavailable: 503,
     e.ReasonerError: 500,
     e.CurationError: 400,
-    e.InvalidInput: 400,
+    e.InvalidInput: 422,
+    e.InvalidSummary: 422,
+    e.DraftUnavailable: 501,
     e.DraftSyntaxError: 400,
     e.DraftOutsideGraph: 400,
     e.SourceExists: 409,
@@ -128,6 +130,9 @@ def error_body(exc: e.PolicyKGError) -> BaseModel:
             loc: list[str | int] = ["query", exc.name] if exc.name else []
             problems = [ParameterProblem(loc=loc, msg=detail, type="value_error")] if loc else []
             return InvalidParameters(detail=detail, errors=problems)
+        case e.InvalidSummary():
+            at = ParameterProblem(loc=["body", *exc.path], msg=exc.reason, type="value_error")
+            return InvalidParameters(detail=detail, errors=[at])
         case e.AmbiguousDocument():
             return AmbiguousResponse(detail=detail, candidates=_refs(DocumentCandidate, exc.candidates))
         case e.UnknownDocument():

@@ -1,5 +1,5 @@
 """The ``policykg`` command line: serve the API, run named queries, lineage, stats, validation, reasoning,
-and ask who is responsible (``who``, ``duties``, ``targets``, ``eval-search``).
+ask who is responsible (``who``, ``duties``, ``targets``, ``eval-search``), and draft from a text (``extract``).
 
 Exit codes:
   0  success (validation conforms, ontology consistent, violation query returned no rows)
@@ -810,6 +810,59 @@ def analytics(
         typer.echo(f"\n{result.component_count} weakly connected components, sizes {sizes}")
         for component in result.components[1:]:
             typer.echo(f"  {component.size}: {'; '.join(component.hubs)}")
+
+
+@app.command("extract")
+def extract_text(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE|-", help="The document's text (.txt, .md, .html); - reads stdin.")],
+    province: Annotated[
+        str | None, typer.Option(help="The province the text is about: key (ha-tinh), name or area IRI.")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="The source's name (a file stem) the draft's graph is named by.")] = None,
+    draft_only: Annotated[bool, typer.Option("--draft", help="Print only the draft TriG.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", file_okay=False, help="Write NAME.json (the summary) and NAME.trig (the draft) here."),
+    ] = None,
+) -> None:
+    """Read documents, relations, responsibilities and targets from a text: the JSON summary and a draft TriG.
+
+    Nothing is written to the store. NAME is --source, else the file's stem (stdin: "stdin").
+    """
+    with _guard():
+        from app.curation.extract import ExtractionContext, extract
+        from app.curation.gazetteer import Gazetteer
+        from app.curation.intake import decode_text
+
+        if file == "-":
+            data, what, stem = typer.get_binary_stream("stdin").read(), "standard input", "stdin"
+        else:
+            path = Path(file)
+            if path.is_dir():
+                _fail(f"{path} is a directory, not a text file")
+            data, what, stem = path.read_bytes(), str(path), path.stem
+        text = decode_text(data, what=what)
+        store = _open(ctx, _settings(ctx))
+        try:
+            gazetteer = Gazetteer.from_store(store)
+        finally:
+            store.close()
+        context = ExtractionContext(gazetteer, gazetteer.province(province) if province else None, source)
+        result = extract(text, context)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            name = source or stem
+            summary, draft = out / f"{name}.json", out / f"{name}.trig"
+            summary.write_text(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            draft.write_text(result.draft, encoding="utf-8")
+            typer.echo(f"wrote {summary} and {draft}", err=True)
+        elif draft_only:
+            typer.echo(result.draft, nl=not result.draft.endswith("\n"))
+        else:
+            _emit_json(result.as_json())
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
 
 
 def main() -> None:

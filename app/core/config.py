@@ -128,6 +128,18 @@ class Settings(BaseSettings):
         ),
     )
 
+    extract_max_bytes: int = Field(
+        default=5 * 1_048_576, gt=0,
+        description="Largest request body POST /api/extract reads (a text, a JSON object or an upload); past it: 413.",
+    )
+    extract_concurrency: int = Field(
+        default=2, gt=0,
+        description=(
+            "Extractions (POST /api/extract) run at once, each on a worker thread; more wait their turn, so a burst "
+            "of long texts leaves the event loop and the thread pool to the other routes."
+        ),
+    )
+
     # HTTP limits of `policykg serve` (app/api/server.py) and of the app's middleware (app/api/limits.py).
     http_max_header_bytes: int = Field(
         default=65_536, ge=1024, description="Largest request head (request line and headers) read; past it: 431."

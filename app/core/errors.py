@@ -318,3 +318,24 @@ class UnknownSource(CurationError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"no source {shown(name)} in the store")
+
+
+class InvalidSummary(CurationError):
+    """A reviewed extraction summary has a missing or malformed field; ``path`` names it (``documents[2].date``)."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        self.path = path
+        self.reason = message
+        super().__init__(f"{summary_path(path)}: {message}")
+
+
+class DraftUnavailable(CurationError):
+    """This server has no draft writer (``app.curation.draft`` is not installed)."""
+
+
+def summary_path(path: tuple[str | int, ...]) -> str:
+    """``("documents", 2, "date")`` as ``documents[2].date``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "summary"

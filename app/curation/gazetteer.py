@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from app.core.errors import InvalidInput, shown
+from app.core.namespaces import POLID
+from app.core.text import fold, slug
 from app.search.index import Abbreviation, load_abbreviations
 from app.store.policy_store import PolicyStore, Term, term_text
 
@@ -118,10 +121,11 @@ class Gazetteer:
             if label not in agency_labels[iri]:
                 agency_labels[iri].append(label)
             agency_area.setdefault(iri, _text(row["area"]))
+        # Sorted: engines return rows in orders of their own, and the extraction must not depend on it.
         return cls(
-            documents=tuple(documents.values()),
+            documents=tuple(documents[iri] for iri in sorted(documents)),
             agencies=tuple(
-                KnownAgency(iri, tuple(labels), agency_area.get(iri)) for iri, labels in agency_labels.items()
+                KnownAgency(iri, tuple(sorted(agency_labels[iri])), agency_area.get(iri)) for iri in sorted(agency_labels)
             ),
             areas=tuple(KnownArea(iri, labels) for iri, labels in _grouped(store, _AREAS, "a").items()),
             indicators=tuple(
@@ -131,13 +135,69 @@ class Gazetteer:
         )
 
 
+    @classmethod
+    def cached(cls, store: PolicyStore) -> Gazetteer:
+        """``from_store(store)``, read once per generation of the data (every request of one generation shares it)."""
+        return store.per_generation("gazetteer", lambda: cls.from_store(store))
+
+    def province(self, value: str) -> str:
+        """The area IRI ``value`` names: an area IRI, a key (``ha-tinh``) or a name (``Tỉnh Hà Tĩnh``).
+
+        A province the graph does not know yet is given the IRI the conventions mint for it
+        (``area/{key}``), so a text about a new province can still be read in its context.
+        """
+        value = value.strip()
+        prefix = f"{POLID}area/"
+        if "://" in value:
+            if not value.startswith(prefix) or not value.removeprefix(prefix):
+                raise InvalidInput(f"province {shown(value)} is not an area IRI (expected {prefix}KEY)")
+            return value
+        key = "/".join(part for part in (slug(p) for p in value.split("/")) if part)  # quang-tri/dong-ha
+        if not key:
+            raise InvalidInput(f"province {shown(value)} names no area: give a key such as ha-tinh, a name or an IRI")
+        known = {area.iri for area in self.areas}
+        if prefix + key in known:
+            return prefix + key
+        named = sorted(area.iri for area in self.areas if any(slug(label) == key for label in area.labels))
+        if named:
+            return named[0]
+        # "Tỉnh Hà Tĩnh" for a province not in the graph: its key is the name without the word for its kind.
+        for kind in ("tinh-", "thanh-pho-", "tp-"):
+            if key.startswith(kind) and len(key) > len(kind):
+                key = key.removeprefix(kind)
+                break
+        return prefix + key
+
+
+    def agency_candidates(self, label: str, province: str | None = None, limit: int = 8) -> list[KnownAgency]:
+        """The known agencies a reviewer may match ``label`` to, closest first (the province's own first on ties).
+
+        Closeness is the share of words (accents folded) that the label and the agency's best name
+        have in common; an abbreviation such as ``Sở KH&CN`` counts as a name of its own.
+        """
+        wanted = set(fold(label).replace("&", " & ").split())
+        if not wanted:
+            return []
+        scored: list[tuple[float, bool, str, KnownAgency]] = []
+        for agency in self.agencies:
+            best = max(_overlap(wanted, set(fold(name).replace("&", " & ").split())) for name in agency.labels)
+            if best > 0.3:
+                scored.append((-best, agency.area != province, agency.labels[0], agency))
+        return [agency for *_, agency in sorted(scored, key=lambda s: s[:3])[:limit]]
+
+
+def _overlap(left: set[str], right: set[str]) -> float:
+    """Jaccard similarity of two sets of words."""
+    return len(left & right) / len(left | right) if left and right else 0.0
+
+
 def _grouped(store: PolicyStore, query: str, key: str) -> dict[str, tuple[str, ...]]:
     grouped: dict[str, list[str]] = defaultdict(list)
     for row in store.select(query):
         label = _required(row["label"])
         if label not in grouped[_required(row[key])]:
             grouped[_required(row[key])].append(label)
-    return {iri: tuple(labels) for iri, labels in grouped.items()}
+    return {iri: tuple(sorted(grouped[iri])) for iri in sorted(grouped)}
 
 
 def _required(term: Term | None) -> str:

@@ -53,6 +53,7 @@ SAMPLES: dict[type[e.PolicyKGError], Callable[[], e.PolicyKGError]] = {
     e.AmbiguousEntity: lambda: e.AmbiguousEntity("area", "X", [AGENCY, AGENCY]),
     e.UnknownEntity: lambda: e.UnknownEntity("indicator", "Y", [AGENCY]),
     e.SelectionTooLarge: lambda: e.SelectionTooLarge(120, 100, counted="60 nodes and 60 edges"),
+    e.InvalidSummary: lambda: e.InvalidSummary(("documents", 2, "date"), "must be a date YYYY-MM-DD or null"),
 }
 def _sample(cls: type[e.PolicyKGError]) -> e.PolicyKGError:
     return SAMPLES[cls]() if cls in SAMPLES else cls(f"a {cls.__name__}")
@@ -102,6 +103,8 @@ def test_every_domain_error_answers_its_status_and_body(raising_client: TestClie
         (e.UnknownAgency, "suggestions", [{"iri": AGENCY.iri, "label": "Sở X"}]),
         (e.AmbiguousEntity, "candidates", [{"iri": AGENCY.iri, "label": "Sở X"}] * 2),
         (e.ParameterError, "errors", [{"loc": ["query", "limit"], "msg": "limit is not a number", "type": "value_error"}]),
+        (e.InvalidSummary, "errors", [{"loc": ["body", "documents", 2, "date"], "msg": "must be a date YYYY-MM-DD or null",
+                                       "type": "value_error"}]),
     ],
     ids=lambda value: value.__name__ if isinstance(value, type) else None,
 )

@@ -11,14 +11,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.core.config import Settings
-from tests.support.browser import browser_page, screenshot_path
+from tests.support.browser import assert_local_assets, browser_page, local_page, screenshot_path
 from tests.support.live import serve
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "static" / "explorer"
@@ -50,35 +49,12 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
     """A fresh chromium page whose requests off 127.0.0.1 are aborted and listed."""
-    outside: list[str] = []
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    try:
-        opened = context.new_page()
-
-        def guard(route: Any) -> None:
-            if urlparse(route.request.url).hostname != "127.0.0.1":
-                outside.append(route.request.url)
-                route.abort()
-            else:
-                route.continue_()
-
-        opened.route("**/*", guard)
-        opened.on("pageerror", lambda error: errors.append(str(error)))
-        yield opened, outside
-    finally:
-        context.close()
-    assert errors == [], errors
+    with local_page(browser, viewport={"width": 1400, "height": 900}, accept_downloads=True) as opened:
+        yield opened
 
 
 def test_page_and_its_assets_are_local(shipped_client: TestClient) -> None:
-    response = shipped_client.get("/")
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
-    references = re.findall(r'(?:src|href)="([^"]*)"', response.text)
-    assert references and all(ref.startswith(("/", "data:")) for ref in references), references
-    for ref in references:
-        if ref.startswith("/static/"):
-            assert shipped_client.get(ref).status_code == 200, ref
+    assert_local_assets(shipped_client, "/")
     script = (STATIC / "explorer.js").read_text(encoding="utf-8")
     # The only absolute URLs in the script are identifiers, never fetched: the IRI namespace it
     # turns into local /id/ paths and the SVG namespace of the SVG download.

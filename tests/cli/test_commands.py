@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli.commands import app
+from tests.support.cli import assert_clean_error
 from tests.support.project import DOC_HT_190, DOC_QT_190, FIXTURE_TRIPLES, FIXTURES, PROJECT
 
 runner = CliRunner()
@@ -23,14 +24,6 @@ ENV = {"POLICYKG_ROOT": str(PROJECT)}
 def invoke(*args: str, env: dict[str, str] | None = None):
     return runner.invoke(app, list(args), env=env or ENV)
 
-
-def assert_clean_error(result, *needles: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    for needle in needles:
-        assert needle in result.stderr
 
 
 def test_stats_json() -> None:

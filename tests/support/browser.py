@@ -7,11 +7,13 @@ Playwright cannot download its own browsers here, so it drives /usr/bin/chromium
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -58,3 +60,39 @@ def screenshot_path(name: str) -> Path:
     """Where a test saves a screenshot (kept as a CI artefact under var/test-artifacts)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / name
+
+
+@contextmanager
+def local_page(browser: Any, **context_options: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A fresh page whose requests off 127.0.0.1 are aborted and listed; a script error on it fails the test."""
+    outside: list[str] = []
+    errors: list[str] = []
+    context = browser.new_context(**context_options)
+    try:
+        opened = context.new_page()
+
+        def guard(route: Any) -> None:
+            if urlparse(route.request.url).hostname != "127.0.0.1":
+                outside.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        opened.route("**/*", guard)
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        yield opened, outside
+    finally:
+        context.close()
+    assert errors == [], errors
+
+
+def assert_local_assets(client: Any, path: str) -> str:
+    """The page at ``path`` is HTML whose every src/href is on this server (and answers); its text."""
+    response = client.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    references = re.findall(r'(?:src|href)="([^"]*)"', response.text)
+    assert references and all(ref.startswith(("/", "data:")) for ref in references), references
+    for ref in references:
+        if ref.startswith("/static/"):
+            assert client.get(ref).status_code == 200, ref
+    return str(response.text)

@@ -178,19 +178,7 @@
 
   // ------------------------------------------------------------------ text helpers
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? "" : value);
-    }
-    for (const child of children.flat(Infinity)) {
-      if (child !== undefined && child !== null && child !== false) node.append(child);
-    }
-    return node;
-  }
+  const { el, showStatus, detailText, translate } = window.policykgPage;
 
   function shorten(text, size) {
     if (!text) return "";
@@ -215,25 +203,10 @@
     return names ? names[state.lang] : data.relation;
   }
 
-  function showStatus(target, text, isError) {
-    target.textContent = text;
-    target.classList.toggle("error", Boolean(isError));
-  }
-
   // ------------------------------------------------------------------ language
 
   function applyLanguage() {
-    document.documentElement.lang = state.lang;
-    document.querySelectorAll("[data-i18n]").forEach((node) => {
-      const value = t(node.dataset.i18n);
-      if (typeof value === "string") node.textContent = value;
-    });
-    document.querySelectorAll("[data-i18n-placeholder]").forEach((node) => {
-      node.placeholder = t(node.dataset.i18nPlaceholder);
-    });
-    document.querySelectorAll("[data-i18n-aria]").forEach((node) => {
-      node.setAttribute("aria-label", t(node.dataset.i18nAria));
-    });
+    translate(state.lang, t);
     const toggle = $("lang-toggle");
     toggle.textContent = t("langToggle");
     toggle.setAttribute("aria-pressed", String(state.lang === "en"));
@@ -272,12 +245,6 @@
     }
     state.results = Array.isArray(body.results) ? body.results : [];
     renderResults();
-  }
-
-  function detailText(body, response) {
-    if (body && typeof body.detail === "string") return body.detail;
-    if (body && Array.isArray(body.detail)) return body.detail.map((d) => d.msg).join("; ");
-    return `HTTP ${response.status}`;
   }
 
   function renderResults() {
