@@ -109,7 +109,6 @@ STATUS: dict[type[e.PolicyKGError], int] = {
     e.CurationError: 400,
     e.InvalidInput: 422,
     e.InvalidSummary: 422,
-    e.DraftUnavailable: 501,
     e.DraftSyntaxError: 400,
     e.DraftOutsideGraph: 400,
     e.SourceExists: 409,

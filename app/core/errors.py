@@ -329,9 +329,6 @@ class InvalidSummary(CurationError):
         super().__init__(f"{summary_path(path)}: {message}")
 
 
-class DraftUnavailable(CurationError):
-    """This server has no draft writer (``app.curation.draft`` is not installed)."""
-
 
 def summary_path(path: tuple[str | int, ...]) -> str:
     """``("documents", 2, "date")`` as ``documents[2].date``."""

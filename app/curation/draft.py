@@ -614,3 +614,11 @@ def draft_trig(
             raise InvalidInput(f"the original address {provenance.url!r:.120} is not an absolute IRI") from exc
     return _Draft(extraction, provenance, gazetteer or Gazetteer(), vocabulary or Vocabulary(), province).write()
 
+
+def reviewed_draft(store: PolicyStore, extraction: Extraction, province: str | None, source: str) -> str:
+    """The draft TriG of a reviewed extraction, resolved against what ``store`` knows now."""
+    gazetteer = Gazetteer.cached(store)
+    return draft_trig(
+        extraction, Provenance(name=source), gazetteer=gazetteer,
+        vocabulary=Vocabulary.from_store(store), province=resolve_province(gazetteer, province),
+    )

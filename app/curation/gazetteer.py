@@ -178,12 +178,16 @@ class Gazetteer:
         wanted = set(fold(label).replace("&", " & ").split())
         if not wanted:
             return []
-        scored: list[tuple[float, bool, str, KnownAgency]] = []
+        # The head noun names the kind of body: a "Sở" is never a "Bộ", however many words they share.
+        head = fold(label).split()[0]
+        scored: list[tuple[bool, float, bool, str, KnownAgency]] = []
         for agency in self.agencies:
-            best = max(_overlap(wanted, set(fold(name).replace("&", " & ").split())) for name in agency.labels)
+            names = [fold(name) for name in agency.labels]
+            best = max(_overlap(wanted, set(name.replace("&", " & ").split())) for name in names)
             if best > 0.3:
-                scored.append((-best, agency.area != province, agency.labels[0], agency))
-        return [agency for *_, agency in sorted(scored, key=lambda s: s[:3])[:limit]]
+                same_kind = any(name.split()[:1] == [head] for name in names)
+                scored.append((not same_kind, -best, agency.area != province, agency.labels[0], agency))
+        return [agency for *_, agency in sorted(scored, key=lambda s: s[:4])[:limit]]
 
 
 def _overlap(left: set[str], right: set[str]) -> float:

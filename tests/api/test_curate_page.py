@@ -3,8 +3,7 @@
 The extractor's readers land module by module (issue #13), so the page tests put a double in
 place of ``extract`` that answers one item of every kind (tests/support/extraction.py) at the
 words of whatever text was pasted: what is tested is the page (highlights at the spans, review,
-the summary it sends back). Steps that need the draft writer and POST /api/ingest of the ingest
-branch are marked xfail until the lead merges it. Every request off 127.0.0.1 is aborted and
+the summary it sends back), then the draft and POST /api/ingest. Every request off 127.0.0.1 is aborted and
 recorded, and the tests assert there were none (the page must work offline).
 """
 
@@ -195,7 +194,6 @@ def test_refusals_are_shown(base_url: str, page: tuple[Any, list[str]]) -> None:
     assert "PDF" in tab.inner_text("#status") and tab.locator("#review-panel").is_hidden()
 
 
-@pytest.mark.xfail(strict=False, reason="POST /api/ingest lands in the ingest branch (and the draft writer with it)")
 def test_the_reviewed_draft_is_ingested(base_url: str, page: tuple[Any, list[str]]) -> None:
     import httpx
 

@@ -336,7 +336,6 @@ def test_draft_needs_a_source(shipped_client: TestClient) -> None:
     assert response.status_code == 422 and response.json()["errors"][0]["loc"] == ["query", "source"]
 
 
-@pytest.mark.xfail(strict=False, reason="the draft writer (app/curation/draft.py) lands in the ingest branch")
 def test_draft_of_a_reviewed_summary_is_trig_of_the_source_graph(shipped_client: TestClient) -> None:
     import pyoxigraph as ox
 

@@ -15,6 +15,7 @@ from app.api import create_app
 from app.core.config import Settings
 from app.store.policy_store import PolicyStore
 from tests.support.curation import DEPARTMENT, DOC_57, PLAN, dump, plan_draft
+from tests.support.quality import quality_report
 
 TOKEN = "ingest-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -82,14 +83,14 @@ def test_a_plan_dated_before_what_it_implements_shows_up_in_the_quality_report(w
         assert isinstance(findings, list)
         return [f for f in findings if f["rule"] == "implements-date-order" and f["focus"]["iri"] == PLAN]
 
-    assert not dated_early(writable.get("/api/quality").json())
+    assert not dated_early(quality_report(writable).json())
     # 57-NQ/TW was issued on 2024-12-22: a plan carrying it out cannot be older.
     answer = _post(writable, plan_draft(NAME, date="2024-06-01"))
     assert answer.status_code == 201 and answer.json()["committed"]  # type: ignore[attr-defined]
     warned = [w for w in answer.json()["warnings"] if w["rule"] == "implements-date-order"]  # type: ignore[attr-defined]
     assert warned and warned[0]["focus"] == PLAN
     deadline = time.monotonic() + 120
-    while not (found := dated_early(writable.get("/api/quality").json())):
+    while not (found := dated_early(quality_report(writable).json())):
         assert time.monotonic() < deadline, "the quality report never reflected the ingest"
         time.sleep(0.2)
     assert "57-NQ/TW" in found[0]["message"]
@@ -98,9 +99,9 @@ def test_a_plan_dated_before_what_it_implements_shows_up_in_the_quality_report(w
 @pytest.mark.parametrize(
     ("body", "headers", "status", "words"),
     [
-        (b"", TRIG, 400, "empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00", TRIG, 400, "binary"),
-        (b"\x00\x01\x02", {"Content-Type": "text/plain", **AUTH}, 400, "binary"),
+        (b"", TRIG, 422, "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00", TRIG, 422, "binary"),
+        (b"\x00\x01\x02", {"Content-Type": "text/plain", **AUTH}, 422, "binary"),
         (b"x" * (5 * 1024 * 1024), {"Content-Type": "text/plain", **AUTH}, 413, "limit"),
         (b'<a> <b> "c', TRIG, 400, "line 1"),
         (b"<x> <y> <z> .", {"Content-Type": "application/pdf", **AUTH}, 415, "Content-Type"),

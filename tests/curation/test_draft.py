@@ -187,7 +187,7 @@ def test_the_draft_of_a_new_province_passes_the_checks_and_its_plan_reaches_57_n
         ("quang-tri", "area/quang-tri", False),
         (POLID + "area/thanh-hoa", "area/thanh-hoa", False),
         ("Hà Tĩnh", "area/ha-tinh", True),
-        ("Tỉnh Đắk Nông", "area/dak-nong", True),
+        ("Tỉnh Cà Mau", "area/ca-mau", True),
     ],
 )
 def test_a_province_is_found_by_iri_key_or_name_or_proposed_as_new(

@@ -9,7 +9,6 @@ graph knows is read once per generation of the data (``Gazetteer.cached``).
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
@@ -27,7 +26,8 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from app.api.deps import SettingsDep, StoreDep, settings_of
 from app.api.errors import STORE_ERRORS, ErrorBody
 from app.api.limits import read_body
-from app.core.errors import DraftUnavailable, InvalidInput, UnsupportedMediaType, shown
+from app.core.errors import InvalidInput, UnsupportedMediaType, shown
+from app.curation.draft import reviewed_draft
 from app.curation.extract import ExtractionContext, extract
 from app.curation.gazetteer import Gazetteer
 from app.curation.intake import decode_text, require_text
@@ -389,20 +389,6 @@ async def get_agency_candidates(
 
 
 # ------------------------------------------------------------------------------- reviewed summary → draft
-def _reviewed_draft(store: PolicyStore, extraction: Extraction, province: str | None, source: str) -> str:
-    """The draft TriG of a reviewed extraction, by the ingest layer's writer (``app.curation.draft``)."""
-    # The writer lands with the ingest branch; until the lead wires it in this is a 501, not a crash.
-    try:
-        draft: Any = importlib.import_module("app.curation.draft")
-    except ModuleNotFoundError:
-        raise DraftUnavailable("this server cannot write drafts yet (app.curation.draft is not installed)") from None
-    gazetteer = Gazetteer.cached(store)
-    return cast(str, draft.draft_trig(
-        extraction, draft.Provenance(name=source), gazetteer=gazetteer,
-        vocabulary=draft.Vocabulary.from_store(store), province=draft.resolve_province(gazetteer, province),
-    ))
-
-
 @router.post(
     "/draft",
     summary="A reviewed extraction summary as draft TriG",
@@ -435,5 +421,5 @@ async def post_draft(
     if _media(request.headers.get("content-type"))[0] != JSON_TYPE:
         raise UnsupportedMediaType("POST /api/extract/draft takes the summary as application/json")
     trig = await run_in_threadpool(
-        lambda: _reviewed_draft(store, Extraction.from_json(_object(data)), province, source))
+        lambda: reviewed_draft(store, Extraction.from_json(_object(data)), province, source))
     return Response(trig, media_type="application/trig")
