@@ -152,18 +152,20 @@ def test_12_noisy_decision_replaces_two_and_its_two_issuers_are_reported() -> No
 NAIVE = re.compile(r"\d+-[A-ZĐ][A-Za-zĐ0-9]*/[A-ZĐ][A-Za-zĐ0-9]*|\d+/(?:\d{4}/)?[A-ZĐ][A-Za-zĐ0-9]*(?:-[A-ZĐ][A-Za-zĐ0-9]*)*")
 
 
-@pytest.mark.parametrize("prefix", [f"{n:02d}" for n in range(1, 13)])
-def test_every_number_in_the_passage_is_found_and_every_span_is_its_words(prefix: str) -> None:
-    extraction = passage(prefix)
-    found = {d.notation for d in extraction.documents}
-    assert set(NAIVE.findall(extraction.text)) <= found
-    for d in extraction.documents:
-        for start, end in d.spans:
-            assert extraction.text[start:end].replace("\n", " ") == d.notation or d.notation[0].isalpha()
-    for r in extraction.relations:
-        assert extraction.text[r.span[0]:r.span[1]].endswith(r.target) or r.target[0].isalpha()
-    for t in extraction.targets:
-        assert extraction.text[t.span[0]:t.span[1]]
+def test_every_number_in_the_passages_is_found_nothing_else_is_and_every_span_is_its_words() -> None:
+    for prefix in [f"{n:02d}" for n in range(1, 13)]:
+        extraction = passage(prefix)
+        naive = set(NAIVE.findall(extraction.text))
+        found = {d.notation for d in extraction.documents}
+        assert naive <= found, prefix
+        # besides what a naive pattern sees: blank numbers ("số /NQ-CP") and laws named with a date
+        assert all(n.startswith("/") or n[0].isalpha() for n in found - naive), (prefix, found - naive)
+        for d in extraction.documents:
+            for start, end in d.spans:
+                assert extraction.text[start:end] == d.notation or d.notation[0].isalpha(), prefix
+        for r in extraction.relations:
+            assert extraction.text[r.span[0]:r.span[1]].endswith(r.target) or r.target[0].isalpha(), prefix
+    assert sum(len(passage(f"{n:02d}").documents) for n in range(1, 13)) >= 30
 
 
 def test_documents_the_graph_holds_are_resolved_by_issuer_and_number(shipped_store: PolicyStore) -> None:
