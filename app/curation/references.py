@@ -85,6 +85,10 @@ _SELF_NUMBER = re.compile(r"^[#*\s]*so\s*:?\s*(?=\d|/)", re.M)
 _SELF_LINE = re.compile(r"[#*\s]*so\s*:?\s*")
 _PLACE_DATE = re.compile(r"^[#*\s]*[a-z][a-z ]{1,40}, (?=ngay\s?\d)", re.M)
 _ANNEX = re.compile(r"\(\s*(?:ban hanh\s*)?kem\s*theo\s[^()\n]{0,80}$")
+_ISSUES = re.compile(
+    rf"(?:^|[.;]\s)((?:so|uy ban nhan dan|ubnd|tinh uy|thanh uy|bo|ban|hoi dong nhan dan|dang doan|ban can su)"
+    rf" [^.;:\n]{{2,80}}?) (?:da )?ban hanh ({_TYPE_ALTERNATION})(?! so)(?! nay)(?![a-z])", re.M
+)
 _MOTTO = re.compile(r"cong hoa xa hoi chu nghia viet nam|doc lap - tu do - hanh phuc|dang cong san viet nam")
 _HEADING_TYPE = re.compile(rf"^[#*\s]*({_TYPE_ALTERNATION})[*\s]*$", re.M)
 _PROVINCE = re.compile(r"(?<![\w])(?:tỉnh|Tỉnh) ((?:[A-ZĐÂĂÊÔƠƯ][\w]*)(?: [A-ZĐÂĂÊÔƠƯ][\w]*){0,3})")
@@ -182,14 +186,14 @@ def read_references(text: str, gazetteer: Gazetteer | None = None, province: str
     mentions = sorted(_numbered(text, folded) + _named(text, folded), key=lambda m: m.start)
     for m in mentions:
         _attach(text, folded, m, place)
-    header = _header(text, folded, mentions, place)
+    index = _Index.of(gazetteer)
+    header = _header(text, folded, mentions, place, index)
     self_key = header[0]
     docs: dict[str, _Doc] = {}
     for m in mentions:
         docs.setdefault(m.key, _Doc()).mentions.append(m)
     warnings: list[str] = []
     refs: dict[str, DocumentRef] = {}
-    index = _Index.of(gazetteer)
     for key, doc in docs.items():
         refs[key] = _document(doc, index, place, warnings, header if key == self_key else None)
     self_doc = None
@@ -326,7 +330,7 @@ def _issuer_label(raw: str, place: str | None) -> str | None:
 
 
 def _header(
-    text: str, folded: str, mentions: list[_Mention], place: str | None,
+    text: str, folded: str, mentions: list[_Mention], place: str | None, index: _Index,
 ) -> tuple[str | None, SelfDocument | None, str | None, str | None]:
     """The key of the text's own document, or a SelfDocument without a number; and the header's issuer and date."""
     top = folded[:1500]
@@ -344,10 +348,16 @@ def _header(
     for m in mentions:
         if _ANNEX.search(folded, max(line_start(folded, m.start), m.start - 120), m.start):
             return m.key, None, m.issuer, m.date
+    kind = None
+    if issuer is None and date is None and (issues := _ISSUES.search(top)):
+        # "…; Sở Thông tin và Truyền thông ban hành Kế hoạch …": an unnumbered text says who issues it
+        issuer = canonical_name(" ".join(text[issues.start(1): issues.end(1)].split()))
+        kind = _word_type(issues.group(2))
     if issuer or date:
         ht = _HEADING_TYPE.search(top)
-        kind = _word_type(ht.group(1)) if ht else None
-        ref = None if issuer is None else IssuerRef(issuer)
+        kind = _word_type(ht.group(1)) if ht else kind
+        agency = None if issuer is None else _agency(issuer, index, place)
+        ref = None if issuer is None else IssuerRef(issuer, agency.iri if agency else None)
         return None, SelfDocument(notation=None, type=kind, issuer=ref, date=date), issuer, date
     return None, None, None, None
 

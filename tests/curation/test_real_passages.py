@@ -109,6 +109,7 @@ def test_06_kl69_implements_nq20() -> None:
 
 
 def test_07_the_decision_dated_before_what_it_implements_is_recorded_as_stated() -> None:
+    assert self_of("07") == (None, "KH", "Sở Thông tin và Truyền thông", None)  # unnumbered, undated here
     assert docs("07")["570/QĐ-UBND"] == ("QĐ", "UBND tỉnh Đắk Nông", "2021-03-21")
     assert docs("07")["09/NQ-TU"] == ("NQ", "Tỉnh ủy Đắk Nông", "2021-11-01")
     assert ("570/QĐ-UBND", "implements", "09/NQ-TU") in relations("07")

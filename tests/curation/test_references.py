@@ -7,7 +7,7 @@ import pytest
 from app.curation.cleaning import clean
 from app.curation.gazetteer import Gazetteer, KnownAgency, KnownDocument
 from app.curation.references import References, read_references
-from app.curation.summary import DocumentRef
+from app.curation.summary import DocumentRef, IssuerRef
 
 POLID = "https://w3id.org/policykg/id/"
 
@@ -143,6 +143,19 @@ def test_an_annex_names_the_document_it_is_issued_with() -> None:
     me = refs.self_document
     assert me is not None and (me.notation, me.type, me.date) == ("773/QĐ-TTg", "QĐ", "2018-06-26")
     assert [(r.source, r.kind, r.target) for r in refs.relations] == [("self", "implements", "14-CT/TW")]
+
+
+def test_an_unnumbered_text_that_says_who_issues_it_has_a_self_without_number() -> None:
+    gazetteer = Gazetteer(agencies=(
+        KnownAgency(POLID + "agency/dak-nong/so-tttt", ("Sở Thông tin và Truyền thông tỉnh Đắk Nông",),
+                    POLID + "area/dak-nong"),
+    ))
+    refs = read("Căn cứ Quyết định số 1110/QĐ-BTTTT ngày 02/7/2024 của Bộ Thông tin và Truyền thông. Để nâng cao "
+                "chất lượng mạng di động tỉnh Đắk Nông; Sở Thông tin và Truyền thông ban hành Kế hoạch nâng cao "
+                "chất lượng mạng viễn thông di động", gazetteer)
+    me = refs.self_document
+    assert me is not None and (me.notation, me.type, me.date) == (None, "KH", None)
+    assert me.issuer == IssuerRef("Sở Thông tin và Truyền thông", POLID + "agency/dak-nong/so-tttt")
 
 
 @pytest.mark.parametrize(("sentence", "kind"), [
