@@ -17,7 +17,9 @@ from app.core.text import nfc
 
 __all__ = ["clean", "html_to_text", "looks_like_html"]
 
-_HTML_HINT = re.compile(r"<(?:!doctype|html|body|head|div|p|table|span|br|script|article|section)\b", re.I)
+_HTML_HINT = re.compile(r"<(?:!doctype|html|body|head|div|p|table|script|article|section)\b", re.I)
+# Markdown copied from GitHub keeps a cell's line breaks as <br>: inside a table row it is a space.
+_BR = re.compile(r"<br\s*/?>", re.I)
 # Elements whose content is never the document: page furniture and code.
 _SKIP_TAGS = frozenset({"script", "style", "title", "nav", "header", "footer", "noscript", "template", "aside",
                         "form", "button", "select", "iframe", "svg", "menu"})
@@ -132,6 +134,8 @@ def clean(text: str) -> str:
     text = nfc(text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")).translate(_ODD_SPACES)
     if looks_like_html(text):
         text = nfc(html_to_text(text)).translate(_ODD_SPACES)
+    elif "<" in text:
+        text = "\n".join(_BR.sub(" " if line.lstrip().startswith("|") else "\n", line) for line in text.split("\n"))
     lines: list[str] = []
     for raw in text.split("\n"):
         line = _repair(raw)

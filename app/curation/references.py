@@ -63,7 +63,7 @@ _TYPE_ALTERNATION = "|".join(sorted({w for ws in TYPE_WORDS.values() for w in ws
 _TYPE_WORD = re.compile(rf"(?<![a-z])(?:{_TYPE_ALTERNATION})(?![a-z])")
 _DIRECT_GAP = re.compile(r"\s*(?:so\s*:?\s*)?")
 _NAMED_GAP = re.compile(r" [^\d;:.|()\n]{2,150} so\s*")  # "Pháp lệnh Ưu đãi … số 26/2005/PL-…"
-_NAMED_LAW = re.compile(r"(?<![a-z])(bo luat|luat|phap lenh) ([^\d;:.|()\n*]{3,150}?),? (?=ngay\s?\d)")
+_NAMED_LAW = re.compile(r"(?<![a-z])(?<!phap )(bo luat|luat|phap lenh) ([^\d;:.|()\n*]{3,150}?),? (?=ngay\s?\d)")
 _DATE = re.compile(
     r"[\s,*]{0,6}(?:\(\s*)?(?:ban hanh\s+)?ngay\s?(\d{1,2})(?:\s?([/.-])\s?(\d{1,2})\s?\2\s?(\d{4})"
     r"|\s+thang\s?(\d{1,2})\s+nam\s?(\d{4}))"
@@ -112,7 +112,6 @@ _TITLE_SUBJECT = re.compile(
 )
 _SUBJECT_PREFIX = re.compile(r"[\s#*>•+\-–]*(?:[a-z0-9]{1,3}[.)]\s*)?")
 _CLAUSE_BREAK = re.compile(r"[;.\n|:]")
-_LIST_INTRO = re.compile(r"[^.:\n]{0,200}:")
 
 # Length-preserving fold: offsets of the folded text are those of the text.
 _VIET = ("àáảãạăằắẳẵặâầấẩẫậ" "èéẻẽẹêềếểễệ" "ìíỉĩị" "òóỏõọôồốổỗộơờớởỡợ" "ùúủũụưừứửữự" "ỳýỷỹỵ" "đ")

@@ -60,6 +60,11 @@ def test_markdown_table_rows_stay_one_per_line_with_their_pipes() -> None:
     assert clean(table).split("\n") == table.split("\n")
 
 
+def test_line_breaks_inside_a_markdown_cell_do_not_split_the_row() -> None:
+    text = "| 1. | Xây dựng<br>kế hoạch | Bộ Nội vụ<br/>Bộ Tài chính |\nĐoạn một<br>Đoạn hai"
+    assert clean(text).split("\n") == ["| 1. | Xây dựng kế hoạch | Bộ Nội vụ Bộ Tài chính |", "Đoạn một", "Đoạn hai"]
+
+
 def test_markdown_escapes_are_removed_except_escaped_pipes() -> None:
     assert clean(r"\- Kinh phí (R\&D) đạt 2% GDP; cột a \| b") == r"- Kinh phí (R&D) đạt 2% GDP; cột a \| b"
 

@@ -110,6 +110,10 @@ def test_a_law_named_without_a_number_is_read_with_its_date() -> None:
     assert [(r.source, r.kind, r.target) for r in refs.relations] == [("self", "basedOn", "Luật Tổ chức Chính phủ")]
 
 
+def test_law_in_general_is_no_named_law() -> None:
+    assert read("hoàn thiện pháp luật về khoa học ngày 5 tháng 3 năm 2025").documents == ()
+
+
 HEADER = """# CHÍNH PHỦ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 Độc lập - Tự do - Hạnh phúc
 
