@@ -58,7 +58,8 @@ _ODD_SPACES = str.maketrans(dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\
 # A token of seven letters or more with a Vietnamese letter in it may be two syllables glued together.
 _LONG_TOKEN = re.compile(r"[^\W\d_]{7,}")
 _SPACE_BEFORE_PUNCT = re.compile(r" +(?=[,;])")
-_SENTENCE_END = re.compile(r"[.;:!?…)\]\"”]\s*$|\*\*\s*$|^\s*(?:#|\||---)")
+_ENDS_SENTENCE = re.compile(r"[.;:!?…)\]\"”]\s*$|\*\*\s*$")
+_BLOCK_START = re.compile(r"\s*(?:#|\||---)")
 _CONTINUATION = re.compile(rf"^[{_LOWER}(]")
 
 
@@ -136,7 +137,8 @@ def clean(text: str) -> str:
         text = nfc(html_to_text(text)).translate(_ODD_SPACES)
     elif "<" in text:
         text = "\n".join(_BR.sub(" " if line.lstrip().startswith("|") else "\n", line) for line in text.split("\n"))
-    lines: list[str] = []
+    # Each output line is the list of the physical lines joined into it: joining stays linear.
+    lines: list[list[str]] = []
     for raw in text.split("\n"):
         line = _repair(raw)
         stripped = line.strip()
@@ -145,12 +147,14 @@ def clean(text: str) -> str:
             continue
         if stripped and not stripped.strip("*_ ").strip():
             continue  # emphasis markers around nothing
-        if lines and stripped and lines[-1].strip() and _CONTINUATION.match(stripped) \
-                and not _SENTENCE_END.search(lines[-1]) and not line.startswith(("|", " ")):
-            lines[-1] = lines[-1].rstrip() + " " + stripped  # a PDF line break inside a sentence
+        if lines and stripped and lines[-1][-1].strip() and _CONTINUATION.match(stripped) \
+                and not _ENDS_SENTENCE.search(lines[-1][-1]) and not _BLOCK_START.match(lines[-1][0]) \
+                and not line.startswith(("|", " ")):
+            lines[-1][-1] = lines[-1][-1].rstrip()
+            lines[-1].append(stripped)  # a PDF line break inside a sentence
             continue
-        lines.append(line)
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+        lines.append([line])
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(" ".join(parts) for parts in lines)).strip("\n")
 
 
 def _repair(line: str) -> str:

@@ -89,3 +89,9 @@ def test_html_page_keeps_the_text_and_tables_and_drops_furniture() -> None:
     assert "| 1 | Xây dựng kế hoạch | Sở Khoa học và Công nghệ |" in text.split("\n")
     for furniture in ("1-NQ/TW", "2-NQ/TW", "Trang chủ", "Tin tức", "Bản quyền", "Cổng thông tin", "color"):
         assert furniture not in text
+
+
+def test_a_long_run_of_broken_lines_becomes_one_paragraph() -> None:
+    # 50 000 PDF lines of one sentence: joined into one line (the join must stay linear to finish).
+    text = "Kế hoạch này\n" + "triển khai nhiệm vụ\n" * 50_000 + "đến năm 2030."
+    assert clean(text) == "Kế hoạch này " + "triển khai nhiệm vụ " * 50_000 + "đến năm 2030."
