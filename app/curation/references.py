@@ -164,7 +164,6 @@ class References:
     documents: tuple[DocumentRef, ...]
     relations: tuple[Relation, ...]
     warnings: tuple[str, ...] = ()
-    self_notation: str | None = None
 
 
 def text_province(text: str, gazetteer: Gazetteer, province: str | None) -> str | None:
@@ -202,8 +201,7 @@ def read_references(text: str, gazetteer: Gazetteer | None = None, province: str
     elif header[1] is not None:
         self_doc = header[1]
     relations = _relations(text, folded, mentions, self_key, refs)
-    return References(self_doc, tuple(refs.values()), relations, tuple(warnings),
-                      None if self_key is None else refs[self_key].notation)
+    return References(self_doc, tuple(refs.values()), relations, tuple(warnings))
 
 
 # --- mentions --------------------------------------------------------------------------------------
