@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.core.text import nfc
+from app.curation.cleaning import clean
 from app.curation.duties import read_responsibilities
 from app.curation.gazetteer import Gazetteer
+from app.curation.references import read_references
 from app.curation.summary import Extraction
+from app.curation.targets import read_targets
 
 __all__ = ["ExtractionContext", "extract"]
 
@@ -33,7 +35,10 @@ class ExtractionContext:
 def extract(text: str, context: ExtractionContext | None = None) -> Extraction:
     """Read documents, relations, responsibilities and targets from ``text``, with spans into its cleaned form."""
     context = context or ExtractionContext()
-    clean = nfc(text)
-    # The readers land module by module (issue #13); until then the summary is the bare text.
-    responsibilities = read_responsibilities(clean, context.gazetteer, context.province)
-    return Extraction(text=clean, self_document=None, responsibilities=responsibilities)
+    cleaned = clean(text)
+    refs = read_references(cleaned, context.gazetteer, context.province)
+    return Extraction(
+        text=cleaned, self_document=refs.self_document, documents=refs.documents, relations=refs.relations,
+        responsibilities=read_responsibilities(cleaned, context.gazetteer, context.province),
+        targets=read_targets(cleaned, context.gazetteer), warnings=refs.warnings,
+    )
