@@ -7,7 +7,9 @@ real passages, read from ``../shared/real-texts/``, and our own synthetic texts 
 per kind. The same texts go through the peer, one regex for document numbers and nothing else, so
 the table shows what the extractor adds. Matching rules (eval/extraction/README.md says why):
 
-- reference: by notation, NFC, whitespace removed, case-folded (``57-NQ/TW`` = ``57 - nq/tw``);
+- reference: by notation, NFC, whitespace removed, case-folded (``57-NQ/TW`` = ``57 - nq/tw``); a
+  document named without a number (``Luật Tổ chức Chính phủ``) is not a reference on either side
+  (the guidelines), so a predicted one is neither extra nor matched, nor are relations to it;
 - type, date, issuer: per reference; a value counts only on a matched reference and when equal
   (type accent-folded, date as ``YYYY-MM-DD``, issuer by folded label — UBND, HĐND, TW, MTTQ
   expanded, a leading "các" dropped, the text's province allowed after it — or any of the gold's
@@ -278,6 +280,11 @@ def _same_target(g: Json, p: Json) -> float | None:
     return similarity if similarity >= INDICATOR_OVERLAP else None
 
 
+def numbered(notation: str | None) -> bool:
+    """Whether a document is named by a number (``52-NQ/TW``), not by its title alone."""
+    return notation == "self" or any(ch.isdigit() for ch in notation or "")
+
+
 def _relation_keys(summary: Json) -> list[tuple[str, str, str]]:
     own = (summary.get("self") or {}).get("notation")
     own_key = notation_key(own) if own else None
@@ -286,7 +293,8 @@ def _relation_keys(summary: Json) -> list[tuple[str, str, str]]:
         key = "self" if value == "self" else notation_key(value)
         return "self" if key == own_key else key
 
-    return [(end(r["from"]), end(r["to"]), r["kind"]) for r in summary.get("relations", ())]
+    return [(end(r["from"]), end(r["to"]), r["kind"]) for r in summary.get("relations", ())
+            if numbered(r["from"]) and numbered(r["to"])]
 
 
 def score(gold: Json, predicted: Json) -> Scores:
@@ -297,7 +305,8 @@ def score(gold: Json, predicted: Json) -> Scores:
     def issuer_match(g: Mapping[str, Any], p: Mapping[str, Any]) -> bool:
         return names_match(g, p, province)
 
-    documents = _greedy(gold["documents"], predicted.get("documents", []), _same_document)
+    documents = _greedy(gold["documents"], [d for d in predicted.get("documents", []) if numbered(d.get("notation"))],
+                        _same_document)
     scores["reference"] = _count_items(documents)
     _attribute(scores["type"], documents, lambda d: type_key(d.get("type")), lambda a, b: a == b)
     _attribute(scores["date"], documents, lambda d: d.get("date"), lambda a, b: a == b)
