@@ -290,13 +290,17 @@ def _named_provinces(text: str) -> list[str]:
         for token in _TOKEN.finditer(text, m.end(), line_end if line_end >= 0 else min(len(text), m.end() + 60)):
             word = token.group(0)
             clean = word.strip(",.;:()\"“”")
+            if not words and fold(clean) == "uy":
+                continue  # "Tỉnh ủy Nghệ An", "TỈNH ỦY NGHỆ AN": the province's Party committee
             if not clean or not clean[0].isupper() or not clean.replace("-", "").isalpha():
                 break
             words.append(clean)
             if clean != word or len(words) == 3:
                 break
         if words:
-            found.append(" ".join(words))
+            name = " ".join(words)
+            # A header in capitals ("TỈNH ỦY NGHỆ AN") names the province as "Nghệ An".
+            found.append(name.title() if name.isupper() else name)
     return found
 
 

@@ -101,6 +101,10 @@ _CUES: tuple[tuple[str, RelationKind], ...] = (
 )
 _CUE = re.compile(r"(?<![a-z])(" + "|".join(c for c, _ in _CUES) + r")(?![a-z])")
 _CUE_KIND = dict(_CUES)
+#: the text's own document named by a demonstrative ("Kế hoạch này"), folded
+_THIS_DOCUMENT = re.compile(
+    r"(?<![a-z])(?:ke hoach|nghi quyet|chuong trinh|quyet dinh|chi thi|ket luan|de an|van ban) nay(?![a-z])"
+)
 _NOUN_USE = re.compile(r"(?:viec|ket qua|tinh hinh|so ket|tong ket|kiem tra|danh gia) $")  # "sơ kết việc thực hiện"
 _TASK_VERB = re.compile(r"(?:xay dung|nghien cuu|de xuat|trinh|ra soat|du thao)[^;.|]{0,30}$")
 _DIRECT_SUBJECT = re.compile(
@@ -487,11 +491,19 @@ def _known(notation: str, issuer: str | None, stated: bool, year: str | None, in
 
     When the text names no issuer (only the code after the slash says who), the number and the
     year must both match; an issuer the text names but the graph does not know matches nothing.
+    A central code (TW, CP, TTg, QH …) names one national issuer whatever the province, so a
+    number with such a code and no stated issuer is the graph's national document of that number
+    (of that year when the text gives one); a provincial code (TU, UBND) is shared by 34 provinces
+    and never matches on the number alone.
     """
+    national = POLID + "agency/vn/"
     for d in index.documents.get(fold(notation), ()):
         if issuer is not None and d.issuer == issuer:
             return d.iri
         if issuer is None and not stated and year is not None and d.date is not None and d.date[:4] == year:
+            return d.iri
+        if (not stated and (issuer or "").startswith(national) and (d.issuer or "").startswith(national)
+                and (year is None or d.date is None or d.date[:4] == year)):
             return d.iri
     return None
 
@@ -526,9 +538,8 @@ def _relations(
     text: str, folded: str, mentions: list[_Mention], self_key: str | None, refs: dict[str, DocumentRef],
 ) -> tuple[Relation, ...]:
     found: dict[tuple[str, str, RelationKind], Relation] = {}
+    own = refs[self_key].notation if self_key is not None and self_key in refs else None
     for i, m in enumerate(mentions):
-        if m.key == self_key:
-            continue
         clause_start = _clause_start(folded, m.start)
         cue = None
         for c in _CUE.finditer(folded, clause_start, m.start):
@@ -554,6 +565,12 @@ def _relations(
             ):
                 source = SELF if prev.key == self_key else refs[prev.key].notation
         target = refs[m.key].notation
+        if m.key == self_key and source == SELF:
+            continue  # the text naming its own number: a link only when another document is the subject
+        if source == SELF and cue is not None and own is not None and m.key != self_key \
+                and _THIS_DOCUMENT.search(folded, cue.end(), m.start):
+            # "Để triển khai Kế hoạch này, UBND tỉnh ban hành Kế hoạch số 120/KH-UBND": the one issued carries this out
+            source, target = target, own
         if source == target:
             continue
         found.setdefault((source, target, kind), Relation(source, target, kind, (span_start, m.number[1])))

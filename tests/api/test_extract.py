@@ -87,7 +87,6 @@ def test_real_extractor_on_real_passages_spans_index_the_text(shipped_client: Te
         assert 0 <= start < end <= len(text) and text[start:end].strip()
 
 
-@pytest.mark.xfail(strict=False, reason="the reference reader lands in the refs branch (the skeleton finds nothing)")
 def test_real_extractor_finds_the_documents_a_text_names(shipped_client: TestClient) -> None:
     """Real extractor: the numbers of the text come back as documents, at their words, 52-NQ/TW known."""
     answer = post_text(shipped_client, SAMPLE, query="?province=quang-tri").json()

@@ -163,11 +163,22 @@ def test_retract_removes_the_source_and_an_unknown_one_is_a_404(writable: TestCl
 
 
 def test_a_raw_text_is_extracted_and_ingested_under_its_province(writable: TestClient) -> None:
-    text = "Kế hoạch của Tỉnh ủy Hà Tĩnh thực hiện Nghị quyết 57-NQ/TW."
+    text = "TỈNH ỦY HÀ TĨNH\nSố 12-KH/TU\n\nKẾ HOẠCH\nThực hiện Nghị quyết 57-NQ/TW của Bộ Chính trị.\n"
     answer = _post(writable, text.encode(), {"Content-Type": "text/plain; charset=utf-8", **AUTH},
                    province="Hà Tĩnh", url="https://example.org/ha-tinh")
     assert answer.status_code == 201, answer.text  # type: ignore[attr-defined]
     assert "area:ha-tinh" in answer.json()["draft"]  # type: ignore[attr-defined]
+
+
+def test_a_raw_text_that_does_not_say_which_document_it_is_is_refused_as_drafted(writable: TestClient) -> None:
+    """The draft cannot invent the text's own type: the report names the missing type, nothing is written."""
+    before = dump(_store(writable))
+    text = "Kế hoạch của Tỉnh ủy Hà Tĩnh thực hiện Nghị quyết 57-NQ/TW."
+    answer = _post(writable, text.encode(), {"Content-Type": "text/plain; charset=utf-8", **AUTH}, province="Hà Tĩnh")
+    assert answer.status_code == 422, answer.text  # type: ignore[attr-defined]
+    assert {v["rule"] for v in answer.json()["violations"]} >= {"document-type"}  # type: ignore[attr-defined]
+    assert "check: the text names no header" in answer.json()["draft"]  # type: ignore[attr-defined]
+    assert dump(_store(writable)) == before
 
 
 NGHE_AN = """TỈNH ỦY NGHỆ AN
@@ -186,7 +197,6 @@ của tỉnh, hoàn thành trong năm 2025.
 """
 
 
-@pytest.mark.xfail(strict=False, reason="extractor lands in refs/duties branches")
 def test_a_raw_text_of_a_new_province_links_its_plans_to_57_nq_tw_and_its_department(writable: TestClient) -> None:
     """Acceptance (issue #13): a raw text about a province not yet in the graph, ingested as drafted."""
     answer = _post(writable, NGHE_AN.encode(), {"Content-Type": "text/plain", **AUTH}, province="Nghệ An")
