@@ -190,7 +190,6 @@ VIRTUOSO_DIFFERS = {
     "/api/queries/agency-duties": _OPTIONALS,
     "/api/queries/lineage-down": _OPTIONALS,
     "/api/queries/lineage-up": _OPTIONALS,
-    "/api/queries/responsible-for-text": "the same rows in another order (ties of its ORDER BY)",
     "/api/analytics": _PATH_BOTH_ENDS_FREE,
     "/api/export": _PATH_BOTH_ENDS_FREE,
     "/id/doc/tu-quang-tri/2020/190-kh-tu": (
