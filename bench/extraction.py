@@ -281,8 +281,8 @@ def _same_target(g: Json, p: Json) -> float | None:
 
 
 def numbered(notation: str | None) -> bool:
-    """Whether a document is named by a number (``52-NQ/TW``), not by its title alone."""
-    return notation == "self" or any(ch.isdigit() for ch in notation or "")
+    """Whether a document is named by a number (``52-NQ/TW``, a blank ``/NQ-CP``), not by its title alone."""
+    return notation == "self" or any(ch.isdigit() or ch == "/" for ch in notation or "")
 
 
 def _relation_keys(summary: Json) -> list[tuple[str, str, str]]:
