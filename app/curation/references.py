@@ -90,6 +90,7 @@ _ISSUES = re.compile(
     rf" [^.;:\n]{{2,80}}?) (?:da )?ban hanh ({_TYPE_ALTERNATION})(?! so)(?! nay)(?![a-z])", re.M
 )
 _MOTTO = re.compile(r"cong hoa xa hoi chu nghia viet nam|doc lap - tu do - hanh phuc|dang cong san viet nam")
+_OPENING_TYPE = re.compile(rf"[#*\s]*({_TYPE_ALTERNATION})(?![a-z])(?!\s*(?:so\s*)?[0-9/])")
 _HEADING_TYPE = re.compile(rf"^[#*\s]*({_TYPE_ALTERNATION})[*\s]*$", re.M)
 _PROVINCE = re.compile(r"(?<![\w])(?:tỉnh|Tỉnh) ((?:[A-ZĐÂĂÊÔƠƯ][\w]*)(?: [A-ZĐÂĂÊÔƠƯ][\w]*){0,3})")
 
@@ -360,6 +361,11 @@ def _header(
         agency = None if issuer is None else _agency(issuer, index, place)
         ref = None if issuer is None else IssuerRef(issuer, agency.iri if agency else None)
         return None, SelfDocument(notation=None, type=kind, issuer=ref, date=date), issuer, date
+    opening = _OPENING_TYPE.match(top)
+    if opening is not None:
+        # "KẾ HOẠCH thực hiện …", "Kế hoạch của Tỉnh ủy …": the text opens by saying what kind of
+        # document it is, without its number (a number right after is a mention, not the header).
+        return None, SelfDocument(notation=None, type=_word_type(opening.group(1)), issuer=None, date=None), None, None
     return None, None, None, None
 
 

@@ -173,7 +173,7 @@ def test_a_raw_text_is_extracted_and_ingested_under_its_province(writable: TestC
 def test_a_raw_text_that_does_not_say_which_document_it_is_is_refused_as_drafted(writable: TestClient) -> None:
     """The draft cannot invent the text's own type: the report names the missing type, nothing is written."""
     before = dump(_store(writable))
-    text = "Kế hoạch của Tỉnh ủy Hà Tĩnh thực hiện Nghị quyết 57-NQ/TW."
+    text = "Tỉnh ủy Hà Tĩnh đã họp, quán triệt Nghị quyết 57-NQ/TW."
     answer = _post(writable, text.encode(), {"Content-Type": "text/plain; charset=utf-8", **AUTH}, province="Hà Tĩnh")
     assert answer.status_code == 422, answer.text  # type: ignore[attr-defined]
     assert {v["rule"] for v in answer.json()["violations"]} >= {"document-type"}  # type: ignore[attr-defined]
