@@ -469,8 +469,11 @@ class PolicyStore:
             return found
         digest = fingerprint(named)
         newest = max((st.st_mtime_ns for _, st in stats), default=0)
-        if time.time_ns() - newest > RACY_SECONDS * 1_000_000_000:
-            save_derived(self.derived_dir, "project-files", key, digest)
+        # Only beside a store that keeps derived state already (a server's search index makes the
+        # directory): a store used without a server gets no directory of its own for this.
+        directory = self.derived_dir
+        if directory is not None and directory.is_dir() and time.time_ns() - newest > RACY_SECONDS * 1_000_000_000:
+            save_derived(directory, "project-files", key, digest)
         return digest
 
     @staticmethod
