@@ -576,6 +576,14 @@ SELECT ?task ?letter ?plan WHERE {{
             raise RuntimeError(f"update answered {response.status_code}: {response.text[:200]}")
         return elapsed
 
+    def repeated_updates(self, http: httpx.Client, url: str, subject: str, first: float | None = None) -> tuple[float, str]:
+        """The median of five one-triple updates (``first`` counts as one), and a note with their spread."""
+        times = [] if first is None else [first]
+        times += [self.post_update(http, url + "/sparql", self.insert(subject, POL + "note", f'"{MARKER} {i}"'), ours=True)
+                  for i in range(5 - len(times))]
+        spread = ", ".join(f"{t:.0f}" for t in times)
+        return round(statistics.median(times), 1), f"median of five updates in a row ({spread} ms)"
+
     def update(self, url: str) -> None:
         picked = self.pick(url)
         label = self.insert(picked["task"], "http://www.w3.org/2000/01/rdf-schema#label", f'"khảo sát {MARKER}"@vi')
@@ -583,7 +591,7 @@ SELECT ?task ?letter ?plan WHERE {{
         limit = self.timeout("update")
         with httpx.Client(base_url=url, timeout=limit) as http:
             started = time.perf_counter()
-            self.rows["update"].ours = round(self.post_update(http, url + "/sparql", label, ours=True), 1)
+            first = self.post_update(http, url + "/sparql", label, ours=True)
             t0 = time.perf_counter()
             http.get("/api/responsible", params={"q": questions(self.rng, 1)[0]}).raise_for_status()
             self.rows["responsible-after-update"].ours = round((time.perf_counter() - t0) * 1000, 1)
@@ -591,6 +599,7 @@ SELECT ?task ?letter ?plan WHERE {{
                               None, limit)
             self.rows["search-sees-update"].ours = round(time.perf_counter() - started, 2)
             self.rows["search-sees-update"].notes.append(f"from the update's start; polled for {seen:.2f} s after it")
+            self.rows["update"].ours, spread = self.repeated_updates(http, url, picked["task"], first)
             started = time.perf_counter()
             self.post_update(http, url + "/sparql", link, ours=True)
             wait_until(lambda: picked["plan"] in http.get("/api/lineage", params={"document": picked["letter"]}).text,
@@ -598,7 +607,7 @@ SELECT ?task ?letter ?plan WHERE {{
             self.rows["lineage-sees-update"].ours = round(time.perf_counter() - started, 2)
             self.rows["lineage-sees-update"].notes.append("a second one-triple update (pol:basedOn), from its start")
         self.rows["update"].notes.append(
-            "ours: one update on the in-memory server (POLICYKG_UPDATE_TOKEN set, the only non-default setting)")
+            f"ours: {spread} on the in-memory server (POLICYKG_UPDATE_TOKEN set, the only non-default setting)")
 
     # -- peers --------------------------------------------------------------
 
@@ -714,9 +723,9 @@ SELECT ?task ?letter ?plan WHERE {{
             if "update-disk" in self.selected:
                 with self.step("update-disk"):
                     picked = self.pick(url)
-                    text = self.insert(picked["task"], POL + "note", f'"{MARKER} on disk"')
                     with httpx.Client(timeout=self.timeout("update-disk")) as http:
-                        self.rows["update-disk"].ours = round(self.post_update(http, url + "/sparql", text, ours=True), 1)
+                        self.rows["update-disk"].ours, spread = self.repeated_updates(http, url, picked["task"])
+                    self.rows["update-disk"].notes.append(f"ours: {spread}")
             if "memory-disk" in self.selected:
                 with self.step("memory-disk"):
                     self.rows["sparql-throughput-disk"].ours = self.sparql_throughput(url + "/sparql", "memory-disk")
