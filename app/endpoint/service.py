@@ -59,6 +59,8 @@ _T = TypeVar("_T")
 # and tries the same text with, so what a worker survived cannot overflow here (virtual memory:
 # only the pages used are committed).
 _UPDATE_STACK = 512 * 1024 * 1024
+# Seconds after the endpoint is built before rdflib's grammars are built (see SparqlEndpoint).
+_PARSERS_AFTER_START = 1.0
 
 # Query strings of GET requests remembered with the cache key they make, at most this many and
 # this long: a repeated GET is looked up without parsing the request or canonicalising its text.
@@ -228,12 +230,15 @@ class SparqlEndpoint:
             store.backend.for_worker, run_job, settings.query_workers, limits=limits
         )
         # Every update's check parses with rdflib in a worker, and pyparsing builds its grammars on
-        # the first parse (0.4 s). Built here once, beside the start (which a restart waits for),
-        # with forks held back meanwhile, every worker inherits them; a server without updates
-        # never parses a query with rdflib unless it names SERVICE or LOAD, so it skips this.
+        # the first parse (0.4 s of pure Python). Built once, shortly after the start (not during it:
+        # it would hold the GIL against the imports a restart waits for), with forks held back
+        # meanwhile, every worker inherits them; a server without updates never parses a query
+        # with rdflib unless it names SERVICE or LOAD, so it skips this.
         self._parsers_warm = threading.Event()
         if settings.update_token:
-            threading.Thread(target=self._warm_parsers, name="policykg-warm-parsers", daemon=True).start()
+            warm = threading.Timer(_PARSERS_AFTER_START, self._warm_parsers)
+            warm.name, warm.daemon = "policykg-warm-parsers", True
+            warm.start()
         else:
             self._parsers_warm.set()
         self.cache = ResultCache(settings.result_cache_bytes) if settings.result_cache_bytes else None
@@ -397,8 +402,10 @@ class SparqlEndpoint:
             with self._pool.paused():
                 warm_parsers()
             self._parsers_warm.set()
+        # The trial writes the worker's own copy of an in-memory store, so that worker serves nothing after it.
         self._pool.run(
-            UpdateCheck(text, base_iri, request.using, self.allowed), self.settings.query_timeout, retire=True
+            UpdateCheck(text, base_iri, request.using, self.allowed), self.settings.query_timeout,
+            retire=self.store.backend.kind == "memory",
         )
         self.write(lambda: self.store.update(text, base_iri=base_iri, using=request.using or None))
 
@@ -414,7 +421,7 @@ class SparqlEndpoint:
                     # Idle workers are forks of the pages the write is about to rewrite: each would
                     # keep its own copy of every one of them (a national graph's rebuild doubled the
                     # memory per worker). Gone first, they copy nothing; busy ones leave when done.
-                    self._pool.recycle()
+                    self._pool.recycle(wait=True)
                 return apply()
 
         with self._writes_lock:
@@ -423,6 +430,8 @@ class SparqlEndpoint:
             result = _on_big_stack(paused)
             if self.store.backend.kind != "remote":
                 self._pool.recycle()
+                # The next query or update after a write would otherwise wait for a fork.
+                self._pool.prespawn()
             return result
         finally:
             with self._writes_lock:

@@ -23,6 +23,8 @@ in a thread: the thread hand-off was a fifth of the fixed cost of a small query.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import multiprocessing
 import os
 import queue
@@ -47,6 +49,8 @@ from app.core.errors import (
     WorkerCrashed,
 )
 from app.sparql.engine import Backend
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["WorkerPool"]
 
@@ -170,6 +174,8 @@ class WorkerPool(Generic[Job, Result]):
         self._fork_lock = threading.Lock()
         self._generation = 0
         self._closed = False
+        self._warming = 0  # spare workers being forked in the background (``prespawn``)
+        self._reaping: set[threading.Thread] = set()  # discarded workers being reaped
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -177,6 +183,9 @@ class WorkerPool(Generic[Job, Result]):
         """Fork a worker and wait for it to say it is ready."""
         stderr = tempfile.TemporaryFile(prefix="policykg-worker-")  # noqa: SIM115 - lives as long as the worker; closed in _stop
         with self._fork_lock:
+            # The generation of the data the child will see: read at the fork, not once it is ready,
+            # or a write between the two would label a worker holding the old data as current.
+            generation = self._generation
             parent, child = _CONTEXT.Pipe()
             process = _CONTEXT.Process(
                 target=_serve,
@@ -199,16 +208,30 @@ class WorkerPool(Generic[Job, Result]):
         if status != "ready":
             self._stop(process, parent, stderr)
             raise StoreError(f"a query worker could not open the store: {info}")
-        return _Worker(process, parent, self._generation, int(info), stderr)
+        return _Worker(process, parent, generation, int(info), stderr)
 
-    @staticmethod
-    def _stop(process: multiprocessing.process.BaseProcess, conn: Connection, stderr: object = None) -> None:
+    def _stop(
+        self, process: multiprocessing.process.BaseProcess, conn: Connection, stderr: object = None, *, wait: bool = True
+    ) -> None:
         if process.is_alive():
             process.kill()
-        process.join(timeout=5)
-        conn.close()
-        if stderr is not None:
-            stderr.close()  # type: ignore[attr-defined]
+
+        def reap() -> None:
+            process.join(timeout=5)
+            conn.close()
+            if stderr is not None:
+                stderr.close()  # type: ignore[attr-defined]
+            with self._lock:
+                self._reaping.discard(threading.current_thread())
+
+        if wait:
+            reap()
+        else:
+            # Tearing down a fork of a large store takes tens of milliseconds; the request goes on.
+            thread = threading.Thread(target=reap, name="policykg-reap", daemon=True)
+            with self._lock:
+                self._reaping.add(thread)
+            thread.start()
 
     def _crash(self, worker: _Worker) -> WorkerCrashed:
         """What killed a worker that died mid-job, read from its exit status and standard error."""
@@ -231,12 +254,12 @@ class WorkerPool(Generic[Job, Result]):
         return WorkerCrashed(f"the query worker crashed ({how}) while answering; it has been replaced", signal=how)
 
     def _discard(self, worker: _Worker) -> None:
-        """Kill a worker and forget it; the next query forks a replacement."""
+        """Kill a worker and forget it (reaped in the background); the next query forks a replacement."""
         with self._lock:
             if worker in self._live:
                 self._live.discard(worker)
                 self._slots -= 1
-        self._stop(worker.process, worker.conn, worker.stderr)
+        self._stop(worker.process, worker.conn, worker.stderr, wait=False)
 
     def _idle_worker(self) -> _Worker | None:
         """A started worker of the current generation that is free now, or None."""
@@ -257,8 +280,16 @@ class WorkerPool(Generic[Job, Result]):
             if worker is not None:
                 return worker
             with self._lock:
-                can_spawn = self._slots < self._size
+                warming = self._warming > 0
+                can_spawn = not warming and self._slots < self._size
                 self._slots += can_spawn
+            if warming:
+                # A spare is being forked: it is ready sooner than a second fork would be.
+                if time.monotonic() >= deadline:
+                    raise ServiceBusy("no query worker became ready in time; try again in a moment")
+                with contextlib.suppress(queue.Empty):
+                    self._idle.put(self._idle.get(timeout=min(0.05, max(0.0, deadline - time.monotonic()))))
+                continue
             if can_spawn:
                 try:
                     worker = self._spawn()
@@ -287,15 +318,48 @@ class WorkerPool(Generic[Job, Result]):
         """How many times the workers were replaced (``recycle``): a worker's answers reflect its generation's data."""
         return self._generation
 
-    def recycle(self) -> None:
-        """Replace every worker, so the next queries see the store as it is now."""
+    def recycle(self, *, wait: bool = False) -> None:
+        """Replace every worker, so the next queries see the store as it is now.
+
+        ``wait``: return only once every discarded worker has exited (their pages are free), not
+        merely been killed.
+        """
         with self._lock:
             self._generation += 1
         while True:
             try:
                 self._discard(self._idle.get_nowait())
             except queue.Empty:
+                break
+        if wait:
+            with self._lock:
+                reaping = list(self._reaping)
+            for thread in reaping:
+                thread.join()
+
+    def prespawn(self) -> None:
+        """Fork one worker in the background unless one is idle, so the next job after a write finds it ready."""
+        with self._lock:
+            if self._closed or self._warming or self._slots >= self._size or not self._idle.empty():
                 return
+            self._slots += 1
+            self._warming += 1
+
+        def warm() -> None:
+            try:
+                worker = self._spawn()
+            except Exception as exc:  # noqa: BLE001 - a spare is an optimisation; the next job forks its own
+                _log.warning("a spare query worker did not start: %s", exc)
+                with self._lock:
+                    self._slots -= 1
+                    self._warming -= 1
+                return
+            with self._lock:
+                self._live.add(worker)
+                self._warming -= 1
+            self._release(worker)
+
+        threading.Thread(target=warm, name="policykg-prespawn", daemon=True).start()
 
     @contextmanager
     def paused(self) -> Iterator[None]:

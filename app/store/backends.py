@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import httpx
 import pyoxigraph as ox
 
 from app.core.errors import QueryError, QuerySyntaxError, QueryTimeout, StoreError
@@ -21,6 +20,9 @@ from app.sparql.engine import Dataset, GraphAnswer, QueryAnswer, Term
 from app.sparql.tokens import add_using
 from app.sparql.values import batches, bind, term, values_rows
 from app.store import virtuoso
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["EmbeddedBackend", "RemoteBackend", "remote_urls", "union_update"]
 
@@ -223,6 +225,8 @@ class RemoteBackend:
     def client(self) -> httpx.Client:
         """The HTTP client, created on first use (so a forked worker opens its own connections)."""
         if self._client is None:
+            import httpx  # only a remote store needs it: 0.2 s off every start
+
             self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=10.0), follow_redirects=False)
         return self._client
 
@@ -235,6 +239,8 @@ class RemoteBackend:
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> httpx.Response:
+        import httpx
+
         try:
             response = self.client.post(url, data=data, content=content, headers=headers, params=params)
         except httpx.TimeoutException as exc:

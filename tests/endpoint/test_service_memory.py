@@ -7,6 +7,7 @@ copied, so a worker alive during the write of a national graph keeps a second co
 from __future__ import annotations
 
 import threading
+import time
 
 from fastapi.testclient import TestClient
 
@@ -65,3 +66,25 @@ def _alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_spare_worker_is_ready_after_a_write(settings: Settings) -> None:
+    # Non-default: updates enabled. After a write every worker is replaced; one is forked at once,
+    # so the next query or update does not wait for a fork.
+    with TestClient(create_app(settings.model_copy(update={"update_token": TOKEN}))) as client:
+        endpoint = client.app.state.sparql  # type: ignore[attr-defined]
+        client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Cache-Control": "no-cache"})
+        before = set(endpoint.worker_pids())
+        insert = ("INSERT DATA { GRAPH <https://w3id.org/policykg/graph/source/memory-test> { "
+                  "<https://w3id.org/policykg/id/spare-test> <http://www.w3.org/2000/01/rdf-schema#label> \"s\" } }")
+        done = client.post("/sparql", data={"update": insert}, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert done.status_code == 204, done.text
+        deadline = time.monotonic() + 10
+        while not set(endpoint.worker_pids()) - before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        spare = set(endpoint.worker_pids()) - before
+        assert len(spare) == 1  # forked with no query sent
+        ask = client.get("/sparql", params={"query": "ASK { <https://w3id.org/policykg/id/spare-test> ?p ?o }"},
+                         headers={"Cache-Control": "no-cache"})
+        assert ask.json()["boolean"] is True
+        assert set(endpoint.worker_pids()) == spare  # the spare answered, with the new data
