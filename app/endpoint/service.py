@@ -226,8 +226,12 @@ class SparqlEndpoint:
             deny_network=denies_network(settings, store),
             memory_bytes=settings.worker_memory_mb * 1_048_576 if settings.worker_memory_mb else None,
         )
+        # A worker of an older generation may still be answering for up to the query timeout.
+        keep = settings.query_timeout + 10.0
         self._pool: WorkerPool[QueryJob | UpdateCheck, Serialized | None] = WorkerPool(
-            store.backend.for_worker, run_job, settings.query_workers, limits=limits
+            store.backend.for_worker, run_job, settings.query_workers, limits=limits,
+            # The data a new worker sees: the store's generation, and the pool's (bumped after each write).
+            prepare=lambda generation: store.backend.prepare_workers((store.current_generation(), generation), keep),
         )
         # Every update's check parses with rdflib in a worker, and pyparsing builds its grammars on
         # the first parse (0.4 s of pure Python). Built once, shortly after the start (not during it:

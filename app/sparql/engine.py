@@ -105,3 +105,10 @@ class Backend(Protocol):
     def for_worker(self) -> Backend:
         """The backend a forked worker process should use to answer read-only queries."""
         ...
+
+    def prepare_workers(self, version: object, keep_seconds: float) -> None:
+        """In the parent, before forking a worker: make what ``for_worker`` opens, for the data at ``version``.
+
+        ``keep_seconds``: how long what older workers opened must stay readable (their last query).
+        """
+        ...

@@ -161,8 +161,10 @@ class WorkerPool(Generic[Job, Result]):
         *,
         limits: Limits | None = None,
         start_timeout: float = 10.0,
+        prepare: Callable[[int], None] | None = None,
     ) -> None:
         self._limits = limits or Limits()
+        self._prepare = prepare  # called with the generation before each fork (in this process)
         self._make_backend = make_backend
         self._handler = handler
         self._size = size
@@ -186,6 +188,12 @@ class WorkerPool(Generic[Job, Result]):
             # The generation of the data the child will see: read at the fork, not once it is ready,
             # or a write between the two would label a worker holding the old data as current.
             generation = self._generation
+            if self._prepare is not None:
+                try:
+                    self._prepare(generation)
+                except BaseException:
+                    stderr.close()
+                    raise
             parent, child = _CONTEXT.Pipe()
             process = _CONTEXT.Process(
                 target=_serve,

@@ -9,6 +9,9 @@ translates them (loading and lazily iterated results).
 
 from __future__ import annotations
 
+import shutil
+import threading
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -60,6 +63,9 @@ class EmbeddedBackend:
         self.path = path
         self.read_only = read_only
         self.kind: Literal["memory", "disk", "remote"] = "memory" if path is None else "disk"
+        # On disk: the checkpoint the workers open, and the version of the data it holds (``prepare_workers``).
+        self._view: Path | None = None
+        self._view_version: object = None
 
     def query(
         self,
@@ -154,16 +160,49 @@ class EmbeddedBackend:
             self.store.flush()
 
     def close(self) -> None:
-        """Nothing to release beyond the store object, which the owner drops."""
+        """Remove the workers' checkpoints; the store object itself the owner drops."""
+        if self._views is not None and not self.read_only:
+            shutil.rmtree(self._views, ignore_errors=True)
+
+    @property
+    def _views(self) -> Path | None:
+        return None if self.path is None else self.path.with_name(self.path.name + ".derived") / "worker-views"
+
+    def prepare_workers(self, version: object, keep_seconds: float) -> None:
+        """On disk: unless the last one holds ``version``, a checkpoint of the store (hard links, tens
+        of milliseconds) for the workers to open; the one before it is removed after ``keep_seconds``.
+
+        A read-only open of a directory that this process goes on writing is undefined: RocksDB's
+        flushes and compactions delete files under the reader (a worker then fails with "No such
+        file or directory"). A checkpoint never changes, and its links keep the files it needs.
+        """
+        views = self._views
+        if views is None or self.read_only or (self._view is not None and self._view_version == version):
+            return
+        if self._view is None:
+            shutil.rmtree(views, ignore_errors=True)  # left by a process that did not close
+        views.mkdir(parents=True, exist_ok=True)
+        view = views / uuid.uuid4().hex
+        try:
+            self.store.backup(str(view))
+        except OSError as exc:
+            raise StoreError(f"cannot checkpoint {self.path} for the query workers: {exc}") from exc
+        old, self._view, self._view_version = self._view, view, version
+        if old is not None:
+            timer = threading.Timer(keep_seconds, shutil.rmtree, args=(old,), kwargs={"ignore_errors": True})
+            timer.daemon = True
+            timer.start()
 
     def for_worker(self) -> EmbeddedBackend:
-        """In memory: this store, copied by fork. On disk: a read-only open of the same directory."""
+        """In memory: this store, copied by fork. On disk: a read-only open of the workers'
+        checkpoint (``prepare_workers``), else of the store's own directory."""
         if self.path is None:
             return self
+        where = self._view or self.path
         try:
-            return EmbeddedBackend(ox.Store.read_only(str(self.path)), self.path, read_only=True)
+            return EmbeddedBackend(ox.Store.read_only(str(where)), self.path, read_only=True)
         except OSError as exc:
-            raise StoreError(f"cannot open {self.path} read-only for a query worker: {exc}") from exc
+            raise StoreError(f"cannot open {where} read-only for a query worker: {exc}") from exc
 
 
 def remote_urls(query_url: str, update_url: str | None, graph_store_url: str | None) -> tuple[str, str, str | None]:
@@ -396,6 +435,9 @@ class RemoteBackend:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+    def prepare_workers(self, version: object, keep_seconds: float) -> None:
+        """Nothing: a remote engine serves every worker itself."""
 
     def for_worker(self) -> RemoteBackend:
         """A backend with the same URLs and its own connections."""
