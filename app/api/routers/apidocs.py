@@ -20,6 +20,8 @@ SWAGGER_JS = f"{VENDOR}/swagger-ui-bundle.js"
 SWAGGER_CSS = f"{VENDOR}/swagger-ui.css"
 REDOC_JS = f"{VENDOR}/redoc.standalone.js"
 FAVICON = f"{VENDOR}/swagger-ui-favicon.png"
+# Our contrast fixes, loaded after the vendored stylesheet.
+SWAGGER_THEME = "/static/apidocs/swagger-ui.css"
 OAUTH2_REDIRECT = "/docs/oauth2-redirect"
 # The bundles hold a few absolute URLs of their own (ReDoc's sidebar logo from cdn.redoc.ly, Swagger
 # UI's validator badge): the pages may load nothing but this server's files, so nothing leaves it.
@@ -42,9 +44,11 @@ def swagger_ui(request: Request) -> HTMLResponse:
         swagger_js_url=SWAGGER_JS,
         swagger_css_url=SWAGGER_CSS,
         swagger_favicon_url=FAVICON,
-        swagger_ui_parameters={**swagger_ui_default_parameters, "validatorUrl": None},
+        # No deep links: each would be a link inside the operation's button (nested controls,
+        # which a screen reader cannot reach); no validator badge (an image from swagger.io).
+        swagger_ui_parameters={**swagger_ui_default_parameters, "deepLinking": False, "validatorUrl": None},
     )
-    return _local_only(page)
+    return _ours(page, stylesheet=SWAGGER_THEME)
 
 
 @router.get(OAUTH2_REDIRECT, include_in_schema=False)
@@ -63,10 +67,12 @@ def redoc(request: Request) -> HTMLResponse:
         redoc_favicon_url=FAVICON,
         with_google_fonts=False,
     )
-    return _local_only(page)
+    return _ours(page)
 
 
-def _local_only(page: HTMLResponse) -> HTMLResponse:
-    """``page`` with a Content-Security-Policy that lets the browser fetch from this server alone."""
-    page.headers["Content-Security-Policy"] = LOCAL_ONLY
-    return page
+def _ours(page: HTMLResponse, stylesheet: str | None = None) -> HTMLResponse:
+    """FastAPI's ``page`` in English (``lang``), with ``stylesheet`` after its own, loading from this server alone."""
+    html = bytes(page.body).decode("utf-8").replace("<html>", '<html lang="en">', 1)
+    if stylesheet is not None:
+        html = html.replace("</head>", f'<link type="text/css" rel="stylesheet" href="{stylesheet}">\n</head>', 1)
+    return HTMLResponse(html, headers={"Content-Security-Policy": LOCAL_ONLY})
