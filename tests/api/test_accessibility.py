@@ -9,16 +9,12 @@ owner; a row failing only on another owner's issue is a strict xfail saying what
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from app.api import create_app
-from app.core.config import Settings
-from tests.support.browser import browser_page, local_page, screenshot_path
-from tests.support.live import serve
+from tests.support.browser import local_page, screenshot_path
 from tests.support.project import ROOT
 
 AXE = ROOT / "tests" / "support" / "vendor" / "axe.min.js"
@@ -56,18 +52,6 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def base_url(shipped_settings: Settings) -> Iterator[str]:
-    with serve(create_app(shipped_settings)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with browser_page() as first:
-        yield first.context.browser
-
-
 def _params() -> list[Any]:
     return [
         pytest.param(page, id=page.path, marks=[pytest.mark.xfail(reason=page.xfail, strict=True)] if page.xfail else [])
@@ -87,9 +71,9 @@ def severe_violations(tab: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("page", _params())
-def test_no_serious_or_critical_wcag_violation(base_url: str, browser: Any, page: Page) -> None:
-    with local_page(browser, viewport={"width": 1400, "height": 1000}) as (tab, outside):
-        response = tab.goto(base_url + page.path)
+def test_no_serious_or_critical_wcag_violation(shipped_server: str, chromium: Any, page: Page) -> None:
+    with local_page(chromium, viewport={"width": 1400, "height": 1000}) as (tab, outside):
+        response = tab.goto(shipped_server + page.path)
         assert response is not None
         if response.status == 404 and page.owner != "linked data":
             pytest.skip(f"{page.path} is not on this branch yet (the {page.owner} part builds it)")

@@ -7,34 +7,18 @@ The pages run in headless chromium with every request off 127.0.0.1 aborted and 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api import create_app
-from app.core.config import Settings
-from tests.support.browser import assert_local_assets, browser_page, local_page, screenshot_path
-from tests.support.live import serve
+from tests.support.browser import assert_local_assets, local_page, screenshot_path
 
 # Where each page shows an operation's summary once it has read the schema.
 PAGES = {
     "/docs": ".opblock-summary-description",
     "/redoc": ".api-content h2",
 }
-
-
-@pytest.fixture(scope="module")
-def base_url(shipped_settings: Settings) -> Iterator[str]:
-    with serve(create_app(shipped_settings)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with browser_page() as first:
-        yield first.context.browser
 
 
 def summaries(client: TestClient) -> list[str]:
@@ -51,12 +35,12 @@ def test_page_references_only_local_files(shipped_client: TestClient, path: str)
 
 @pytest.mark.parametrize("path", sorted(PAGES))
 def test_page_renders_every_operation_offline(
-    shipped_client: TestClient, base_url: str, browser: Any, path: str
+    shipped_client: TestClient, shipped_server: str, chromium: Any, path: str
 ) -> None:
     expected = summaries(shipped_client)
     assert len(expected) > 10
-    with local_page(browser, viewport={"width": 1400, "height": 1000}) as (tab, outside):
-        tab.goto(base_url + path)
+    with local_page(chromium, viewport={"width": 1400, "height": 1000}) as (tab, outside):
+        tab.goto(shipped_server + path)
         shown = tab.locator(PAGES[path])
         shown.first.wait_for(timeout=20000)
         texts = {text.strip() for text in shown.all_inner_texts()}

@@ -8,6 +8,8 @@ the safety check of SERVICE queries and updates) stopped first.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -75,7 +77,7 @@ TOKEN = "errors-test-token"
 
 
 @pytest.fixture
-def writable(settings: Settings) -> TestClient:
+def writable(settings: Settings) -> Iterator[TestClient]:
     """An endpoint that takes updates: an update token is set (not the default)."""
     with TestClient(create_app(settings.model_copy(update={"update_token": TOKEN}))) as test_client:
         yield test_client
