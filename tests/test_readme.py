@@ -289,3 +289,34 @@ def test_the_layout_names_directories_that_exist() -> None:
     (layout,) = [block for block in blocks() if block.lang == "" and re.match(r"^\w+/\s", block.text)]
     named = re.findall(r"^(\w[\w.-]*/)\s", layout.text, re.MULTILINE)
     assert named and [n for n in named if not (ROOT / n).is_dir()] == []
+
+
+#: What the README's inline HTTP examples leave to the reader, as a reader would fill it in.
+HTTP_PLACEHOLDERS = {
+    "/api/duties?agency=…": "/api/duties?agency=Sở KH%26CN Quảng Trị",
+    "/api/export?format=…": "/api/export?format=graphml&root=190-KH/TU&issuer=Tỉnh ủy Quảng Trị",
+    "/api/indicators?q=…": "/api/indicators?q=kinh tế số",
+    "/api/queries/{name}?param=…": "/api/queries/lineage-up?doc=https://w3id.org/policykg/id/doc/ubnd-quang-tri/2024/47-kh-ubnd",
+    "/api/responsible?q=TEXT&limit=N": "/api/responsible?q=trung tâm đổi mới sáng tạo&limit=5",
+    "/api/responsible?q=…": "/api/responsible?q=chuyển đổi số",
+}
+HTTP_EXAMPLES = sorted(set(re.findall(r"`GET (/[^`\s]*)`", README.read_text(encoding="utf-8"))))
+
+
+def test_the_http_placeholders_are_the_readmes() -> None:
+    assert set(HTTP_PLACEHOLDERS) <= set(HTTP_EXAMPLES), set(HTTP_PLACEHOLDERS) - set(HTTP_EXAMPLES)
+
+
+@pytest.mark.parametrize("path", HTTP_EXAMPLES)
+def test_every_http_example_answers(base_url: str, path: str) -> None:
+    """Each `GET /…` the README names answers 200 on the shipped data (a 503 while it warms up is waited out)."""
+    target = HTTP_PLACEHOLDERS.get(path, path)
+    assert "…" not in target and "{" not in target, f"a placeholder the test does not fill: {path}"
+    deadline = time.monotonic() + 120
+    while True:
+        response = httpx.get(base_url + target, timeout=60)
+        if response.status_code != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(float(response.headers.get("retry-after", "1")))
+    assert response.status_code == 200, f"GET {target}: {response.status_code} {response.text[:300]}"
+    assert response.content
