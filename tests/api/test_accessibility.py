@@ -83,3 +83,18 @@ def test_no_serious_or_critical_wcag_violation(shipped_server: str, chromium: An
         tab.screenshot(path=str(screenshot_path(f"axe{page.path.split('?')[0].replace('/', '-') or '-root'}.png")))
     assert outside == []
     assert problems == [], f"{page.path}: {problems}"
+
+
+def test_the_query_pages_plus_button_still_opens_a_tab(shipped_server: str, chromium: Any) -> None:
+    """The "+" that the page moves out of YASGUI's tab list (a tablist holds tabs only) still adds a tab."""
+    with local_page(chromium, viewport={"width": 1400, "height": 1000}) as (tab, outside):
+        tab.goto(shipped_server + "/sparql")
+        tab.locator(".CodeMirror").first.wait_for(timeout=20000)
+        tabs = tab.locator(".tabsList [role=tab]")
+        before = tabs.count()
+        assert tab.locator(".tabsList button.addTab").count() == 0
+        tab.get_by_role("button", name="Add a new tab").click()
+        tab.wait_for_function(f"document.querySelectorAll('.tabsList [role=tab]').length > {before}")
+        assert tabs.count() == before + 1
+        assert severe_violations(tab) == []
+    assert outside == []
