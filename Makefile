@@ -60,3 +60,15 @@ vendor:
 	cp web/node_modules/cytoscape/LICENSE app/static/vendor/cytoscape.LICENSE
 	cp web/node_modules/@zazuko/yasgui/build/yasgui.min.js web/node_modules/@zazuko/yasgui/build/yasgui.min.css app/static/vendor/
 	printf "@zazuko/yasgui %s, MIT licence (package.json of the npm package)\n" "$$(node -p "require('./web/node_modules/@zazuko/yasgui/package.json').version")" > app/static/vendor/yasgui.LICENSE
+	# Swagger UI and ReDoc for /docs and /redoc (app/api/routers/apidocs.py), each with its licence
+	# and the licences of what its bundle holds.
+	cp web/node_modules/swagger-ui-dist/swagger-ui-bundle.js web/node_modules/swagger-ui-dist/swagger-ui.css app/static/vendor/
+	cp web/node_modules/swagger-ui-dist/favicon-32x32.png app/static/vendor/swagger-ui-favicon.png
+	cat web/node_modules/swagger-ui-dist/LICENSE web/node_modules/swagger-ui-dist/NOTICE > app/static/vendor/swagger-ui.LICENSE
+	cp web/node_modules/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt app/static/vendor/swagger-ui-bundle.js.LICENSE.txt
+	cp web/node_modules/redoc/bundles/redoc.standalone.js web/node_modules/redoc/bundles/redoc.standalone.js.LICENSE.txt app/static/vendor/
+	cp web/node_modules/redoc/LICENSE app/static/vendor/redoc.LICENSE
+	# axe-core runs in the accessibility tests only (tests/a11y), so it is vendored beside them, not served.
+	mkdir -p tests/support/vendor
+	cp web/node_modules/axe-core/axe.min.js tests/support/vendor/
+	cp web/node_modules/axe-core/LICENSE tests/support/vendor/axe.LICENSE

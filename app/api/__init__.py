@@ -82,6 +82,9 @@ def create_app(
         summary="An open knowledge graph of Vietnamese public policy.",
         lifespan=lifespan,
         dependencies=[Depends(refuse_repeated)],
+        # /docs and /redoc are served from the vendored files (app/api/routers/apidocs.py), not a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_bodies(app)
@@ -107,9 +110,9 @@ def create_app(
         app.include_router(module.router)
     from fastapi.staticfiles import StaticFiles
 
-    from app.api.routers import analytics, explorer, export
+    from app.api.routers import analytics, apidocs, explorer, export
 
-    for module in (export, analytics, explorer):
+    for module in (export, analytics, explorer, apidocs):
         app.include_router(module.router)
     # The explorer's files and the vendored libraries (cytoscape.js …), served locally: no CDN.
     app.mount("/static", StaticFiles(directory=explorer.STATIC_DIR), name="static")

@@ -16,7 +16,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -843,16 +843,21 @@ def extract_text(
                 _fail(f"{path} is a directory, not a text file")
             data, what, stem = path.read_bytes(), str(path), path.stem
         text = decode_text(data, what=what)
+        name = source or stem
         store = _open(ctx, _settings(ctx))
         try:
             gazetteer = Gazetteer.from_store(store)
+            context = ExtractionContext(gazetteer, gazetteer.province(province) if province else None, source)
+            result = extract(text, context)
+            if not result.draft and (out is not None or draft_only):
+                # The extractor reads; the draft TriG is written from what it read, as POST /api/extract/draft does.
+                from app.curation.draft import reviewed_draft
+
+                result = replace(result, draft=reviewed_draft(store, result, province, name))
         finally:
             store.close()
-        context = ExtractionContext(gazetteer, gazetteer.province(province) if province else None, source)
-        result = extract(text, context)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            name = source or stem
             summary, draft = out / f"{name}.json", out / f"{name}.trig"
             summary.write_text(json.dumps(result.as_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             draft.write_text(result.draft, encoding="utf-8")

@@ -255,16 +255,22 @@ def _offers(offers: Offers | Sequence[MediaFormat]) -> tuple[tuple[MediaFormat, 
 
 
 def negotiate(
-    offers: Offers | Sequence[MediaFormat], accept: str | None, formats: str | Sequence[str] = ()
+    offers: Offers | Sequence[MediaFormat],
+    accept: str | None,
+    formats: str | Sequence[str] = (),
+    *,
+    answer: str | None = None,
 ) -> MediaFormat:
     """The format to answer with: a ``format`` value wins, else the best ``Accept`` match.
 
     ``offers`` is a route's name in :data:`OFFERS` or a tuple of rows. ``formats`` holds the
     ``format`` values (empty ones mean none); when several are given (SPARQLWrapper sends
     ``format=tsv&format=text/tab-separated-values``), all must name the same format, else
-    ProtocolError. Raise NotAcceptable when nothing on offer fits.
+    ProtocolError. Raise NotAcceptable when nothing on offer fits; its message calls the answer
+    ``answer`` when given (``the results of a SELECT query``), else by the route's kind.
     """
     available, what, kind = _offers(offers)
+    what = answer or what
     values = [v for v in ([formats] if isinstance(formats, str) else formats) if v]
     if values:
         named = {value: next((f for f in available if f.matches(value)), None) for value in values}

@@ -39,6 +39,7 @@ from app.sparql.engine import Backend, Dataset, QueryAnswer
 from app.sparql.protocol import SparqlRequest
 from app.sparql.results import Serialized, serialize_answer, serialize_graph
 from app.sparql.safety import AllowList, check_query, check_update, prepare, warm_parsers
+from app.sparql.tokens import QueryForm, query_form
 from app.sparql.worker import Limits, WorkerPool
 from app.store.backends import EmbeddedBackend
 from app.store.policy_store import PolicyStore
@@ -100,6 +101,15 @@ class QueryOutcome:
     cache: Literal["hit", "miss"] | None
     age: int = 0
     etag: str | None = None
+
+
+# What each query form answers with, as a 406 names it.
+_ANSWERS: dict[QueryForm, tuple[Literal["solutions", "graph"], str]] = {
+    "SELECT": ("solutions", "the solutions of a SELECT query"),
+    "ASK": ("solutions", "the boolean of an ASK query"),
+    "CONSTRUCT": ("graph", "the RDF graph of a CONSTRUCT query"),
+    "DESCRIBE": ("graph", "the RDF graph of a DESCRIBE query"),
+}
 
 
 @lru_cache(maxsize=256)
@@ -271,10 +281,16 @@ class SparqlEndpoint:
         return self._pool.pids()
 
     def _job(self, request: SparqlRequest, accept: str | None, base_iri: str) -> QueryJob:
-        # Refuse before running anything when no result form at all could be sent back.
-        negotiate("query", accept, request.formats)
+        text = prepare(request.text or "", max_depth=self.settings.max_nesting)
+        # Refuse before running anything when no format could carry this form's answer.
+        form = query_form(text)
+        if form is None:
+            negotiate("query", accept, request.formats)
+        else:
+            kind, answer = _ANSWERS[form]
+            negotiate(kind, accept, request.formats, answer=answer)
         return QueryJob(
-            text=prepare(request.text or "", max_depth=self.settings.max_nesting),
+            text=text,
             dataset=request.dataset,
             base_iri=base_iri,
             accept=accept,

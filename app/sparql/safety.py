@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from app.core.errors import DefaultGraphWrite, ProtocolError, QueryRefused, QuerySyntaxError, QueryTooComplex
 from app.sparql.engine import Dataset
+from app.sparql.syntax import explain
 
 __all__ = [
     "AllowList",
@@ -242,11 +243,7 @@ def _parse(text: str, update: bool) -> object:
     try:
         return parseUpdate(text) if update else parseQuery(text)
     except ParseException as exc:
-        what = "update" if update else "query"
-        raise QuerySyntaxError(
-            f"the {what} cannot be parsed for the endpoint's safety check: {exc.msg} "
-            f"at line {exc.lineno}, column {exc.col}"
-        ) from None
+        raise QuerySyntaxError(explain(text, f"{exc.msg} at line {exc.lineno}, column {exc.col}")) from None
     except (ValueError, TypeError, RecursionError) as exc:
         raise QuerySyntaxError(f"the query cannot be parsed for the endpoint's safety check: {exc}") from None
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal, cast
 
 import pyoxigraph as ox
 
 from app.core.errors import ProtocolError
 
 __all__ = [
+    "QueryForm",
     "Token",
     "add_using",
     "body",
@@ -25,6 +27,7 @@ __all__ = [
     "group_end",
     "last_operation_end",
     "operations",
+    "query_form",
     "substitute",
     "tokens",
     "where_group_start",
@@ -98,6 +101,21 @@ def body(operation: list[Token]) -> list[Token]:
         else:
             break
     return operation[i:]
+
+
+QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+
+
+def query_form(query: str) -> QueryForm | None:
+    """The form of a query (its first keyword after the prologue), None when it names none.
+
+    Read before the query runs, to refuse a format that cannot carry its answer; the parser
+    still decides whether the text is a query at all.
+    """
+    for token in body(list(tokens(query)))[:1]:
+        if token.is_keyword("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return cast(QueryForm, token.text.upper())
+    return None
 
 
 def group_end(body: Sequence[Token], open_index: int) -> int:

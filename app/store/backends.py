@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from app.core.errors import QueryError, QuerySyntaxError, QueryTimeout, StoreError
 from app.sparql.engine import Dataset, GraphAnswer, QueryAnswer, Term
+from app.sparql.syntax import explain
 from app.sparql.tokens import add_using
 from app.sparql.values import batches, bind, term, values_rows
 from app.store import virtuoso
@@ -91,7 +92,7 @@ class EmbeddedBackend:
                 **graphs,  # type: ignore[arg-type]
             )
         except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from exc
+            raise QuerySyntaxError(explain(text, str(exc), declared=prefixes or ())) from exc
         except (RuntimeError, ValueError, TypeError) as exc:
             raise QueryError(str(exc)) from exc
         except OSError as exc:
@@ -104,7 +105,7 @@ class EmbeddedBackend:
         try:
             self.store.update(text, base_iri=base_iri)
         except SyntaxError as exc:
-            raise QuerySyntaxError(str(exc)) from exc
+            raise QuerySyntaxError(explain(text, str(exc))) from exc
         except (RuntimeError, ValueError, TypeError) as exc:
             raise QueryError(f"update failed: {exc}") from exc
         except OSError as exc:

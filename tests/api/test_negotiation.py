@@ -127,9 +127,8 @@ def test_every_406_is_the_same_answer(shipped_client: TestClient, route: str, ac
     assert response.headers["vary"] == "Accept"
     body = response.json()
     assert (accept or fmt or "") in body["detail"]
-    # /sparql refuses before running the query, when its answer fits neither kind.
-    refused = "query" if path == "/sparql" else offers
-    assert body["formats"] == {f.name: f.media_type for f in OFFERS[refused]}
+    # /sparql refuses before running the query, offering the formats of its form's answer.
+    assert body["formats"] == {f.name: f.media_type for f in OFFERS[offers]}
 
 
 def test_the_registry_has_one_row_per_name_and_kind() -> None:
