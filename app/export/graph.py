@@ -57,7 +57,7 @@ from app.core.namespaces import (
 )
 from app.core.text import fold, nfc, slug
 from app.domain.lineage import ancestors, descendants, resolve_document
-from app.export.outline import COUNT_FIELDS, document_counts, documents_and_issuers, fold
+from app.export.outline import COUNT_FIELDS, document_counts, documents_and_issuers, fold_into_documents
 from app.sparql.values import batches, iri_list, values
 
 if TYPE_CHECKING:
@@ -392,7 +392,7 @@ def build_graph(
         triples = selection_triples(store, iris)
         graph = graph_from_triples(triples)
         if chosen.view == "documents":
-            graph = fold(graph, document_counts(store, documents))
+            graph = fold_into_documents(graph, document_counts(store, documents))
         view = GraphView(triples=triples, graph=graph, name=name, root=root)
         if cache is not None:
             cache.put(store, chosen, view)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from app.store.policy_store import PolicyStore
 
-__all__ = ["COUNT_FIELDS", "DocumentCounts", "document_counts", "documents_and_issuers", "fold"]
+__all__ = ["COUNT_FIELDS", "DocumentCounts", "document_counts", "documents_and_issuers", "fold_into_documents"]
 
 #: The node attributes the outline adds to each document.
 COUNT_FIELDS = ("tasks", "agencies")
@@ -85,7 +85,7 @@ def document_counts(store: PolicyStore, documents: Iterable[str]) -> dict[str, D
     return {d: DocumentCounts(**counts) for d, counts in found.items()}
 
 
-def fold(graph: nx.MultiDiGraph, counts: dict[str, DocumentCounts]) -> nx.MultiDiGraph:
+def fold_into_documents(graph: nx.MultiDiGraph, counts: dict[str, DocumentCounts]) -> nx.MultiDiGraph:
     """The graph with only links from documents (lineage, issuer), each document carrying its counts."""
     import networkx as nx
 
