@@ -296,19 +296,19 @@ def _link_names(store: PolicyStore, node: ox.NamedNode) -> Names:
     concepts: dict[str, set[Label]] = {}
     owners: dict[str, set[Label]] = {}
     for row in store.select(_LINK_NAMES, {"s": node}):
-        subject = row["x"]
-        if not isinstance(subject, ox.NamedNode):
+        linking = row["x"]
+        if not isinstance(linking, ox.NamedNode):
             continue
         for column, found in (("concept", concepts), ("owner", owners)):
             value = row[column]
             if isinstance(value, ox.Literal):
-                found.setdefault(subject.value, set()).add(Label(value.value, value.language))
+                found.setdefault(linking.value, set()).add(Label(value.value, value.language))
     names: Names = {}
-    for subject in set(concepts) | set(owners):
-        owner = best_label(owners.get(subject, ()))
-        by_language = sort_labels(concepts.get(subject, ())) or (Label("", None),)
+    for iri in set(concepts) | set(owners):
+        owner = best_label(owners.get(iri, set()))
+        by_language = sort_labels(concepts.get(iri, set())) or (Label("", None),)
         labels = [Label(": ".join(p for p in (concept.text, owner) if p), concept.lang) for concept in by_language]
-        names[rdflib.URIRef(subject)] = (sort_labels(label for label in labels if label.text), None)
+        names[rdflib.URIRef(iri)] = (sort_labels(label for label in labels if label.text), None)
     return names
 
 
