@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.core.config import Settings
-from tests.support.browser import assert_local_assets, browser_page, local_page, screenshot_path
+from tests.support.browser import assert_local_assets, screenshot_path
 from tests.support.live import serve
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "static" / "explorer"
@@ -41,18 +41,11 @@ def base_url(shipped_settings: Settings) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless chromium for the module (each test gets its own context)."""
-    with browser_page() as first:
-        yield first.context.browser
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
-    """A fresh chromium page whose requests off 127.0.0.1 are aborted and listed."""
-    with local_page(browser, viewport={"width": 1400, "height": 900}, accept_downloads=True) as opened:
-        yield opened
+def _search(tab: Any, base_url: str, query: str) -> None:
+    """Open the explorer and search for ``query`` as a person would (type, press the button)."""
+    tab.goto(base_url + "/")
+    tab.fill("#q", query)
+    tab.click("#search button[type=submit]")
 
 
 def test_page_and_its_assets_are_local(shipped_client: TestClient) -> None:
@@ -68,9 +61,7 @@ def test_page_and_its_assets_are_local(shipped_client: TestClient) -> None:
 
 def test_search_cards_then_lineage_graph(base_url: str, page: tuple[Any, list[str]]) -> None:
     tab, outside = page
-    tab.goto(base_url + "/")
-    tab.fill("#q", "trung tâm đổi mới sáng tạo")
-    tab.click("#search button[type=submit]")
+    _search(tab, base_url, "trung tâm đổi mới sáng tạo")
     card = tab.locator(".card", has_text=SO_KHCN).first
     card.wait_for(timeout=15000)
     text = card.inner_text()
@@ -157,9 +148,7 @@ def test_too_large_and_unknown_selections_show_a_message(base_url: str, page: tu
 
 def test_a_document_number_in_search_gives_the_document(base_url: str, page: tuple[Any, list[str]]) -> None:
     tab, outside = page
-    tab.goto(base_url + "/")
-    tab.fill("#q", "190-KH/TU")
-    tab.click("#search button[type=submit]")
+    _search(tab, base_url, "190-KH/TU")
     box = tab.locator(".document-hit .document-card")
     box.wait_for(timeout=15000)
     assert box.count() == 1
@@ -176,9 +165,7 @@ def test_a_document_number_in_search_gives_the_document(base_url: str, page: tup
 
 def test_results_table_and_csv_beside_the_cards(base_url: str, page: tuple[Any, list[str]]) -> None:
     tab, outside = page
-    tab.goto(base_url + "/")
-    tab.fill("#q", "trung tâm đổi mới sáng tạo")
-    tab.click("#search button[type=submit]")
+    _search(tab, base_url, "trung tâm đổi mới sáng tạo")
     tab.locator(".card", has_text=SO_KHCN).first.wait_for(timeout=15000)
     cards = tab.locator("#results .card").count()
     tab.click("#results-table")

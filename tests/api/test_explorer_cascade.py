@@ -22,7 +22,7 @@ import pytest
 from app.api import create_app
 from app.core.config import Settings
 from bench.generate_national import generate
-from tests.support.browser import browser_page, local_page, screenshot_path
+from tests.support.browser import screenshot_path
 from tests.support.live import serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,20 +51,6 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # Loading ~100k quads takes 20 s or more on a busy machine.
     with serve(create_app(Settings(root=ROOT, data_dir=data, store=None)), start_timeout=180) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless chromium for the module (each test gets its own context)."""
-    with browser_page() as first:
-        yield first.context.browser
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
-    """A fresh chromium page whose requests off 127.0.0.1 are aborted and listed."""
-    with local_page(browser, viewport={"width": 1400, "height": 900}) as opened:
-        yield opened
 
 
 def _served_view(base_url: str) -> dict[str, Any]:

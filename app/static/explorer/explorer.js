@@ -3,7 +3,8 @@
  * Plain script, no build step. Data comes from this server only:
  *   GET /api/responsible?q=&limit=   search results (cards)
  *   GET /api/export?format=cytoscape&root=&direction=&depth=&max_elements=   the graph
- * The graph is laid out here in layers (national documents at the top, the documents carrying
+ *   … &view=documents   the cascade view: documents and issuers, with task and agency counts
+ * The cascade view is laid out in rows by level (cascadeLayout); the full graph in layers (national documents at the top, the documents carrying
  * them out below, their task groups and tasks, and the responsible agencies at the bottom) and
  * drawn with the vendored cytoscape.js; window.cy exposes it (tests read its model).
  */
