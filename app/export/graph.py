@@ -337,13 +337,17 @@ def select_nodes(store: PolicyStore, selection: Selection) -> tuple[set[str], st
             documents |= {i.iri for i in ancestors(store, root, chosen.depth)}
         if chosen.direction in ("down", "both"):
             documents |= {i.iri for i in descendants(store, root, chosen.depth)}
-        nodes = _with_context(store, documents | _expand(store, _PARTS, documents, "d"))
-        return nodes, _name("lineage", root.removeprefix(str(POLID) + "doc/"), chosen.direction, chosen.depth), root
+        name = _name("lineage", root.removeprefix(str(POLID) + "doc/"), chosen.direction, chosen.depth)
+        if chosen.view == "documents":  # the parts would be folded away: not worth selecting
+            return documents, name, root
+        return _with_context(store, documents | _expand(store, _PARTS, documents, "d")), name, root
     if chosen.province:
         area = _entity_iri(store, "area", POL.AdministrativeArea, chosen.province)
         seeds = _iris(store, _IN_AREA, {"area": ox.NamedNode(area)})
-        nodes = _with_context(store, seeds | _expand(store, _PARTS, seeds, "d"))
-        return nodes, _name("area", area.removeprefix(str(POLID) + "area/")), None
+        name = _name("area", area.removeprefix(str(POLID) + "area/"))
+        if chosen.view == "documents":
+            return seeds, name, None
+        return _with_context(store, seeds | _expand(store, _PARTS, seeds, "d")), name, None
     if chosen.agency:
         agency = _entity_iri(store, "agency", POL.Agency, chosen.agency)
         duties = _iris(store, _DUTIES, {"agency": ox.NamedNode(agency)})

@@ -92,3 +92,13 @@ def test_documents_view_csv_carries_the_counts(shipped_store: PolicyStore) -> No
 def test_unknown_view_is_refused() -> None:
     with pytest.raises(ParameterError, match="view must be full or documents, not 'outline'"):
         Selection(view="outline").normalised()  # type: ignore[arg-type]
+
+
+def test_province_documents_view(shipped_store: PolicyStore) -> None:
+    view = build_graph(shipped_store, Selection(province="Quảng Trị", view="documents"))
+    documents = {n: d for n, d in view.graph.nodes(data=True) if d["kind"] == "document"}
+    full = build_graph(shipped_store, Selection(province="Quảng Trị")).graph
+    # The same documents as the full view of the province, each with its counts.
+    assert set(documents) == {n for n, d in full.nodes(data=True) if d["kind"] == "document"}
+    assert all("tasks" in d and "agencies" in d for d in documents.values())
+    assert {d["kind"] for _, d in view.graph.nodes(data=True)} == {"document", "agency"}
