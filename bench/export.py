@@ -1,6 +1,7 @@
 """Time of graph exports and analytics on a national-scale synthetic graph (bench/generate_national.py).
 
-For a few selections — a national resolution's lineage (down, depth 1 and 2), one province, one
+For a few selections — a national resolution's lineage (down, depth 1 and 2, and the whole
+lineage down in the documents-only view the explorer's cascade draws), one province, one
 agency's duties, and (with --whole) the whole graph — it times the selection + CONSTRUCT + mapping
 (build_graph) once, then every serialisation, and prints nodes, edges and milliseconds. It also
 reports how many nodes plus edges each selection has against the explorer's limit (1,500), and
@@ -55,6 +56,9 @@ def main() -> None:
             selections = {
                 "52-NQ/TW down, depth 1": Selection(root="52-NQ/TW", direction="down", depth=1),
                 "52-NQ/TW down, depth 2": Selection(root="52-NQ/TW", direction="down", depth=2),
+                # The explorer's cascade view: the whole lineage down, documents and issuers only.
+                "52-NQ/TW down, documents": Selection(root="52-NQ/TW", direction="down", view="documents"),
+                "57-NQ/TW down, documents": Selection(root="57-NQ/TW", direction="down", view="documents"),
                 "province Quảng Trị": Selection(province="Quảng Trị"),
                 "busiest lead agency": Selection(agency=str(agency)),
             }

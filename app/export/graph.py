@@ -2,7 +2,8 @@
 
 A :class:`Selection` names what to export: the whole graph, a document's lineage (``root``,
 ``direction``, ``depth``), one area (``province``), one agency's duties (``agency``) or one
-indicator (``indicator``). The selection is computed with SPARQL whose values are bound through
+indicator (``indicator``); its ``view`` "documents" folds tasks and agencies into counts on the
+documents (app/export/outline.py). The selection is computed with SPARQL whose values are bound through
 substitutions or ``VALUES`` built from IRIs read back from the store, then one CONSTRUCT pulls
 the description of the selected resources. That RDF graph feeds the RDF formats (Turtle, TriG,
 JSON-LD) directly and every other format through ONE mapping, :func:`graph_from_triples`, from
@@ -56,6 +57,7 @@ from app.core.namespaces import (
 )
 from app.core.text import fold, nfc, slug
 from app.domain.lineage import ancestors, descendants, resolve_document
+from app.export.outline import COUNT_FIELDS, document_counts, documents_and_issuers, fold_into_documents
 from app.sparql.values import batches, iri_list, values
 
 if TYPE_CHECKING:
@@ -77,6 +79,7 @@ __all__ = [
     "Selection",
     "SelectionTooLarge",
     "UnknownEntity",
+    "View",
     "ViewCache",
     "build_graph",
     "export",
@@ -87,6 +90,7 @@ __all__ = [
 ]
 
 Direction = Literal["up", "down", "both"]
+View = Literal["full", "documents"]
 MAX_DEPTH = 10
 
 # Node classes and the kind each gives its instances; subclasses (pol:Plan ⊑ pol:PolicyDocument)
@@ -112,7 +116,7 @@ _COMPARATOR_SIGNS = {"about": "≈", "at-least": "≥", "over": ">", "exactly": 
 
 NODE_FIELDS = (
     "kind", "type", "label", "label_en", "notation", "date", "issuer", "jurisdiction", "level",
-    "status", "target_value", "unit", "comparator", "year", "ordinal",
+    "status", "target_value", "unit", "comparator", "year", "ordinal", *COUNT_FIELDS,
 )
 EDGE_FIELDS = ("relation", "role", "property")
 
@@ -211,7 +215,9 @@ class Selection:
 
     At most one of ``root``, ``province``, ``agency``, ``indicator`` may be given. ``root`` is a
     document notation as written (190-KH/TU) or an IRI, ``issuer`` picks among documents sharing
-    that notation; ``direction`` and ``depth`` (0–10) bound its lineage.
+    that notation; ``direction`` and ``depth`` (0–10) bound its lineage. ``view`` "documents"
+    keeps only the selection's documents and their issuers, each document with its counts of
+    tasks and agencies (app/export/outline.py).
     """
 
     root: str | None = None
@@ -221,6 +227,7 @@ class Selection:
     province: str | None = None
     agency: str | None = None
     indicator: str | None = None
+    view: View = "full"
 
     def normalised(self) -> Selection:
         """The selection with NFC, stripped text and empty strings as None; raise on bad values."""
@@ -244,6 +251,8 @@ class Selection:
             raise ParameterError(f"direction must be up, down or both, not {shown(chosen.direction)}")
         if not 0 <= chosen.depth <= MAX_DEPTH:
             raise ParameterError(f"depth must be between 0 and {MAX_DEPTH}, not {chosen.depth}")
+        if chosen.view not in ("full", "documents"):
+            raise ParameterError(f"view must be full or documents, not {shown(chosen.view)}")
         return chosen
 
 
@@ -328,13 +337,17 @@ def select_nodes(store: PolicyStore, selection: Selection) -> tuple[set[str], st
             documents |= {i.iri for i in ancestors(store, root, chosen.depth)}
         if chosen.direction in ("down", "both"):
             documents |= {i.iri for i in descendants(store, root, chosen.depth)}
-        nodes = _with_context(store, documents | _expand(store, _PARTS, documents, "d"))
-        return nodes, _name("lineage", root.removeprefix(str(POLID) + "doc/"), chosen.direction, chosen.depth), root
+        name = _name("lineage", root.removeprefix(str(POLID) + "doc/"), chosen.direction, chosen.depth)
+        if chosen.view == "documents":  # the parts would be folded away: not worth selecting
+            return documents, name, root
+        return _with_context(store, documents | _expand(store, _PARTS, documents, "d")), name, root
     if chosen.province:
         area = _entity_iri(store, "area", POL.AdministrativeArea, chosen.province)
         seeds = _iris(store, _IN_AREA, {"area": ox.NamedNode(area)})
-        nodes = _with_context(store, seeds | _expand(store, _PARTS, seeds, "d"))
-        return nodes, _name("area", area.removeprefix(str(POLID) + "area/")), None
+        name = _name("area", area.removeprefix(str(POLID) + "area/"))
+        if chosen.view == "documents":
+            return seeds, name, None
+        return _with_context(store, seeds | _expand(store, _PARTS, seeds, "d")), name, None
     if chosen.agency:
         agency = _entity_iri(store, "agency", POL.Agency, chosen.agency)
         duties = _iris(store, _DUTIES, {"agency": ox.NamedNode(agency)})
@@ -375,10 +388,16 @@ def build_graph(
     view = cache.get(store, chosen) if cache is not None else None
     if view is None:
         iris, name, root = select_nodes(store, chosen)
+        if chosen.view == "documents":
+            documents, issuers = documents_and_issuers(store, iris)
+            iris, name = documents | issuers, f"{name}-documents"
         if max_elements is not None and len(iris) > max_elements:
             raise SelectionTooLarge(len(iris), max_elements, counted=f"{len(iris)} nodes before any edge")
         triples = selection_triples(store, iris)
-        view = GraphView(triples=triples, graph=graph_from_triples(triples), name=name, root=root)
+        graph = graph_from_triples(triples)
+        if chosen.view == "documents":
+            graph = fold_into_documents(graph, document_counts(store, documents))
+        view = GraphView(triples=triples, graph=graph, name=name, root=root)
         if cache is not None:
             cache.put(store, chosen, view)
     if max_elements is not None and view.elements > max_elements:

@@ -53,6 +53,16 @@ SELECT DISTINCT ?g ?asSubject ?label ?record ?isRecord ?title WHERE {{
   BIND(STRSTARTS(STR(?g), "{_SOURCE_GRAPHS}") && EXISTS {{ ?record a pol:SourceArticle }} AS ?isRecord)
   OPTIONAL {{ ?record dcterms:title ?title }}
 }}"""
+# A subject pointing at the resource may have no name of its own: a responsibility (task → agent,
+# role) is a node made to hold a link. It is named by the concepts it points to (the role) and
+# by the labelled resource that holds it (the task): "Chủ trì: <task>", "Lead: <task>".
+_LINK_NAMES = f"""
+SELECT DISTINCT ?x ?concept ?owner WHERE {{
+  ?x ?anyp ?s .
+  FILTER(isIRI(?x) && NOT EXISTS {{ ?x ?named ?name VALUES ?named {{ {_LABEL_VALUES} }} }})
+  {{ ?x ?cp ?c . ?c skos:inScheme ?scheme ; skos:prefLabel ?concept }}
+  UNION {{ ?holder ?hp ?x . ?holder rdfs:label ?owner . FILTER(?holder != ?s) }}
+}}"""
 _NAMES = f"SELECT ?p ?name WHERE {{ VALUES ?p {{ {_LABEL_VALUES} }} ?s ?p ?name }}"
 _CANDIDATES = "SELECT DISTINCT ?s WHERE { ?s a ?type . FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(polid:))) }"
 # Shown before the other properties, in this order; the rest follow by IRI.
@@ -92,6 +102,14 @@ class IncomingLink:
 
 
 @dataclass(frozen=True, slots=True)
+class IncomingGroup:
+    """The subjects pointing at the resource through one predicate."""
+
+    predicate: Node
+    subjects: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class StatingGraph:
     """A named graph that states something about the resource, with its source article record."""
 
@@ -119,6 +137,14 @@ class Description(Labelled):
     incoming: tuple[IncomingLink, ...]
     graphs: tuple[StatingGraph, ...]
     graphs_mention_only: bool = False
+
+    @property
+    def incoming_groups(self) -> tuple[IncomingGroup, ...]:
+        """The incoming links by predicate, in the order of ``incoming``."""
+        groups: dict[str, list[IncomingLink]] = {}
+        for link in self.incoming:
+            groups.setdefault(link.predicate.value, []).append(link)
+        return tuple(IncomingGroup(links[0].predicate, tuple(link.subject for link in links)) for links in groups.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +182,7 @@ def describe(store: PolicyStore, iri: str) -> Description:
 
     subject = rdflib.URIRef(iri)
     names = _names(graph)
+    names.update(_link_names(store, node))
     own_labels, notation = names.get(subject, ((), None))
     by_predicate: dict[str, list[Node]] = {}
     for predicate, obj in graph.predicate_objects(subject):
@@ -260,6 +287,29 @@ def _names(graph: rdflib.Graph) -> Names:
             else:
                 labels.setdefault(s, []).append(Label(str(o), o.language))
     return {n: (sort_labels(labels.get(n, [])), notations.get(n)) for n in set(labels) | set(notations)}
+
+
+def _link_names(store: PolicyStore, node: ox.NamedNode) -> Names:
+    """Names for the unnamed subjects of incoming links, from their concepts and their holder."""
+    import rdflib
+
+    concepts: dict[str, set[Label]] = {}
+    owners: dict[str, set[Label]] = {}
+    for row in store.select(_LINK_NAMES, {"s": node}):
+        linking = row["x"]
+        if not isinstance(linking, ox.NamedNode):
+            continue
+        for column, found in (("concept", concepts), ("owner", owners)):
+            value = row[column]
+            if isinstance(value, ox.Literal):
+                found.setdefault(linking.value, set()).add(Label(value.value, value.language))
+    names: Names = {}
+    for iri in set(concepts) | set(owners):
+        owner = best_label(owners.get(iri, set()))
+        by_language = sort_labels(concepts.get(iri, set())) or (Label("", None),)
+        labels = [Label(": ".join(p for p in (concept.text, owner) if p), concept.lang) for concept in by_language]
+        names[rdflib.URIRef(iri)] = (sort_labels(label for label in labels if label.text), None)
+    return names
 
 
 def _node(term: rdflib.term.Node, names: Names) -> Node:

@@ -1,14 +1,16 @@
-"""A TestClient on an app built over the fixture project (its lifespan opens and loads the store)."""
+"""A TestClient on an app built over the fixture project (its lifespan opens and loads the store); chromium pages."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.core.config import Settings
+from tests.support.browser import browser_page, local_page
 
 
 @pytest.fixture
@@ -35,9 +37,20 @@ def shipped_server(shipped_settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    """One headless chromium for the module; each test opens its own context (``local_page``)."""
-    from tests.support.browser import browser_page
-
+def browser() -> Iterator[Any]:
+    """One headless chromium for a module of page tests (each test gets its own context)."""
     with browser_page() as first:
         yield first.context.browser
+
+
+@pytest.fixture(scope="module")
+def chromium(browser: Any) -> Any:
+    """The module's chromium, by the name the accessibility and API-docs tests use (``local_page``)."""
+    return browser
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A fresh 1400×900 chromium page whose requests off 127.0.0.1 are aborted and listed."""
+    with local_page(browser, viewport={"width": 1400, "height": 900}, accept_downloads=True) as opened:
+        yield opened

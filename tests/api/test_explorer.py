@@ -6,6 +6,8 @@ is aborted and recorded, and the tests assert there were none (the page must wor
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from app.api import create_app
 from app.core.config import Settings
-from tests.support.browser import assert_local_assets, browser_page, local_page, screenshot_path
+from tests.support.browser import assert_local_assets, screenshot_path
 from tests.support.live import serve
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "static" / "explorer"
@@ -39,18 +41,11 @@ def base_url(shipped_settings: Settings) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless chromium for the module (each test gets its own context)."""
-    with browser_page() as first:
-        yield first.context.browser
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
-    """A fresh chromium page whose requests off 127.0.0.1 are aborted and listed."""
-    with local_page(browser, viewport={"width": 1400, "height": 900}, accept_downloads=True) as opened:
-        yield opened
+def _search(tab: Any, base_url: str, query: str) -> None:
+    """Open the explorer and search for ``query`` as a person would (type, press the button)."""
+    tab.goto(base_url + "/")
+    tab.fill("#q", query)
+    tab.click("#search button[type=submit]")
 
 
 def test_page_and_its_assets_are_local(shipped_client: TestClient) -> None:
@@ -66,9 +61,7 @@ def test_page_and_its_assets_are_local(shipped_client: TestClient) -> None:
 
 def test_search_cards_then_lineage_graph(base_url: str, page: tuple[Any, list[str]]) -> None:
     tab, outside = page
-    tab.goto(base_url + "/")
-    tab.fill("#q", "trung tâm đổi mới sáng tạo")
-    tab.click("#search button[type=submit]")
+    _search(tab, base_url, "trung tâm đổi mới sáng tạo")
     card = tab.locator(".card", has_text=SO_KHCN).first
     card.wait_for(timeout=15000)
     text = card.inner_text()
@@ -150,4 +143,81 @@ def test_too_large_and_unknown_selections_show_a_message(base_url: str, page: tu
     tab.click("#message.error button")
     tab.wait_for_function("document.body.dataset.graphReady", timeout=15000)
     assert "190-KH/TU" in tab.evaluate(NOTATIONS)
+    assert outside == []
+
+
+def test_a_document_number_in_search_gives_the_document(base_url: str, page: tuple[Any, list[str]]) -> None:
+    tab, outside = page
+    _search(tab, base_url, "190-KH/TU")
+    box = tab.locator(".document-hit .document-card")
+    box.wait_for(timeout=15000)
+    assert box.count() == 1
+    text = box.inner_text()
+    assert "190-KH/TU" in text and "Tỉnh ủy Quảng Trị" in text and "Đã ban hành" in text and "issued" not in text
+    box.locator("button.open-cascade").click()
+    tab.wait_for_function("document.body.dataset.graphReady", timeout=15000)
+    assert tab.input_value("#view") == "documents" and "view=documents" in tab.url
+    kinds = tab.evaluate("[...new Set(window.cy.nodes().map((n) => n.data('kind')))].sort()")
+    assert kinds == ["agency", "document", "group"]
+    assert "190-KH/TU" in tab.evaluate(NOTATIONS) and "3917/UBND" in tab.evaluate(NOTATIONS)
+    assert outside == []
+
+
+def test_results_table_and_csv_beside_the_cards(base_url: str, page: tuple[Any, list[str]]) -> None:
+    tab, outside = page
+    _search(tab, base_url, "trung tâm đổi mới sáng tạo")
+    tab.locator(".card", has_text=SO_KHCN).first.wait_for(timeout=15000)
+    cards = tab.locator("#results .card").count()
+    tab.click("#results-table")
+    assert tab.get_attribute("#results-table", "aria-pressed") == "true"
+    rows = tab.locator("#results table.results-table tbody tr")
+    assert rows.count() == cards and tab.locator("#results .card").count() == 0
+    assert SO_KHCN in rows.first.inner_text() or SO_KHCN in tab.inner_text("#results table")
+    tab.screenshot(path=str(screenshot_path("explorer-results-table.png")))
+    with tab.expect_download() as download:
+        tab.click("#results-csv")
+    assert download.value.suggested_filename == "policykg-results-trung-tam-doi-moi-sang-tao.csv"
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    read = list(csv.DictReader(io.StringIO(text)))
+    assert len(read) == cards
+    assert {"agency", "role", "task", "document", "chain", "sources", "document_iri"} <= set(read[0])
+    assert any(row["agency"] == SO_KHCN for row in read)
+    assert {row["role"] for row in read} <= {"lead", "coordinate", "advise", "assigned", "draft"}
+    assert all(row["document_iri"].startswith("https://w3id.org/policykg/id/doc/") for row in read)
+    # A table row's document opens its lineage, as a card does.
+    rows.first.locator("button.link").click()
+    tab.wait_for_function("document.body.dataset.graphReady", timeout=15000)
+    assert outside == []
+
+
+# WCAG 2 contrast of text against its background (1.4.3, AA: 4.5 for text under 18pt).
+CONTRAST = """(selector) => [...document.querySelectorAll(selector)].map((node) => {
+  const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => { const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let back = node;
+  while (back && getComputedStyle(back).backgroundColor === 'rgba(0, 0, 0, 0)') back = back.parentElement;
+  const [a, b] = [lum(rgb(getComputedStyle(node).color)), lum(rgb(getComputedStyle(back).backgroundColor))];
+  return { text: node.textContent, ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), opacity: getComputedStyle(node).opacity };
+})"""
+
+
+def test_controls_are_labelled_and_role_badges_readable(base_url: str, page: tuple[Any, list[str]]) -> None:
+    tab, outside = page
+    tab.goto(base_url + "/?q=trung%20t%C3%A2m%20%C4%91%E1%BB%95i%20m%E1%BB%9Bi%20s%C3%A1ng%20t%E1%BA%A1o&root=190-KH/TU")
+    tab.locator(".card").first.wait_for(timeout=15000)
+    tab.wait_for_function("document.body.dataset.graphReady", timeout=15000)
+    # An aria-label needs a role that takes one (axe: aria-prohibited-attr); the canvas is an image
+    # described by the table of its nodes.
+    unlabelled_roles = tab.evaluate("""[...document.querySelectorAll('[aria-label]')]
+      .filter((n) => ['DIV', 'SPAN'].includes(n.tagName) && !n.getAttribute('role')).map((n) => n.id)""")
+    assert unlabelled_roles == []
+    assert tab.get_attribute("#graph-canvas", "role") == "img"
+    assert tab.evaluate("document.getElementById(document.getElementById('graph-canvas').getAttribute('aria-describedby')).tagName") == "SUMMARY"
+    # Every form control has a name.
+    nameless = tab.evaluate("""[...document.querySelectorAll('select, input, button')]
+      .filter((n) => !(n.labels && n.labels.length) && !n.getAttribute('aria-label') && !n.textContent.trim()).map((n) => n.id || n.outerHTML)""")
+    assert nameless == []
+    badges = tab.evaluate(CONTRAST, ".role, .role .other")
+    assert badges and all(b["ratio"] >= 4.5 and b["opacity"] == "1" for b in badges), [b for b in badges if b["ratio"] < 4.5]
     assert outside == []

@@ -195,3 +195,15 @@ def test_exports_computed_at_once_are_bounded(shipped_settings: Settings, monkey
             statuses = list(pool.map(lambda _: http.get("/api/export", params=params).status_code, range(8)))
     assert statuses == [200] * 8
     assert 1 <= peak[0] <= 2, f"{peak[0]} exports ran at once"
+
+
+def test_api_documents_view_and_a_bad_view(shipped_client: TestClient) -> None:
+    response = shipped_client.get(
+        "/api/export", params={"format": "cytoscape", "root": "57-NQ/TW", "direction": "down", "view": "documents"}
+    )
+    assert response.status_code == 200 and response.headers["x-graph-root"] == "https://w3id.org/policykg/id/doc/bo-chinh-tri/2024/57-nq-tw"
+    nodes = [n["data"] for n in response.json()["elements"]["nodes"]]
+    assert {n["kind"] for n in nodes} == {"document", "agency"}
+    assert all(isinstance(n["tasks"], int) and isinstance(n["agencies"], int) for n in nodes if n["kind"] == "document")
+    bad = shipped_client.get("/api/export", params={"root": "57-NQ/TW", "view": "outline"})
+    assert bad.status_code == 422 and "view" in bad.json()["detail"]

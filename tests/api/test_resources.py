@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -215,3 +216,15 @@ def test_resources_dereference_on_every_backend(request: pytest.FixtureRequest, 
     with fails_on_virtuoso(request, VIRTUOSO_PAGE):
         html = backend_client.get(path_of(DOC_45), headers={"Accept": "text/html"})
         assert html.status_code == 200 and "45/KH-UBND" in html.text
+
+
+def test_agency_page_names_incoming_links_by_property(shipped_client: TestClient) -> None:
+    html = shipped_client.get("/id/agency/quang-tri/so-khcn", headers={"Accept": "text/html"}).text
+    incoming = html[html.index("Incoming links"):html.index("Stated in")]
+    shown = re.sub(r"<[^>]+>", " ", incoming)
+    # Responsibilities read as role and task, not as their IRIs …
+    assert "responsibility/" not in shown
+    assert "Chủ trì: Chủ trì tham mưu thực hiện Kế hoạch 190-KH/TU" in shown
+    # … under one heading per property, each with its count.
+    headings = re.findall(r'<section class="incoming-group">\s*<h3>(.*?)</h3>', incoming, re.S)
+    assert len(headings) >= 3 and any("pol:agent" in h and "(28)" in h for h in headings)

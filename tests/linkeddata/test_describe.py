@@ -99,3 +99,27 @@ def test_suggestions_prefer_resources_below_then_close_spellings(store: PolicySt
     (named,) = suggestions(store, [DOC_12])
     assert (named.notation, named.label) == ("12/KH-SKHCN", "Kế hoạch của Sở Khoa học và Công nghệ")
     assert suggest(store, POLID + "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz") == []
+
+
+def test_agency_incoming_links_are_named_by_role_and_task_and_grouped(shipped_store: PolicyStore) -> None:
+    agency = POLID + "agency/quang-tri/so-khcn"
+    d = describe(shipped_store, agency)
+    expected = {
+        row["r"].value: (row["role"].value, row["roleEn"].value, row["task"].value)  # type: ignore[union-attr]
+        for row in shipped_store.select(
+            """SELECT ?r ?role ?roleEn ?task WHERE {
+                 ?r pol:agent ?agency ; pol:role ?c . ?t pol:hasResponsibility ?r ; rdfs:label ?task .
+                 ?c skos:prefLabel ?role , ?roleEn . FILTER(lang(?role) = "vi" && lang(?roleEn) = "en")
+               }""",
+            {"agency": ox.NamedNode(agency)},
+        )
+    }
+    named = {link.subject.value: link.subject for link in d.incoming if link.predicate.value == str(POL.agent)}
+    assert len(expected) > 20 and set(named) == set(expected)
+    for iri, (role, role_en, task) in expected.items():
+        assert (named[iri].label, named[iri].english) == (f"{role}: {task}", f"{role_en}: {task}")
+    # Nothing that points at the agency is left as a bare IRI.
+    assert all(link.subject.label or link.subject.notation for link in d.incoming)
+    groups = d.incoming_groups
+    assert [g.predicate.value for g in groups] == sorted({link.predicate.value for link in d.incoming})
+    assert sum(len(g.subjects) for g in groups) == len(d.incoming)

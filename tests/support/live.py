@@ -33,8 +33,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
-    """Run ``app`` with uvicorn in a thread; yield its base URL; stop it afterwards."""
+def serve(app: FastAPI, port: int | None = None, start_timeout: float = 30) -> Iterator[str]:
+    """Run ``app`` with uvicorn in a thread; yield its base URL; stop it afterwards.
+
+    ``start_timeout`` bounds the start, loading the store included (raise it for a large graph).
+    """
     port = port or free_port()
     # The server as `policykg serve` builds it (h11, the connection limits), so live tests see the shipped one.
     settings = getattr(app.state, "settings", None) or Settings()
@@ -42,7 +45,7 @@ def serve(app: FastAPI, port: int | None = None) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + start_timeout
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")

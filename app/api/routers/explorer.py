@@ -2,7 +2,8 @@
 
 The page asks "who is responsible for X" (GET /api/responsible) and draws a document's lineage
 with the vendored cytoscape.js from /api/export?format=cytoscape; ``/?root=<notation or IRI>``
-opens a lineage directly. Everything it loads comes from this server, so it works offline.
+opens a lineage directly, ``&view=documents`` its cascade view (documents only, rows by level,
+tasks and agencies as counts: /api/export?view=documents). Everything it loads comes from this server, so it works offline.
 """
 
 from __future__ import annotations

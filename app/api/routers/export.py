@@ -14,7 +14,7 @@ from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.schemas import AmbiguousEntityResponse, TooLargeResponse, UnknownEntityResponse
 from app.core.errors import ParameterError
 from app.core.media import OFFERS, format_names, negotiate
-from app.export.graph import MAX_DEPTH, ExportFormat, Selection, export
+from app.export.graph import MAX_DEPTH, ExportFormat, Selection, View, export
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 
@@ -129,6 +129,13 @@ async def export_graph(
     area: Annotated[str | None, Query(description="Same as province")] = None,
     agency: Annotated[str | None, Query(description="One agency's duties: IRI, key or name")] = None,
     indicator: Annotated[str | None, Query(description="One indicator's targets: IRI, key or name")] = None,
+    view: Annotated[
+        View,
+        Query(
+            description="`full`: every part and agency; `documents`: only documents and their issuers, "
+            "each document with `tasks` and `agencies` counts (the explorer's cascade view)"
+        ),
+    ] = "full",
     max_elements: Annotated[
         int | None, Query(ge=1, description="Refuse (413) a selection with more nodes plus edges")
     ] = None,
@@ -143,7 +150,7 @@ async def export_graph(
         raise ParameterError("give province or area, not both", name="area")
     selection = Selection(
         root=root, issuer=issuer, direction=direction, depth=depth,
-        province=province or area, agency=agency, indicator=indicator,
+        province=province or area, agency=agency, indicator=indicator, view=view,
     )
     # Off the event loop, and at most ``export_concurrency`` at once: an export is CPU-bound
     # Python (SPARQL, the networkx mapping, serialising) and would otherwise take as many pool

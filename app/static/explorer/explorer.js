@@ -3,7 +3,8 @@
  * Plain script, no build step. Data comes from this server only:
  *   GET /api/responsible?q=&limit=   search results (cards)
  *   GET /api/export?format=cytoscape&root=&direction=&depth=&max_elements=   the graph
- * The graph is laid out here in layers (national documents at the top, the documents carrying
+ *   … &view=documents   the cascade view: documents and issuers, with task and agency counts
+ * The cascade view is laid out in rows by level (cascadeLayout); the full graph in layers (national documents at the top, the documents carrying
  * them out below, their task groups and tasks, and the responsible agencies at the bottom) and
  * drawn with the vendored cytoscape.js; window.cy exposes it (tests read its model).
  */
@@ -62,10 +63,36 @@
       close: "Đóng",
       openLineage: "Xem dòng văn bản này",
       resourcePage: "Trang dữ liệu",
-      fields: { kind: "Loại", notation: "Số hiệu", date: "Ngày", issuer: "Cơ quan ban hành", jurisdiction: "Địa bàn", status: "Tình trạng", label_en: "Tiếng Anh" },
+      fields: { kind: "Loại", notation: "Số hiệu", date: "Ngày", issuer: "Cơ quan ban hành", jurisdiction: "Địa bàn", level: "Cấp", status: "Tình trạng", tasks: "Nhiệm vụ", agencies: "Cơ quan thực hiện", label_en: "Tiếng Anh" },
       kinds: { document: "Văn bản", objective: "Mục tiêu", "task-group": "Nhóm nhiệm vụ", task: "Nhiệm vụ", target: "Chỉ tiêu", agency: "Cơ quan", indicator: "Chỉ số", meeting: "Hội nghị", person: "Người" },
-      types: { Resolution: "Nghị quyết", Plan: "Kế hoạch", ActionProgramme: "Chương trình hành động", Scheme: "Đề án", OfficialLetter: "Công văn" },
+      types: { Resolution: "Nghị quyết", Plan: "Kế hoạch", ActionProgramme: "Chương trình hành động", Scheme: "Đề án", OfficialLetter: "Công văn",
+        Programme: "Chương trình", Decision: "Quyết định", Directive: "Chỉ thị", Conclusion: "Kết luận", Decree: "Nghị định", Circular: "Thông tư",
+        Law: "Luật", Ordinance: "Pháp lệnh", Submission: "Tờ trình", Notice: "Thông báo", Report: "Báo cáo", Guidance: "Hướng dẫn" },
       draft: "dự thảo",
+      view: "Hiển thị",
+      viewFull: "Đầy đủ (nhiệm vụ, cơ quan)",
+      viewDocuments: "Tầng văn bản (chỉ văn bản)",
+      counts: (tasks, agencies) => `${tasks} nhiệm vụ · ${agencies} cơ quan`,
+      cascadeOf: (d) => `Tầng văn bản của ${d}`,
+      readable: "Đang phóng ở cỡ chữ đọc được; bấm “Vừa khung” để xem toàn bộ.",
+      tableSummary: "Bảng các nút của sơ đồ (đọc được bằng bàn phím và trình đọc màn hình)",
+      tableCaption: (title) => `Các nút của sơ đồ: ${title}`,
+      columns: { notation: "Số hiệu", label: "Tên", kind: "Loại", level: "Cấp", jurisdiction: "Địa bàn", issuer: "Cơ quan ban hành", tasks: "Nhiệm vụ", agencies: "Cơ quan" },
+      resultsTools: "Cách hiển thị kết quả",
+      resultsCards: "Thẻ",
+      resultsTable: "Bảng",
+      resultsCsv: "Tải CSV",
+      resultColumns: { agency: "Cơ quan", role: "Vai trò", task: "Nhiệm vụ", document: "Văn bản giao việc", chain: "Chuỗi văn bản" },
+      documentFound: "Văn bản có số hiệu này",
+      documentsFound: "Các văn bản có số hiệu này",
+      openCascade: "Xem tầng văn bản",
+      openFull: "Xem dòng văn bản đầy đủ",
+      showTasks: (n) => `Mở ${n} nhiệm vụ và cơ quan`,
+      loadingTasks: "Đang tải nhiệm vụ…",
+      noTasks: "Dữ liệu chưa có nhiệm vụ nào của văn bản này.",
+      tasksOf: "Nhiệm vụ và cơ quan thực hiện",
+      statuses: { issued: "Đã ban hành", draft: "Dự thảo" },
+      levels: { national: "Trung ương", provincial: "Cấp tỉnh", district: "Cấp huyện", commune: "Cấp xã" },
     },
     en: {
       tagline: "Who is responsible for carrying out policy?",
@@ -111,10 +138,36 @@
       close: "Close",
       openLineage: "Show this document's lineage",
       resourcePage: "Data page",
-      fields: { kind: "Kind", notation: "Number", date: "Date", issuer: "Issued by", jurisdiction: "Area", status: "Status", label_en: "Vietnamese" },
+      fields: { kind: "Kind", notation: "Number", date: "Date", issuer: "Issued by", jurisdiction: "Area", level: "Level", status: "Status", tasks: "Tasks", agencies: "Agencies carrying them out", label_en: "Vietnamese" },
       kinds: { document: "Document", objective: "Objective", "task-group": "Task group", task: "Task", target: "Target", agency: "Agency", indicator: "Indicator", meeting: "Meeting", person: "Person" },
-      types: { Resolution: "Resolution", Plan: "Plan", ActionProgramme: "Action programme", Scheme: "Scheme", OfficialLetter: "Official letter" },
+      types: { Resolution: "Resolution", Plan: "Plan", ActionProgramme: "Action programme", Scheme: "Scheme", OfficialLetter: "Official letter",
+        Programme: "Programme", Decision: "Decision", Directive: "Directive", Conclusion: "Conclusion", Decree: "Decree", Circular: "Circular",
+        Law: "Law", Ordinance: "Ordinance", Submission: "Submission", Notice: "Notice", Report: "Report", Guidance: "Guidance" },
       draft: "draft",
+      view: "View",
+      viewFull: "Full (tasks, agencies)",
+      viewDocuments: "Cascade (documents only)",
+      counts: (tasks, agencies) => `${tasks} task${tasks === 1 ? "" : "s"} · ${agencies} agenc${agencies === 1 ? "y" : "ies"}`,
+      cascadeOf: (d) => `Cascade of ${d}`,
+      readable: "Zoomed to a readable size; “Fit” shows everything.",
+      tableSummary: "Table of the graph's nodes (for keyboards and screen readers)",
+      tableCaption: (title) => `Nodes of the graph: ${title}`,
+      columns: { notation: "Number", label: "Name", kind: "Kind", level: "Level", jurisdiction: "Area", issuer: "Issued by", tasks: "Tasks", agencies: "Agencies" },
+      resultsTools: "How results are shown",
+      resultsCards: "Cards",
+      resultsTable: "Table",
+      resultsCsv: "Download CSV",
+      resultColumns: { agency: "Agency", role: "Role", task: "Task", document: "Assigned by", chain: "Chain of documents" },
+      documentFound: "The document with this number",
+      documentsFound: "Documents with this number",
+      openCascade: "Show its cascade",
+      openFull: "Show its full lineage",
+      showTasks: (n) => `Open its ${n} task${n === 1 ? "" : "s"} and agencies`,
+      loadingTasks: "Loading tasks…",
+      noTasks: "The data gives this document no tasks yet.",
+      tasksOf: "Tasks and who carries them out",
+      statuses: { issued: "Issued", draft: "Draft" },
+      levels: { national: "National", provincial: "Provincial", district: "District", commune: "Commune" },
     },
   };
   // Role names as the role scheme (ontology/vocab/schemes.ttl) gives them; "draft" is what
@@ -171,6 +224,10 @@
     rootName: "",
     title: "",
     highlight: new Set(),
+    // "documents": the cascade view (documents and issuers, tasks and agencies as counts).
+    view: params.get("view") === "documents" ? "documents" : "full",
+    resultsView: "cards",
+    documentHit: null,
     maxElements: Number(params.get("max")) > 0 ? Number(params.get("max")) : DEFAULT_MAX_ELEMENTS,
   };
   const $ = (id) => document.getElementById(id);
@@ -211,10 +268,13 @@
     toggle.textContent = t("langToggle");
     toggle.setAttribute("aria-pressed", String(state.lang === "en"));
     renderLegend();
-    if (state.results.length) renderResults();
+    if (state.results.length || state.documentHit) renderResults();
     if (window.cy) {
       window.cy.edges().forEach((edge) => edge.data("display", relationText(edge.data())));
+      window.cy.nodes().forEach((node) => node.data("display", displayLabel(node.data())));
       updateGraphStatus();
+      renderGraphTable();
+      if (!$("details").hidden && state.detailsOf) showDetails(state.detailsOf);
     }
   }
 
@@ -225,7 +285,11 @@
     const status = $("results-status");
     showStatus(status, t("searching"));
     $("results").replaceChildren();
+    state.documentHit = null;
+    $("document-hit").replaceChildren();
     syncUrl();
+    // A number ("190-KH/TU", "57-NQ/TW") names a document: look it up beside the task search.
+    const lookup = /\d/.test(query) ? findDocument(query) : Promise.resolve(null);
     let response;
     try {
       response = await fetch(`/api/responsible?q=${encodeURIComponent(query)}&limit=20`, { headers: { Accept: "application/json" } });
@@ -244,19 +308,127 @@
       return;
     }
     state.results = Array.isArray(body.results) ? body.results : [];
+    state.documentHit = await lookup;
     renderResults();
+  }
+
+  /* The document(s) a number names, from the cascade view of depth 0 (the document, its issuer
+   * and its counts); a number several documents share gives the candidates. */
+  async function findDocument(query) {
+    const url = `/api/export?${new URLSearchParams({ format: "cytoscape", view: "documents", root: query, direction: "down", depth: "0" })}`;
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      const body = await response.json().catch(() => ({}));
+      if (response.ok) {
+        const iri = response.headers.get("X-Graph-Root");
+        const node = ((body.elements && body.elements.nodes) || []).find((n) => n.data.id === iri);
+        return node ? { documents: [node.data] } : null;
+      }
+      if (response.status === 409 && Array.isArray(body.candidates)) {
+        return { documents: body.candidates.map((c) => ({ id: c.iri, kind: "document", notation: c.notation, label: c.label, issuer: c.issuer_label, date: c.date })) };
+      }
+    } catch (error) {
+      // The task search still answers; a failed lookup only means no document box.
+    }
+    return null;
+  }
+
+  function documentBox(hit) {
+    const many = hit.documents.length > 1;
+    return el("section", { class: "document-hit", "aria-label": many ? t("documentsFound") : t("documentFound") },
+      el("h3", {}, many ? t("documentsFound") : t("documentFound")),
+      hit.documents.map((doc) => el("article", { class: "card document-card", "data-document": doc.id },
+        el("p", { class: "doc-title" }, doc.notation ? el("strong", {}, doc.notation) : null, doc.notation ? " — " : "", doc.label || doc.id),
+        el("p", { class: "meta" }, [doc.type ? (t("types")[doc.type] || doc.type) : null, doc.issuer, doc.date, doc.status ? statusText(doc.status) : null,
+          doc.tasks !== undefined ? t("counts")(doc.tasks, doc.agencies) : null].filter(Boolean).join(" · ")),
+        el("p", { class: "actions" },
+          el("button", { type: "button", class: "open-cascade", onclick: () => openLineage(doc.id, { highlight: [doc.id], view: "documents", direction: "down" }) }, t("openCascade")),
+          " ",
+          el("button", { type: "button", class: "open-full", onclick: () => openLineage(doc.id, { highlight: [doc.id], view: "full" }) }, t("openFull")),
+          " ",
+          el("a", { href: localPath(doc.id) }, t("resourcePage"))))));
+  }
+
+  function statusText(code) {
+    return t("statuses")[code] || code;
+  }
+
+  function levelText(code) {
+    return t("levels")[code] || code;
   }
 
   function renderResults() {
     const list = $("results");
     const status = $("results-status");
     list.replaceChildren();
+    $("document-hit").replaceChildren(...(state.documentHit ? [documentBox(state.documentHit)] : []));
+    $("results-tools").hidden = !state.results.length;
+    $("results-cards").setAttribute("aria-pressed", String(state.resultsView === "cards"));
+    $("results-table").setAttribute("aria-pressed", String(state.resultsView === "table"));
     if (!state.results.length) {
       showStatus(status, t("none")(state.query));
       return;
     }
     showStatus(status, t("found")(state.results.length, state.query));
-    state.results.forEach((result, index) => list.append(card(result, index)));
+    if (state.resultsView === "table") list.append(resultsTable());
+    else state.results.forEach((result, index) => list.append(card(result, index)));
+  }
+
+  // The rows of the results table and of its CSV: one per card.
+  function resultRows() {
+    return state.results.map((result) => {
+      const chain = chainOf(result);
+      const doc = result.document || chain[chain.length - 1] || {};
+      return {
+        agency: (result.agency || {}).label || (result.agency || {}).iri || "",
+        agency_iri: (result.agency || {}).iri || "",
+        role: result.role || "",
+        task: (result.task || {}).label || (result.task || {}).iri || "",
+        task_iri: (result.task || {}).iri || "",
+        document: doc.notation || doc.label || doc.iri || "",
+        document_iri: doc.iri || "",
+        chain: chain.map((d) => d.notation || d.label || d.iri).join(" → "),
+        sources: (result.sources || []).map((s) => s.title || s.iri).join("; "),
+      };
+    });
+  }
+
+  function resultsTable() {
+    const names = t("resultColumns");
+    const rows = resultRows();
+    return el("div", { class: "table-wrap" }, el("table", { class: "results-table" },
+      el("caption", {}, t("found")(rows.length, state.query)),
+      el("thead", {}, el("tr", {}, ["agency", "role", "task", "document", "chain"].map((key) => el("th", { scope: "col" }, names[key])))),
+      el("tbody", {}, rows.map((row, index) => el("tr", {},
+        el("th", { scope: "row" }, row.agency),
+        el("td", {}, ROLES[row.role] ? ROLES[row.role][state.lang] : row.role),
+        el("td", {}, row.task),
+        el("td", {}, row.document_iri
+          ? el("button", { type: "button", class: "link", onclick: () => openLineage(row.document_iri, { highlight: [state.results[index].agency && state.results[index].agency.iri, state.results[index].task && state.results[index].task.iri, row.document_iri] }) }, row.document)
+          : row.document),
+        el("td", {}, row.chain))))));
+  }
+
+  function csvCell(value) {
+    const text = String(value);
+    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  }
+
+  // The results as CSV (UTF-8 with a byte-order mark, so spreadsheets read the diacritics).
+  function resultsCsv() {
+    const rows = resultRows();
+    const columns = ["agency", "role", "task", "document", "chain", "sources", "agency_iri", "task_iri", "document_iri"];
+    const lines = [columns.join(","), ...rows.map((row) => columns.map((c) => csvCell(row[c])).join(","))];
+    return "\ufeff" + lines.join("\r\n") + "\r\n";
+  }
+
+  function downloadResultsCsv() {
+    const text = resultsCsv();
+    const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+    const stem = state.query.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/gi, "d").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    saveUrl(url, `policykg-results-${stem || "search"}.csv`);
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    return text;
   }
 
   function chainOf(result) {
@@ -301,10 +473,13 @@
 
   function exportUrl(format, extra) {
     const query = new URLSearchParams({ format, root: state.root, direction: $("direction").value, depth: $("depth").value, ...(extra || {}) });
+    if (state.view === "documents") query.set("view", "documents");
     return `/api/export?${query}`;
   }
 
   async function openLineage(root, options) {
+    if (options && options.view) { state.view = options.view; $("view").value = options.view; }
+    if (options && options.direction) $("direction").value = options.direction;
     state.root = root;
     state.highlight = new Set((options && options.highlight || []).filter(Boolean));
     syncUrl();
@@ -359,25 +534,51 @@
     return choices.map(([label, onclick]) => el("button", { type: "button", onclick }, label));
   }
 
+  // What a node shows: short (the full text is in the tooltip, the details panel and the table).
   function displayLabel(data) {
+    if (data.kind === "group") return data.label;
     if (data.kind === "document") {
       const name = data.notation || shorten(data.label, 48);
-      return data.status === "draft" ? `${name} (${t("draft")})` : name;
+      const first = data.status === "draft" ? `${name} (${t("draft")})` : name;
+      if (data.tasks === undefined) return first;
+      const lines = [first];
+      if (data.notation) lines.push(shorten(data.label, 46));
+      lines.push(t("counts")(data.tasks, data.agencies));
+      return lines.join("\n");
     }
     return shorten(data.label, data.kind === "agency" ? 70 : 60);
   }
 
+  function fullText(data) {
+    const parts = [data.notation, data.label].filter(Boolean);
+    const lines = [parts.join(" — ")];
+    const facts = [data.type && data.kind === "document" ? (t("types")[data.type] || data.type) : t("kinds")[data.kind],
+      data.jurisdiction, data.status ? statusText(data.status) : null].filter(Boolean);
+    if (facts.length) lines.push(facts.join(" · "));
+    if (data.tasks !== undefined) lines.push(t("counts")(data.tasks, data.agencies));
+    return lines.join("\n");
+  }
+
   function draw(json) {
-    const nodes = (json.elements && json.elements.nodes) || [];
-    const edges = (json.elements && json.elements.edges) || [];
-    const positions = layeredLayout(nodes, edges);
+    let nodes = (json.elements && json.elements.nodes) || [];
+    let edges = (json.elements && json.elements.edges) || [];
+    let positions;
+    const cascade = state.view === "documents";
+    if (cascade) ({ nodes, edges, positions } = cascadeLayout(nodes, edges));
+    else positions = layeredLayout(nodes, edges);
     const elements = [
       ...nodes.map((n) => ({
         data: { ...n.data, display: displayLabel(n.data) },
         position: positions.get(n.data.id),
-        classes: [state.highlight.has(n.data.id) ? "highlight" : "", n.data.status === "draft" ? "draft" : ""].join(" ").trim(),
+        classes: [state.highlight.has(n.data.iri || n.data.id) ? "highlight" : "", n.data.status === "draft" ? "draft" : ""].join(" ").trim(),
       })),
-      ...edges.map((e, i) => ({ data: { ...e.data, id: `e${i}`, display: relationText(e.data) } })),
+      ...edges.map((e, i) => {
+        const from = positions.get(e.data.source);
+        const to = positions.get(e.data.target);
+        // An edge between nodes of one line would run through the nodes between them: bend it.
+        const level = from && to && Math.abs(from.y - to.y) < 1;
+        return { data: { ...e.data, id: `e${i}`, display: relationText(e.data) }, classes: level ? "level" : "" };
+      }),
     ];
     if (window.cy) window.cy.destroy();
     const cy = cytoscape({
@@ -389,21 +590,92 @@
       maxZoom: 4,
     });
     window.cy = cy;
-    cy.on("tap", "node", (event) => showDetails(event.target.data()));
+    cy.on("tap", "node", (event) => { if (event.target.data("kind") !== "group") showDetails(event.target.data()); });
     cy.on("tap", (event) => { if (event.target === cy) $("details").hidden = true; });
+    cy.on("mouseover", "node", (event) => showTooltip(event.target, event.renderedPosition));
+    cy.on("mouseout", "node", () => { $("tooltip").hidden = true; });
+    cy.on("viewport", () => { $("tooltip").hidden = true; });
     const root = nodes.find((n) => n.data.id === state.root);
     state.rootName = root ? (root.data.notation || shorten(root.data.label, 60)) : state.root;
+    state.zoomedToRead = readableZoom(cy, root ? cy.getElementById(root.data.id) : null);
     ["fit", "png", "svg"].forEach((id) => { $(id).disabled = false; });
     updateExportLink();
     updateGraphStatus();
+    renderGraphTable();
     $("details").hidden = true;
     document.body.dataset.graphReady = String(Date.now());
   }
 
+  // Smallest rendered size, in CSS pixels, at which a node's label is drawn on first view.
+  const READABLE_PX = 11;
+
+  /* Fitting a large graph shrinks its labels to specks; then zoom in until the document labels
+   * are READABLE_PX tall and show the top of the graph around the root. True when it zoomed. */
+  function readableZoom(cy, root) {
+    const sample = cy.nodes('[kind = "document"]').first();
+    const size = sample.nonempty() ? parseFloat(sample.style("font-size")) : 10;
+    const wanted = READABLE_PX / size;
+    if (cy.zoom() >= wanted) return false;
+    cy.zoom(wanted);
+    const box = cy.elements().boundingBox();
+    const centre = root && root.nonempty() ? root.position("x") : (box.x1 + box.x2) / 2;
+    cy.pan({ x: cy.width() / 2 - centre * wanted, y: 30 - box.y1 * wanted });
+    return true;
+  }
+
+  function showTooltip(node, at) {
+    if (node.data("kind") === "group") return;
+    const tip = $("tooltip");
+    tip.textContent = fullText(node.data());
+    tip.style.left = `${Math.round(at.x + 12)}px`;
+    tip.style.top = `${Math.round(at.y + 12)}px`;
+    tip.hidden = false;
+  }
+
   function updateGraphStatus() {
     if (!window.cy) return;
-    state.title = t("lineageOf")(state.rootName);
-    showStatus($("message"), t("drawn")(window.cy.nodes().length, window.cy.edges().length, state.title));
+    state.title = (state.view === "documents" ? t("cascadeOf") : t("lineageOf"))(state.rootName);
+    const shown = window.cy.nodes().filter((n) => n.data("kind") !== "group");
+    const text = t("drawn")(shown.length, window.cy.edges().length, state.title);
+    showStatus($("message"), state.zoomedToRead ? `${text} ${t("readable")}` : text);
+  }
+
+  // ------------------------------------------------------------------ the graph as a table
+
+  /* The keyboard's and screen reader's way into the graph: every node in a table, in the order
+   * of the drawing (row by row); a row's button opens the node's details. */
+  function renderGraphTable() {
+    const body = $("graph-table-body");
+    if (!window.cy) { body.replaceChildren(); return; }
+    const names = t("columns");
+    const nodes = window.cy.nodes().filter((n) => n.data("kind") !== "group").sort((a, b) =>
+      (a.position("y") - b.position("y")) || (a.position("x") - b.position("x")));
+    const counted = state.view === "documents";
+    const columns = ["notation", "label", "kind", "level", "jurisdiction", "issuer", ...(counted ? ["tasks", "agencies"] : [])];
+    const cell = (data, key) => {
+      if (key === "kind") return data.kind === "document" ? (t("types")[data.type] || data.type) : (t("kinds")[data.kind] || data.kind);
+      if (key === "level") return data.level ? levelText(data.level) : "";
+      return data[key] === undefined ? "" : String(data[key]);
+    };
+    body.replaceChildren(el("table", { class: "graph-table" },
+      el("caption", {}, t("tableCaption")(state.title)),
+      el("thead", {}, el("tr", {}, columns.map((key) => el("th", { scope: "col" }, names[key])))),
+      el("tbody", {}, nodes.map((node) => {
+        const data = node.data();
+        return el("tr", { "data-id": data.id }, columns.map((key, i) => i === 0
+          ? el("th", { scope: "row" }, el("button", { type: "button", class: "link", onclick: () => focusNode(data.id) }, data.notation || shorten(data.label, 40)))
+          : el("td", {}, key === "label" ? data.label : cell(data, key))));
+      }))));
+  }
+
+  function focusNode(id) {
+    const node = window.cy.getElementById(id);
+    if (node.empty()) return;
+    window.cy.elements().unselect();
+    node.select();
+    window.cy.center(node);
+    showDetails(node.data());
+    $("details").focus();
   }
 
   function graphStyle() {
@@ -411,7 +683,7 @@
       { selector: "node", style: {
         label: "data(display)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 150, "text-valign": "center",
         "text-halign": "center", width: 160, height: 52, "border-width": 1, "border-color": "#555", color: "#111",
-        "background-color": "#eee", shape: "round-rectangle",
+        "background-color": "#eee", shape: "round-rectangle", "min-zoomed-font-size": 6,
       } },
       { selector: "node.draft", style: { "border-style": "dashed", "border-width": 2 } },
       { selector: "node.highlight", style: { "border-width": 4, "border-color": "#d7191c" } },
@@ -420,7 +692,9 @@
         label: "data(display)", "font-size": 8, color: "#333", "text-rotation": "autorotate", "text-background-color": "#fff",
         "text-background-opacity": 0.8, "text-background-padding": 1, width: 1.2, "line-color": "#9aa4ae",
         "target-arrow-color": "#9aa4ae", "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.8,
+        "min-zoomed-font-size": 6,
       } },
+      { selector: "edge.level", style: { "curve-style": "unbundled-bezier", "control-point-distances": 38, "control-point-weights": 0.5 } },
       { selector: 'edge[relation = "implements"], edge[relation = "basedOn"]', style: { width: 2.5, "line-color": "#444", "target-arrow-color": "#444" } },
       { selector: 'edge[relation = "basedOn"]', style: { "line-style": "dashed" } },
     ];
@@ -433,6 +707,14 @@
     for (const [type, colour] of Object.entries(TYPE_COLOURS)) {
       style.push({ selector: `node[kind = "document"][type = "${type}"]`, style: { "background-color": colour } });
     }
+    // The cascade view: documents carry three lines (number, title, counts); a box per area.
+    style.push({ selector: 'node[kind = "document"][tasks >= 0]', style: { width: 210, height: 82, "font-size": 12, "text-max-width": 200 } });
+    style.push({ selector: 'node[kind = "agency"][row >= 0]', style: { width: 170, height: 62, "font-size": 11 } });
+    style.push({ selector: 'node[kind = "group"]', style: {
+      shape: "round-rectangle", "background-color": "#f6f7f9", "background-opacity": 1, "border-color": "#9aa4ae", "border-width": 1,
+      label: "data(display)", "text-valign": "top", "text-halign": "center", "font-size": 13, "font-weight": 600, color: "#1b1f24",
+      "text-margin-y": -4, padding: 16,
+    } });
     for (const [role, colour] of Object.entries(ROLE_COLOURS)) {
       style.push({ selector: `edge[role = "${role}"]`, style: { "line-color": colour, "target-arrow-color": colour, width: 2 } });
     }
@@ -447,27 +729,7 @@
    * x of its neighbours already placed (one barycentre sweep) and wrap wide layers into rows. */
   function layeredLayout(nodes, edges) {
     const kind = new Map(nodes.map((n) => [n.data.id, n.data.kind]));
-    const rank = new Map();
-    const parents = new Map();
-    for (const e of edges) {
-      const { source, target, relation } = e.data;
-      if (LINEAGE.has(relation) && kind.get(source) === "document" && kind.get(target) === "document") {
-        if (!parents.has(source)) parents.set(source, []);
-        parents.get(source).push(target);
-      }
-    }
-    const visiting = new Set();
-    const docRank = (id) => {
-      if (rank.has(id)) return rank.get(id);
-      if (visiting.has(id)) return 0; // a cycle in the data: cut it here
-      visiting.add(id);
-      const above = (parents.get(id) || []).map(docRank);
-      visiting.delete(id);
-      const value = above.length ? Math.max(...above) + 1 : 0;
-      rank.set(id, value);
-      return value;
-    };
-    nodes.filter((n) => n.data.kind === "document").forEach((n) => docRank(n.data.id));
+    const rank = lineageRanks(nodes, edges);
     // Parts hang below their container; meetings below the document they discuss.
     for (let pass = 0; pass < 6; pass += 1) {
       let changed = false;
@@ -536,30 +798,189 @@
     return positions;
   }
 
+  // ------------------------------------------------------------------ cascade layout
+
+  // Rows of the cascade view, top to bottom: the national documents nothing above carries out,
+  // the other national documents (the Government's programmes), then one row per level below.
+  const LEVEL_ROWS = { national: 1, provincial: 2, district: 3, commune: 4 };
+  const COLUMN = 232;
+  const LINE = 118;
+  const PER_BLOCK_LINE = 6;
+  const ROW_WIDTH = 18 * COLUMN;
+
+  function lineageRanks(nodes, edges) {
+    const parents = new Map();
+    const isDocument = new Set(nodes.filter((n) => n.data.kind === "document").map((n) => n.data.id));
+    for (const e of edges) {
+      const { source, target, relation } = e.data;
+      if (LINEAGE.has(relation) && isDocument.has(source) && isDocument.has(target)) {
+        if (!parents.has(source)) parents.set(source, []);
+        parents.get(source).push(target);
+      }
+    }
+    const rank = new Map();
+    const visiting = new Set();
+    const docRank = (id) => {
+      if (rank.has(id)) return rank.get(id);
+      if (visiting.has(id)) return 0; // a cycle in the data: cut it here
+      visiting.add(id);
+      const above = (parents.get(id) || []).map(docRank);
+      visiting.delete(id);
+      const value = above.length ? Math.max(...above) + 1 : 0;
+      rank.set(id, value);
+      return value;
+    };
+    isDocument.forEach(docRank);
+    return rank;
+  }
+
+  /* Documents in rows by level, each row in boxes by area (a province, a district), each issuer
+   * drawn in the row of the documents it issued (once per row and area), so an issuer edge never
+   * leaves its row. Returns the elements to draw (issuer copies, area boxes) and their positions. */
+  function cascadeLayout(nodes, edges) {
+    const byId = new Map(nodes.map((n) => [n.data.id, n.data]));
+    const rank = lineageRanks(nodes, edges);
+    const documents = nodes.map((n) => n.data).filter((d) => d.kind === "document");
+    const rowOf = (d) => (d.level === "national" ? (rank.get(d.id) ? LEVEL_ROWS.national : 0) : (LEVEL_ROWS[d.level] || 5));
+    const order = (a, b) => (rank.get(a.id) - rank.get(b.id)) || String(a.date || "").localeCompare(String(b.date || ""))
+      || String(a.notation || a.label).localeCompare(String(b.notation || b.label), "vi");
+    const blocks = new Map(); // row → area → { documents, items }
+    for (const d of documents) {
+      const row = rowOf(d);
+      if (!blocks.has(row)) blocks.set(row, new Map());
+      const area = d.jurisdiction || "—";
+      if (!blocks.get(row).has(area)) blocks.get(row).set(area, []);
+      blocks.get(row).get(area).push(d);
+    }
+    const issuedBy = new Map();
+    for (const e of edges) {
+      if (e.data.relation === "issuedBy" && byId.has(e.data.target)) {
+        if (!issuedBy.has(e.data.source)) issuedBy.set(e.data.source, []);
+        issuedBy.get(e.data.source).push(e.data.target);
+      }
+    }
+    const outNodes = [];
+    const positions = new Map();
+    const copyOf = new Map(); // `${document}|${issuer}` → the issuer's id in that document's box
+    let y = 0;
+    let line = []; // ids on the current line of blocks, centred once the line is full
+    const centre = (width) => {
+      line.forEach((id) => { positions.get(id).x -= width / 2; });
+      line = [];
+    };
+    for (const row of [...blocks.keys()].sort((a, b) => a - b)) {
+      let x = 0;
+      let lineTop = y;
+      let lineHeight = 0;
+      const areas = [...blocks.get(row).keys()].sort((a, b) => a.localeCompare(b, "vi"));
+      for (const area of areas) {
+        const group = `group:${row}:${area}`;
+        outNodes.push({ data: { id: group, kind: "group", label: area, row } });
+        const items = [];
+        const placed = new Map();
+        for (const d of blocks.get(row).get(area).sort(order)) {
+          for (const issuer of issuedBy.get(d.id) || []) {
+            if (!placed.has(issuer)) {
+              const id = `${issuer}#row${row}/${area}`;
+              placed.set(issuer, id);
+              items.push({ data: { ...byId.get(issuer), id, iri: issuer, row, parent: group } });
+            }
+            copyOf.set(`${d.id}|${issuer}`, placed.get(issuer));
+          }
+          items.push({ data: { ...d, row, parent: group } });
+        }
+        const columns = Math.min(items.length, PER_BLOCK_LINE);
+        const width = columns * COLUMN;
+        if (x > 0 && x + width > ROW_WIDTH) { // the block starts a new line of blocks in this row
+          centre(x - 60 - COLUMN);
+          lineTop += lineHeight + 50;
+          x = 0;
+          lineHeight = 0;
+        }
+        items.forEach((item, i) => {
+          positions.set(item.data.id, { x: x + (i % PER_BLOCK_LINE) * COLUMN, y: lineTop + Math.floor(i / PER_BLOCK_LINE) * LINE });
+          outNodes.push(item);
+          line.push(item.data.id);
+        });
+        lineHeight = Math.max(lineHeight, Math.ceil(items.length / PER_BLOCK_LINE) * LINE);
+        x += width + 60;
+      }
+      centre(x - 60 - COLUMN);
+      y = lineTop + lineHeight + 90;
+    }
+    const outEdges = edges.filter((e) => byId.has(e.data.source) && byId.has(e.data.target)).map((e) => {
+      if (e.data.relation !== "issuedBy") return e;
+      return { data: { ...e.data, target: copyOf.get(`${e.data.source}|${e.data.target}`) || e.data.target } };
+    });
+    return { nodes: outNodes, edges: outEdges.filter((e) => positions.has(e.data.source) && positions.has(e.data.target)), positions };
+  }
+
   // ------------------------------------------------------------------ details, downloads
 
   function showDetails(data) {
+    state.detailsOf = data;
     const panel = $("details");
     const fields = t("fields");
+    const iri = data.iri || data.id; // an issuer drawn in several rows is one resource
     const rows = [];
     const kindName = data.kind === "document" ? (t("types")[data.type] || data.type) : (t("kinds")[data.kind] || data.kind);
     rows.push([fields.kind, kindName]);
-    for (const key of ["notation", "date", "issuer", "jurisdiction", "status"]) {
-      if (data[key]) rows.push([fields[key], String(data[key])]);
+    for (const key of ["notation", "date", "issuer", "jurisdiction", "level", "status", "tasks", "agencies"]) {
+      if (data[key] === undefined || data[key] === "") continue;
+      const value = key === "status" ? statusText(data.status) : key === "level" ? levelText(data.level) : String(data[key]);
+      rows.push([fields[key], value]);
     }
     const other = state.lang === "vi" ? data.label_en : data.label;
     const shown = state.lang === "vi" ? data.label : (data.label_en || data.label);
     if (other && other !== shown) rows.push([fields.label_en, other]);
+    const tasks = el("div", { class: "tasks" });
     panel.replaceChildren(
       el("button", { type: "button", class: "close", "aria-label": t("close"), onclick: () => { panel.hidden = true; } }, "×"),
-      el("h3", {}, shown),
+      el("h3", { id: "details-title" }, shown),
       el("dl", {}, rows.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
-      el("p", {}, el("a", { href: localPath(data.id) }, t("resourcePage"))),
-      data.kind === "document" && data.id !== state.root
-        ? el("button", { type: "button", onclick: () => openLineage(data.id, { highlight: [data.id] }) }, t("openLineage"))
+      el("p", {}, el("a", { href: localPath(iri) }, t("resourcePage"))),
+      data.kind === "document" && data.tasks > 0
+        ? el("button", { type: "button", class: "show-tasks", "aria-expanded": "false", onclick: (event) => openTasks(iri, tasks, event.currentTarget) }, t("showTasks")(data.tasks))
+        : null,
+      tasks,
+      data.kind === "document" && iri !== state.root
+        ? el("button", { type: "button", onclick: () => openLineage(iri, { highlight: [iri] }) }, t("openLineage"))
         : null,
     );
     panel.hidden = false;
+  }
+
+  /* A document of the cascade view opened: its tasks, each with the agencies and their roles,
+   * from the full view of that document alone (depth 0). */
+  async function openTasks(iri, target, button) {
+    showStatus(target, t("loadingTasks"));
+    button.setAttribute("aria-expanded", "true");
+    const url = `/api/export?${new URLSearchParams({ format: "cytoscape", root: iri, direction: "down", depth: "0", max_elements: String(state.maxElements) })}`;
+    let body;
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      body = await response.json().catch(() => ({}));
+      if (!response.ok) { showStatus(target, `${t("graphFailed")}: ${detailText(body, response)}`, true); return; }
+    } catch (error) {
+      showStatus(target, `${t("graphFailed")}: ${error.message}`, true);
+      return;
+    }
+    const nodes = new Map(body.elements.nodes.map((n) => [n.data.id, n.data]));
+    const roles = new Map();
+    for (const e of body.elements.edges) {
+      if (!e.data.role || !nodes.has(e.data.target)) continue;
+      if (!roles.has(e.data.source)) roles.set(e.data.source, []);
+      roles.get(e.data.source).push([e.data.role, nodes.get(e.data.target)]);
+    }
+    const taskList = [...nodes.values()].filter((n) => n.kind === "task").sort((a, b) => (a.ordinal || 0) - (b.ordinal || 0) || a.label.localeCompare(b.label, "vi"));
+    target.classList.remove("error");
+    target.replaceChildren(
+      el("h4", {}, t("tasksOf")),
+      taskList.length ? el("ol", { class: "task-list" }, taskList.map((task) => el("li", { "data-task": task.id },
+        el("a", { href: localPath(task.id) }, task.label),
+        (roles.get(task.id) || []).length ? el("ul", {}, roles.get(task.id).map(([role, agency]) =>
+          el("li", {}, roleBadge(role), " ", el("a", { href: localPath(agency.id) }, agency.label)))) : null)))
+        : el("p", {}, t("noTasks")));
   }
 
   function fileStem() {
@@ -684,6 +1105,7 @@
     if (state.root) query.set("root", state.root);
     if (state.root && $("direction").value !== "both") query.set("direction", $("direction").value);
     if (state.root && $("depth").value !== String(MAX_DEPTH)) query.set("depth", $("depth").value);
+    if (state.root && state.view === "documents") query.set("view", "documents");
     if (state.lang === "en") query.set("lang", "en");
     if (state.maxElements !== DEFAULT_MAX_ELEMENTS) query.set("max", String(state.maxElements));
     const text = query.toString();
@@ -701,9 +1123,15 @@
     const formats = $("export-format");
     EXPORT_FORMATS.forEach((f) => formats.append(el("option", { value: f }, f)));
     formats.addEventListener("change", updateExportLink);
-    [direction, depth].forEach((control) => control.addEventListener("change", () => {
+    const view = $("view");
+    view.value = state.view;
+    view.addEventListener("change", () => { state.view = view.value; });
+    [direction, depth, view].forEach((control) => control.addEventListener("change", () => {
       if (state.root) openLineage(state.root, { highlight: [...state.highlight] });
     }));
+    $("results-cards").addEventListener("click", () => { state.resultsView = "cards"; renderResults(); });
+    $("results-table").addEventListener("click", () => { state.resultsView = "table"; renderResults(); });
+    $("results-csv").addEventListener("click", downloadResultsCsv);
     $("fit").addEventListener("click", () => window.cy && window.cy.fit(undefined, 30));
     $("png").addEventListener("click", downloadPng);
     $("svg").addEventListener("click", downloadSvg);
@@ -728,6 +1156,6 @@
   }
 
   // For tests and the console: the SVG of the current view, and the PNG data URI.
-  window.policykgExplorer = { buildSvg, downloadPng, openLineage, search };
+  window.policykgExplorer = { buildSvg, downloadPng, openLineage, search, resultsCsv };
   init();
 })();
