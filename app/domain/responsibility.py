@@ -18,15 +18,12 @@ the stronger (lead, advise, assigned, draft, coordinate, in that order) is repor
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.core.errors import AgencyRef, AmbiguousAgency, UnknownAgency
-from app.core.namespaces import POLID, expand
 from app.domain.lineage import LineageItem, chains_up
-from app.search.index import DocumentRecord, Hit, PreparedQuery, SearchIndex
+from app.search.index import DocumentRecord, Hit, SearchIndex
 from app.search.normalise import clean_query
 from app.store.policy_store import PolicyStore
 
@@ -45,7 +42,6 @@ __all__ = [
     "duties",
     "find_responsible",
     "lineage_steps",
-    "resolve_agency",
 ]
 
 ROLE_DRAFT = "draft"
@@ -60,7 +56,6 @@ _COLLECTIVE_WEIGHT = 0.9
 _AGENCY_WEIGHT = 1.0
 _NAME_FIELDS = ("vi", "vi2", "en", "en2")
 _NAMED_AGENCIES = 20
-_IRI_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _DIGITS = re.compile(r"(\d+)")
 
 
@@ -284,69 +279,6 @@ def find_responsible(index: SearchIndex, store: PolicyStore, text: str, limit: i
 
 
 # ---------------------------------------------------------------------------
-# Naming an agency: IRI, name, abbreviation
-# ---------------------------------------------------------------------------
-
-
-def _as_iri(text: str) -> str | None:
-    expanded = expand(text)
-    if expanded != text or (_IRI_LIKE.match(text) and "://" in text):
-        return expanded
-    return None
-
-
-def _names_by_tokens(index: SearchIndex) -> dict[tuple[str, ...], set[str]]:
-    def compute() -> dict[tuple[str, ...], set[str]]:
-        table: dict[tuple[str, ...], set[str]] = {}
-        for agency in index.agencies.values():
-            # Names as the sources (mis)spell them resolve too: "Sở Khoa học và Công nghiệp".
-            for name in [label.text for label in agency.labels] + agency.alt_labels + agency.stated_as:
-                table.setdefault(tuple(index.normaliser.vi_tokens(name)), set()).add(agency.iri)
-        return table
-
-    table: dict[tuple[str, ...], set[str]] = index.cached("agency-names", "", compute)
-    return table
-
-
-def _refs(index: SearchIndex, iris: Sequence[str]) -> list[AgencyRef]:
-    return [AgencyRef(iri, _agency_ref(index, iri).label) for iri in iris]
-
-
-def resolve_agency(index: SearchIndex, text: str) -> str:
-    """The IRI of the one agency ``text`` names: an IRI, a name or an abbreviation, any accents.
-
-    A name that is exactly an agency's label or abbreviation wins; otherwise the agencies whose
-    names hold every word of ``text``. Raises AmbiguousAgency with the candidates (best first)
-    when several agencies fit, UnknownAgency with the closest names when none does.
-    """
-    text = clean_query(text, name="agency")
-    iri = _as_iri(text)
-    if iri is not None:
-        if iri in index.agencies:
-            return iri
-        tails = {a.removeprefix(str(POLID)): a for a in index.agencies}
-        close = difflib.get_close_matches(iri.removeprefix(str(POLID)), list(tails), n=5, cutoff=0.5)
-        raise UnknownAgency(text, _refs(index, [tails[c] for c in close]))
-    query: PreparedQuery = index.prepare(text)
-    named = sorted(_names_by_tokens(index).get(query.vi, set()))
-    if len(named) == 1:
-        return named[0]
-    if named:
-        raise AmbiguousAgency(text, _refs(index, named))
-    hits: list[Hit] = index.agency_index.search(query, 20, fields=_NAME_FIELDS, all_words=True)
-    if len(hits) > 1:
-        # "Sở KH&CN" holds every word of a steering committee "… chuyển đổi số" too, but only
-        # the departments' names hold the words in that order.
-        hits = index.agency_index.search(query, 20, fields=_NAME_FIELDS, all_words=True, as_phrase=True) or hits
-    if len(hits) == 1:
-        return hits[0].iri
-    if hits:
-        raise AmbiguousAgency(text, _refs(index, [h.iri for h in hits]))
-    nearest = index.agency_index.search(query, 5, fields=_NAME_FIELDS)
-    raise UnknownAgency(text, _refs(index, [h.iri for h in nearest]))
-
-
-# ---------------------------------------------------------------------------
 # Duties of an agency
 # ---------------------------------------------------------------------------
 
@@ -358,7 +290,7 @@ def _document_order(index: SearchIndex, iri: str | None) -> tuple[str, str, str]
 
 
 def duties(index: SearchIndex, agency: str) -> Duties:
-    """The tasks of ``agency`` (an IRI, see :func:`resolve_agency`) by document and task group."""
+    """The tasks of ``agency`` (an IRI, see app.domain.names.resolve_agency) by document and task group."""
     tree: dict[str | None, dict[str | None, list[DutyTask]]] = {}
     for hit in index.tasks.lookup(agency):
         payload = hit.payload or {}

@@ -44,7 +44,7 @@ def test_export_csv_zip_is_binary_on_stdout() -> None:
 def test_export_errors_are_one_line_exit_2() -> None:
     for args, needle in (
         (["--root", "190-KH/TX"], "did you mean: 190-KH/TU"),
-        (["--agency", "so-khcn"], "names 2 agency entries"),
+        (["--agency", "so-khcn"], "names 2 agencies"),
         (["--root", "52-NQ/TW", "--indicator", "GRDP"], "one selector at a time"),
     ):
         result = runner.invoke(app, ["export", *args], env=ENV)
