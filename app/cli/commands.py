@@ -788,11 +788,7 @@ def analytics(
     with _guard():
         from app.export.analytics import analyse
 
-        store = _open(ctx, _settings(ctx))
-        try:
-            result = analyse(store)
-        finally:
-            store.close()
+        result = _with_index(ctx, analyse)
         if as_json:
             _emit_json({**asdict(result), "component_count": result.component_count})
             return

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.domain.lineage import LineageItem, chains_up
 from app.search.index import DocumentRecord, Hit, SearchIndex
@@ -32,6 +33,7 @@ __all__ = [
     "Answer",
     "DocumentSummary",
     "Duties",
+    "DutyCount",
     "DutyDocument",
     "DutyGroup",
     "DutyTask",
@@ -40,6 +42,8 @@ __all__ = [
     "SourceRef",
     "document_summary",
     "duties",
+    "duty_count",
+    "duty_counts",
     "find_responsible",
     "lineage_steps",
 ]
@@ -132,16 +136,31 @@ class DutyDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class DutyCount:
+    """An agency's duties, counted one way everywhere (duties, analytics): per task, not per role.
+
+    ``tasks`` is how many distinct tasks the agency answers for, with any role (lead, coordinate,
+    advise, assigned, or draft: a task the source gives nobody, of a document the agency drafts);
+    ``roles`` how many of them it holds each role in (a task with two roles counts in both).
+    """
+
+    tasks: int = 0
+    roles: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Duties:
     """Every duty of an agency, grouped by document and task group, and the documents it drafts."""
 
     agency: NamedResource
     documents: list[DutyDocument] = field(default_factory=list)
     drafted: list[DocumentSummary] = field(default_factory=list)
+    count: DutyCount = field(default_factory=DutyCount)
 
     @property
     def task_count(self) -> int:
-        return sum(len(g.tasks) for d in self.documents for g in d.groups)
+        """How many distinct tasks the agency answers for (:class:`DutyCount`)."""
+        return self.count.tasks
 
 
 # ---------------------------------------------------------------------------
@@ -289,17 +308,55 @@ def _document_order(index: SearchIndex, iri: str | None) -> tuple[str, str, str]
     return (date, (doc.notation or "") if doc else "", iri or "")
 
 
+def _roles_in(payload: dict[str, Any], agency: str) -> list[str]:
+    """The roles ``agency`` holds in the task of ``payload``, strongest first."""
+    roles = sorted({role for who_, role in payload.get("duties", []) if who_ == agency}, key=_role_rank)
+    if not roles and not payload.get("duties"):
+        roles = [ROLE_DRAFT]  # unassigned task of a document the agency drafts
+    return roles
+
+
+def _count(roles_by_task: dict[str, list[str]]) -> DutyCount:
+    """The one duty count: distinct tasks, and per role the tasks holding it."""
+    per_role: dict[str, int] = {}
+    for roles in roles_by_task.values():
+        for role in set(roles):
+            per_role[role] = per_role.get(role, 0) + 1
+    return DutyCount(len(roles_by_task), dict(sorted(per_role.items(), key=lambda item: _role_rank(item[0]))))
+
+
+def _roles_by_task(index: SearchIndex, agency: str) -> dict[str, tuple[dict[str, Any], list[str]]]:
+    found: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    for hit in index.tasks.lookup(agency):
+        payload = hit.payload or {}
+        found[hit.iri] = (payload, _roles_in(payload, agency))
+    return found
+
+
+def duty_count(index: SearchIndex, agency: str) -> DutyCount:
+    """How many duties ``agency`` (an IRI) holds, counted per task (:class:`DutyCount`)."""
+    return _count({task: roles for task, (_, roles) in _roles_by_task(index, agency).items()})
+
+
+def duty_counts(index: SearchIndex) -> dict[str, DutyCount]:
+    """The duty count of every agency with at least one duty (remembered per index)."""
+
+    def compute() -> dict[str, DutyCount]:
+        counts = {agency: duty_count(index, agency) for agency in index.agencies}
+        return {agency: count for agency, count in counts.items() if count.tasks}
+
+    found: dict[str, DutyCount] = index.cached("duty-counts", "", compute)
+    return found
+
+
 def duties(index: SearchIndex, agency: str) -> Duties:
     """The tasks of ``agency`` (an IRI, see app.domain.names.resolve_agency) by document and task group."""
     tree: dict[str | None, dict[str | None, list[DutyTask]]] = {}
-    for hit in index.tasks.lookup(agency):
-        payload = hit.payload or {}
-        roles = sorted({role for who_, role in payload.get("duties", []) if who_ == agency}, key=_role_rank)
-        if not roles and not payload.get("duties"):
-            roles = [ROLE_DRAFT]  # unassigned task of a document the agency drafts
+    by_task = _roles_by_task(index, agency)
+    for task, (payload, roles) in by_task.items():
         groups = tree.setdefault(payload.get("document"), {})
         for role in roles:
-            groups.setdefault(payload.get("group"), []).append(DutyTask(hit.iri, payload.get("label") or hit.iri, role))
+            groups.setdefault(payload.get("group"), []).append(DutyTask(task, payload.get("label") or task, role))
     documents: list[DutyDocument] = []
     for doc_iri in sorted(tree, key=lambda d: _document_order(index, d)):
         blocks: list[DutyGroup] = []
@@ -315,4 +372,5 @@ def duties(index: SearchIndex, agency: str) -> Duties:
         for d in sorted(index.documents.values(), key=lambda d: _document_order(index, d.iri))
         if agency in d.drafters
     ]
-    return Duties(agency=_agency_ref(index, agency), documents=documents, drafted=drafted)
+    count = _count({task: roles for task, (_, roles) in by_task.items()})
+    return Duties(agency=_agency_ref(index, agency), documents=documents, drafted=drafted, count=count)
