@@ -24,10 +24,15 @@ ID = "https://w3id.org/policykg/id/"
 
 @pytest.fixture(scope="module")
 def national(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The API over the shipped data plus a small synthetic national graph, in memory."""
+    """The API over the shipped data plus a small synthetic national graph, in memory.
+
+    Non-default setting: one client asks ~900 names here, more than the per-client request budget
+    (``rate_burst``) lets through in a burst; the budget is not what is tested.
+    """
     data = Path(tmp_path_factory.mktemp("national")) / "data"
     project_data(data, 0.02, 3)
-    with TestClient(create_app(Settings(root=ROOT, data_dir=data, store=None))) as client:
+    settings = Settings(root=ROOT, data_dir=data, store=None, rate_burst=100_000)
+    with TestClient(create_app(settings)) as client:
         yield client
 
 
