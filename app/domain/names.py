@@ -45,6 +45,7 @@ from app.core.text import fold, slug
 from app.domain.lineage import document_numbers, document_refs
 from app.search.index import Abbreviation, TextNormaliser, load_abbreviations
 from app.search.normalise import clean_query, optional_query
+from app.sparql.values import values
 from app.store.policy_store import PolicyStore, term_text
 
 __all__ = [
@@ -79,14 +80,19 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _LINKING_WORDS = frozenset({"cua", "of", "by", "nam", "so", "ngay", "ve"})
 _SUGGESTIONS = 5
 
+# The classes first, then their instances: a property path from every typed resource (every task)
+# up to the class would scan the whole graph.
+_SUBCLASSES = "SELECT DISTINCT ?c WHERE { ?c rdfs:subClassOf* ?class }"
 _NAMES = """
 SELECT ?e ?name ?prop WHERE {
-  ?e a/rdfs:subClassOf* ?class .
+  %s
+  ?e a ?c .
   OPTIONAL { ?e ?prop ?name VALUES ?prop { rdfs:label skos:prefLabel skos:altLabel pol:statedAs } }
 }"""
 _AREAS = """
 SELECT ?e ?area ?label WHERE {
-  ?e a/rdfs:subClassOf* ?class ; pol:jurisdiction ?area .
+  %s
+  ?e a ?c ; pol:jurisdiction ?area .
   OPTIONAL { ?area rdfs:label ?label }
 }"""
 _DOCUMENT_TYPES = """
@@ -108,6 +114,9 @@ class _Entity:
     names: tuple[str, ...]
     area: str | None = None
     area_label: str | None = None
+    # Each name as the normaliser reads it (abbreviations expanded), and folded: read once per table.
+    tokens: tuple[tuple[str, ...], ...] = ()
+    folded: tuple[str, ...] = ()
 
     def ref(self) -> EntityRef:
         return EntityRef(self.iri, self.label, self.kind, self.area, self.area_label)
@@ -140,11 +149,17 @@ def _tokens(normaliser: TextNormaliser, text: str) -> tuple[str, ...]:
     return tuple(normaliser.vi_tokens(text))
 
 
-def _names_of(store: PolicyStore, cls: str) -> tuple[dict[str, list[str]], dict[str, list[Label]]]:
-    """Every name of each instance of ``cls`` (labels, abbreviations, names as stated), and its labels."""
+def _classes(store: PolicyStore, cls: str) -> str:
+    """A VALUES clause of ``cls`` and its subclasses."""
+    found = {term_text(row["c"]) for row in store.select(_SUBCLASSES, {"class": ox.NamedNode(cls)}) if row["c"]}
+    return values("c", sorted(found | {cls}))
+
+
+def _names_of(store: PolicyStore, classes: str) -> tuple[dict[str, list[str]], dict[str, list[Label]]]:
+    """Every name of each instance of the ``classes`` (labels, abbreviations, names as stated), and its labels."""
     names: dict[str, list[str]] = {}
     labels: dict[str, list[Label]] = {}
-    for row in store.select(_NAMES, {"class": ox.NamedNode(cls)}):
+    for row in store.select(_NAMES % classes):
         e, name, prop = row["e"], row["name"], row["prop"]
         if not isinstance(e, ox.NamedNode):
             continue
@@ -158,10 +173,10 @@ def _names_of(store: PolicyStore, cls: str) -> tuple[dict[str, list[str]], dict[
     return names, labels
 
 
-def _areas_of(store: PolicyStore, cls: str) -> dict[str, tuple[str, str | None]]:
-    """The area (IRI, label) each instance of ``cls`` belongs to."""
+def _areas_of(store: PolicyStore, classes: str) -> dict[str, tuple[str, str | None]]:
+    """The area (IRI, label) each instance of the ``classes`` belongs to."""
     found: dict[str, tuple[str, list[Label]]] = {}
-    for row in store.select(_AREAS, {"class": ox.NamedNode(cls)}):
+    for row in store.select(_AREAS % classes):
         e, area, label = row["e"], row["area"], row["label"]
         if isinstance(e, ox.NamedNode) and isinstance(area, ox.NamedNode):
             kept = found.setdefault(e.value, (area.value, []))
@@ -175,21 +190,23 @@ def _build_table(store: PolicyStore) -> _Table:
     normaliser = _normaliser(abbreviations)
     table = _Table(abbreviations, {})
     for kind, cls in _CLASSES.items():
-        names, labels = _names_of(store, cls)
-        areas = _areas_of(store, cls)
+        classes = _classes(store, cls)
+        names, labels = _names_of(store, classes)
+        areas = _areas_of(store, classes)
         of_kind = table.entities[kind] = {}
         keys: dict[str, set[str]] = table.keys.setdefault(kind, {})
         tokens: dict[tuple[str, ...], set[str]] = table.tokens.setdefault(kind, {})
         for iri in sorted(names):
             area, area_label = areas.get(iri, (None, None))
-            entity = _Entity(
-                iri, kind, best_label(labels.get(iri, [])), tuple(dict.fromkeys(names[iri])), area, area_label
-            )
+            distinct = tuple(dict.fromkeys(names[iri]))
+            read = tuple(_tokens(normaliser, n) for n in distinct)
+            label = best_label(labels.get(iri, []))
+            entity = _Entity(iri, kind, label, distinct, area, area_label, read, tuple(fold(n) for n in distinct))
             of_kind[iri] = entity
             for key in _keys(iri, kind) | {slug(n) for n in entity.names}:
                 keys.setdefault(key, set()).add(iri)
-            for name in entity.names:
-                tokens.setdefault(_tokens(normaliser, name), set()).add(iri)
+            for name_tokens in read:
+                tokens.setdefault(name_tokens, set()).add(iri)
     return table
 
 
@@ -250,19 +267,23 @@ def _refs(entities: dict[str, _Entity], iris: Iterable[str], *, ranked: bool = F
 def _suggest(table: _Table, kind: EntityKind, wanted: tuple[str, ...], query: str) -> list[str]:
     """The entities whose names share most words with the query, then look most alike."""
     folded = fold(query)
-    normaliser = _normaliser(table.abbreviations)
     words = set(wanted)
-    scored: list[tuple[float, float, str]] = []
+    overlaps: list[tuple[float, str, str]] = []
     for entity in table.entities[kind].values():
-        best = (0.0, 0.0)
-        for name in entity.names:
-            tokens = set(_tokens(normaliser, name))
-            overlap = len(words & tokens) / len(words | tokens) if words | tokens else 0.0
-            if overlap or folded in fold(name):
-                best = max(best, (overlap, difflib.SequenceMatcher(None, folded, fold(name)).ratio()))
-        if best > (0.0, 0.0):
-            scored.append((-best[0], -best[1], entity.iri))
-    return [iri for *_, iri in sorted(scored)[:_SUGGESTIONS]]
+        best = max(
+            (
+                (len(words & set(t)) / len(words | set(t)) if words | set(t) else 0.0, name)
+                for t, name in zip(entity.tokens, entity.folded, strict=True)
+            ),
+            default=(0.0, ""),
+        )
+        if best[0] or any(folded in name for name in entity.folded):
+            overlaps.append((best[0], best[1], entity.iri))
+    # Only the best overlaps are compared letter by letter: a national graph has thousands of names.
+    overlaps.sort(key=lambda o: (-o[0], o[2]))
+    shortlist = overlaps[: _SUGGESTIONS * 5]
+    ranked = sorted(shortlist, key=lambda o: (-o[0], -difflib.SequenceMatcher(None, folded, o[1]).ratio(), o[2]))
+    return [iri for *_, iri in ranked[:_SUGGESTIONS]]
 
 
 def resolve_entity(store: PolicyStore, kind: EntityKind, text: str) -> str:
@@ -297,7 +318,7 @@ def resolve_entity(store: PolicyStore, kind: EntityKind, text: str) -> str:
     words = set(wanted)
     fits: list[tuple[str, list[tuple[str, ...]]]] = []
     for entity in entities.values():
-        holding = [t for t in (_tokens(normaliser, n) for n in entity.names) if words <= set(t)]
+        holding = [t for t in entity.tokens if words <= set(t)]
         if words and holding:
             fits.append((entity.iri, holding))
     # "Sở KH&CN" holds every word of a steering committee "… khoa học và công nghệ …" too, but
