@@ -430,8 +430,11 @@ def resolve_document(store: PolicyStore, text: str, issuer: str | None = None) -
             return iri
         close = _close_iris(iri, table.by_document)
         raise UnknownDocument(query, list(document_refs(store, close).values()))
-    if _KEY_LIKE.match(query) and POLID + "doc/" + query in table.by_document:
-        return POLID + "doc/" + query
+    if _KEY_LIKE.match(query):
+        # A key: doc/{issuer-key}/{year}/{number-slug}, or a draft's doc/{issuer-key}/draft/{slug} (no number).
+        keyed = POLID + "doc/" + query
+        if keyed in table.by_document or store.ask(_EXISTS, {"d": ox.NamedNode(keyed)}):
+            return keyed
     key = slug(query)
     words: list[str] = []
     numbers = table.by_number.get(key, [])

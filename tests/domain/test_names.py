@@ -28,6 +28,7 @@ from tests.support.project import POLID
 DOC_52 = POLID + "doc/bo-chinh-tri/2019/52-nq-tw"
 DOC_57 = POLID + "doc/bo-chinh-tri/2024/57-nq-tw"
 DOC_190 = POLID + "doc/tu-quang-tri/2020/190-kh-tu"
+DRAFT_190 = POLID + "doc/ubnd-quang-tri/draft/ke-hoach-trien-khai-190-kh-tu"  # a draft: no number
 DOC_3917 = POLID + "doc/ubnd-quang-tri/2020/3917-ubnd"
 NQ_CP_63 = POLID + "doc/chinh-phu/2017/63-nq-cp"
 KL_63 = POLID + "doc/bch-tw/2013/63-kl-tw"
@@ -58,6 +59,7 @@ NAMINGS = [
     Naming("document", DOC_190, iri=DOC_190),
     Naming("document", "polid:doc/tu-quang-tri/2020/190-kh-tu", iri=DOC_190),
     Naming("document", "tu-quang-tri/2020/190-kh-tu", iri=DOC_190),
+    Naming("document", "ubnd-quang-tri/draft/ke-hoach-trien-khai-190-kh-tu", iri=DRAFT_190),
     Naming("document", "190-KH/TU", iri=DOC_190),
     Naming("document", "190-KH/TU Quảng Trị", iri=DOC_190),
     Naming("document", "190-KH/TU", issuer="Tỉnh ủy Quảng Trị", iri=DOC_190),
