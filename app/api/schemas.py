@@ -98,6 +98,7 @@ class DocumentCandidate(AttributeModel):
     issuer: str | None
     issuer_label: str | None
     date: str | None
+    kind: str = "document"
 
 
 class AmbiguousResponse(BaseModel):
@@ -120,6 +121,9 @@ class EntityCandidate(AttributeModel):
 
     iri: str
     label: str | None
+    kind: str | None = None
+    area: str | None = Field(default=None, description="The area (province) it belongs to, when it has one")
+    area_label: str | None = None
 
 
 class UnknownEntityResponse(BaseModel):

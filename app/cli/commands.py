@@ -326,7 +326,11 @@ def rebuild(ctx: typer.Context) -> None:
 def lineage(
     ctx: typer.Context,
     document: Annotated[
-        str, typer.Argument(metavar="NOTATION", help="A document number as written (190-KH/TU) or an IRI.")
+        str,
+        typer.Argument(
+            metavar="DOCUMENT",
+            help="A document number as written (190-KH/TU, 52, 'Nghị quyết 52', 'NQ 52'), its key or its IRI.",
+        ),
     ],
     issuer: Annotated[
         str | None, typer.Option(help="Issuer IRI, key (quang-tri) or name, when the number repeats.")
@@ -336,8 +340,9 @@ def lineage(
 ) -> None:
     """Show what a document carries out (ancestors) and what carries it out (descendants)."""
     with _guard():
-        from app.domain.lineage import LineageItem, resolve_document
+        from app.domain.lineage import LineageItem
         from app.domain.lineage import lineage as compute_lineage
+        from app.domain.names import resolve_document
 
         store = _open(ctx, _settings(ctx))
         try:
@@ -418,15 +423,15 @@ def print_responsible(
 @app.command()
 def duties(
     ctx: typer.Context,
-    agency: Annotated[str, typer.Argument(metavar="AGENCY", help="Name, abbreviation or IRI: 'Sở KH&CN Quảng Trị'.")],
+    agency: Annotated[str, typer.Argument(metavar="AGENCY", help="Name, abbreviation, key or IRI: 'Sở KH&CN Quảng Trị'.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (the shape of /api/duties).")] = False,
 ) -> None:
     """The tasks of AGENCY by document and task group, with its role in each."""
     with _guard():
+        from app.domain.names import resolve_agency
         from app.domain.responsibility import duties as agency_duties
-        from app.domain.responsibility import resolve_agency
 
-        result = _with_index(ctx, lambda store, index: agency_duties(index, resolve_agency(index, agency)))
+        result = _with_index(ctx, lambda store, index: agency_duties(index, resolve_agency(store, agency)))
         if as_json:
             _emit_json({**asdict(result), "task_count": result.task_count})
             return
@@ -783,11 +788,7 @@ def analytics(
     with _guard():
         from app.export.analytics import analyse
 
-        store = _open(ctx, _settings(ctx))
-        try:
-            result = analyse(store)
-        finally:
-            store.close()
+        result = _with_index(ctx, analyse)
         if as_json:
             _emit_json({**asdict(result), "component_count": result.component_count})
             return

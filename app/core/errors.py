@@ -146,6 +146,7 @@ class DocumentRef:
     issuer: str | None = None
     issuer_label: str | None = None
     date: str | None = None
+    kind: str = "document"
 
     def as_text(self) -> str:
         """One-line human description: notation, issuer, date and IRI."""
@@ -201,6 +202,10 @@ class EntityRef:
 
     iri: str
     label: str | None = None
+    kind: str | None = None
+    # The province (or other area) the entity belongs to: what tells same-named agencies apart.
+    area: str | None = None
+    area_label: str | None = None
 
     def as_text(self) -> str:
         """One-line human description: label and IRI."""
@@ -209,30 +214,6 @@ class EntityRef:
 
 #: An agency offered as a candidate: the same shape as any other entity.
 AgencyRef = EntityRef
-
-
-class AgencyError(PolicyKGError):
-    """An agency reference (name, abbreviation or IRI) could not be resolved to exactly one agency."""
-
-
-class AmbiguousAgency(AgencyError):
-    """The text names several agencies (``Sở KH&CN`` exists in every province)."""
-
-    def __init__(self, query: str, candidates: list[AgencyRef]) -> None:
-        self.query = query
-        self.candidates = candidates
-        listed = "; ".join(c.as_text() for c in candidates)
-        super().__init__(f"{shown(query)} names {len(candidates)} agencies, add the province or give an IRI: {listed}")
-
-
-class UnknownAgency(AgencyError):
-    """No agency has this name, abbreviation or IRI."""
-
-    def __init__(self, query: str, suggestions: list[AgencyRef]) -> None:
-        self.query = query
-        self.suggestions = suggestions
-        hint = "; did you mean: " + "; ".join(s.as_text() for s in suggestions) + "?" if suggestions else ""
-        super().__init__(f"no agency matches {shown(query)}{hint}")
 
 
 class EntityError(PolicyKGError):
@@ -259,6 +240,35 @@ class AmbiguousEntity(EntityError):
         self.candidates = candidates
         listed = "; ".join(c.as_text() for c in candidates)
         super().__init__(f"{shown(query)} names {len(candidates)} {kind} entries, give one IRI: {listed}")
+
+
+class AgencyError(PolicyKGError):
+    """An agency reference (name, abbreviation or IRI) could not be resolved to exactly one agency."""
+
+
+class AmbiguousAgency(AgencyError, AmbiguousEntity):
+    """The text names several agencies (``Sở KH&CN`` exists in every province)."""
+
+    def __init__(self, query: str, candidates: list[AgencyRef]) -> None:
+        self.kind = "agency"
+        self.query = query
+        self.candidates = candidates
+        listed = "; ".join(c.as_text() for c in candidates)
+        # Past AmbiguousEntity's __init__: an agency's message says how to pick one.
+        PolicyKGError.__init__(
+            self, f"{shown(query)} names {len(candidates)} agencies, add the province or give an IRI: {listed}"
+        )
+
+
+class UnknownAgency(AgencyError, UnknownEntity):
+    """No agency has this name, abbreviation or IRI."""
+
+    def __init__(self, query: str, suggestions: list[AgencyRef]) -> None:
+        self.kind = "agency"
+        self.query = query
+        self.suggestions = suggestions
+        hint = "; did you mean: " + "; ".join(s.as_text() for s in suggestions) + "?" if suggestions else ""
+        PolicyKGError.__init__(self, f"no agency matches {shown(query)}{hint}")
 
 
 class SelectionTooLarge(PolicyKGError):

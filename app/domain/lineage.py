@@ -1,14 +1,12 @@
 """Document lineage: which documents a document carries out (ancestors) and which carry it out (descendants).
 
 Edges are ``pol:implements`` and ``pol:basedOn``; a document is reported once, at its shortest
-depth, and cycles in the data never loop. Documents are resolved from a notation as written
-("190-KH/TU"), which numbers repeat across issuers, so a notation alone can be ambiguous.
+depth, and cycles in the data never loop. The number table kept here (numbers repeat across
+issuers) is what app.domain.names resolves a document's name against.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
 import threading
 import weakref
 from collections.abc import Sequence
@@ -17,11 +15,10 @@ from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
 
-from app.core.errors import AmbiguousDocument, DocumentRef, UnknownDocument
+from app.core.errors import DocumentRef
 from app.core.labels import Label, best_label, label_of
-from app.core.namespaces import POL, POLID, expand
-from app.core.text import fold, slug
-from app.search.normalise import clean_query, optional_query
+from app.core.namespaces import POL
+from app.core.text import slug
 from app.sparql.values import batches, values
 from app.store.derived import load_derived, save_derived
 from app.store.policy_store import PolicyStore, term_text
@@ -32,7 +29,6 @@ Relation = TypingLiteral["implements", "basedOn"]
 _RELATIONS: dict[str, Relation] = {str(POL.implements): "implements", str(POL.basedOn): "basedOn"}
 # Preferred when a document is reached at the same depth through both kinds of edge.
 _RELATION_RANK: dict[Relation, int] = {"implements": 0, "basedOn": 1}
-_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 # One branch per relation rather than VALUES ?rel: with several ?src values Oxigraph joins two
 # VALUES tables and scans the edges, ten times slower for ten documents and worse as they grow.
@@ -63,12 +59,11 @@ SELECT DISTINCT ?d ?key ?value ?aux WHERE {
     UNION { ?d pol:issuedBy ?aux . ?aux rdfs:label ?value . BIND("issuerLabel" AS ?key) }
   }
 }"""
+# Two EXISTS, not one over a UNION: Virtuoso 7.2 drops the path branch of EXISTS { {…} UNION {…} }.
 _ALL_DOCUMENTS = """
   ?d skos:notation ?anyNotation .
   FILTER(EXISTS { ?d a/rdfs:subClassOf* pol:PolicyDocument } || EXISTS { ?d pol:issuedBy ?anyIssuer })
 """
-# Two EXISTS, not one over a UNION: Virtuoso 7.2 drops the path branch of EXISTS { {…} UNION {…} }.
-_EXISTS = "ASK { ?d ?p ?o }"
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,76 +270,10 @@ def lineage(store: PolicyStore, doc_iri: str, max_depth: int = 20) -> Lineage:
     )
 
 
-def _issuer_matches(info: _DocumentFacts, issuer: str) -> bool:
-    wanted_iri = expand(issuer)
-    if wanted_iri in info.issuers:
-        return True
-    key = slug(issuer)
-    folded = fold(issuer)
-    if not key:
-        return False
-    for iri in info.issuers:
-        # Agency IRIs are agency/{area-key}/{slug}: "quang-tri" or "so-khcn" pick them out.
-        segments = iri.rstrip("/").split("/")[-2:]
-        if any(key in segment for segment in segments):
-            return True
-        if any(folded in fold(label.text) for label in info.issuer_labels.get(iri, [])):
-            return True
-    # The document IRI carries the issuer key too: doc/{issuer-key}/...
-    parts = info.iri.split("/doc/", 1)
-    return len(parts) == 2 and key in parts[1].split("/", 1)[0]
-
-
-def _tail(iri: str) -> str:
-    return iri.removeprefix(str(POLID))
-
-
-def _looks_like_iri(text: str) -> str | None:
-    expanded = expand(text)
-    if expanded != text or (_URL_LIKE.match(text) and ("://" in text or text.lower().startswith("urn:"))):
-        try:
-            return ox.NamedNode(expanded).value
-        except ValueError:
-            return None
-    return None
-
-
-def resolve_document(store: PolicyStore, notation_or_iri: str, issuer: str | None = None) -> str:
-    """The IRI of the one document a notation (optionally with an issuer) or an IRI names.
-
-    Raises AmbiguousDocument with the candidates when several documents share the notation,
-    UnknownDocument with close matches when none matches, and ParameterError when the
-    reference is blank or too long.
-    """
-    # Blank, over-long or control-character input is refused (ParameterError) before any lookup.
-    query = clean_query(notation_or_iri, name="document")
-    issuer = optional_query(issuer, name="issuer")
-    iri = _looks_like_iri(query)
-    numbers = _numbers(store)
-    if iri is not None:
-        if store.ask(_EXISTS, {"d": ox.NamedNode(iri)}):
-            return iri
-        # Compare what follows the shared polid: namespace, else every IRI looks alike.
-        tails = {_tail(d): d for iris in numbers.values() for d in iris}
-        close = difflib.get_close_matches(_tail(iri), list(tails), n=5, cutoff=0.6)
-        found = _document_facts(store, [tails[c] for c in close]) if close else {}
-        raise UnknownDocument(query, [found.get(tails[c], _DocumentFacts(tails[c])).ref() for c in close])
-    key = slug(query)
-    documents = _document_facts(store, numbers.get(key, [])) if key in numbers else {}
-    same_number = [documents[d] for d in numbers.get(key, []) if d in documents]
-    candidates = [d for d in same_number if issuer is None or _issuer_matches(d, issuer)]
-    candidates.sort(key=lambda d: (d.issuer_label or d.issuer or "", d.iri))
-    if len(candidates) == 1:
-        return candidates[0].iri
-    if candidates:
-        raise AmbiguousDocument(query, [d.ref() for d in candidates])
-    if same_number:
-        # The number exists but not for that issuer: those documents are the best suggestions.
-        raise UnknownDocument(query if issuer is None else f"{query} ({issuer})", [d.ref() for d in same_number])
-    close = difflib.get_close_matches(key, list(numbers), n=5, cutoff=0.6) if key else []
-    near = [d for c in close for d in numbers[c]][:10]
-    found = _document_facts(store, near) if near else {}
-    raise UnknownDocument(query, [found.get(d, _DocumentFacts(d)).ref() for d in near])
+def document_refs(store: PolicyStore, iris: Sequence[str]) -> dict[str, DocumentRef]:
+    """The given documents as shown to a user choosing between them (number, label, issuer, date)."""
+    facts = _document_facts(store, iris) if iris else {}
+    return {iri: facts.get(iri, _DocumentFacts(iri)).ref() for iri in iris}
 
 
 # The documents under each number (slug of the notation), per store, kept up to date with its
@@ -447,11 +376,12 @@ def refreshed_numbers(store: PolicyStore, table: NumberTable | None, terms: Sequ
     return fresh
 
 
-def _numbers(store: PolicyStore) -> dict[str, list[str]]:
+def document_numbers(store: PolicyStore) -> NumberTable:
+    """The documents under each number slug at the store's current data (kept per store)."""
     generation = store.current_generation()
     with _NUMBERS_LOCK:
         table = _NUMBERS.get(store)
         if table is None or table.generation != generation:
             # Under the lock: one reader brings it up to date, the others wait (milliseconds).
             table = _NUMBERS[store] = refreshed_numbers(store, table)
-    return table.by_number
+    return table

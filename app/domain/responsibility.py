@@ -18,15 +18,13 @@ the stronger (lead, advise, assigned, draft, coordinate, in that order) is repor
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from app.core.errors import AgencyRef, AmbiguousAgency, UnknownAgency
-from app.core.namespaces import POLID, expand
 from app.domain.lineage import LineageItem, chains_up
-from app.search.index import DocumentRecord, Hit, PreparedQuery, SearchIndex
+from app.search.index import DocumentRecord, Hit, SearchIndex
 from app.search.normalise import clean_query
 from app.store.policy_store import PolicyStore
 
@@ -35,6 +33,7 @@ __all__ = [
     "Answer",
     "DocumentSummary",
     "Duties",
+    "DutyCount",
     "DutyDocument",
     "DutyGroup",
     "DutyTask",
@@ -43,9 +42,10 @@ __all__ = [
     "SourceRef",
     "document_summary",
     "duties",
+    "duty_count",
+    "duty_counts",
     "find_responsible",
     "lineage_steps",
-    "resolve_agency",
 ]
 
 ROLE_DRAFT = "draft"
@@ -60,7 +60,6 @@ _COLLECTIVE_WEIGHT = 0.9
 _AGENCY_WEIGHT = 1.0
 _NAME_FIELDS = ("vi", "vi2", "en", "en2")
 _NAMED_AGENCIES = 20
-_IRI_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _DIGITS = re.compile(r"(\d+)")
 
 
@@ -137,16 +136,31 @@ class DutyDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class DutyCount:
+    """An agency's duties, counted one way everywhere (duties, analytics): per task, not per role.
+
+    ``tasks`` is how many distinct tasks the agency answers for, with any role (lead, coordinate,
+    advise, assigned, or draft: a task the source gives nobody, of a document the agency drafts);
+    ``roles`` how many of them it holds each role in (a task with two roles counts in both).
+    """
+
+    tasks: int = 0
+    roles: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Duties:
     """Every duty of an agency, grouped by document and task group, and the documents it drafts."""
 
     agency: NamedResource
     documents: list[DutyDocument] = field(default_factory=list)
     drafted: list[DocumentSummary] = field(default_factory=list)
+    count: DutyCount = field(default_factory=DutyCount)
 
     @property
     def task_count(self) -> int:
-        return sum(len(g.tasks) for d in self.documents for g in d.groups)
+        """How many distinct tasks the agency answers for (:class:`DutyCount`)."""
+        return self.count.tasks
 
 
 # ---------------------------------------------------------------------------
@@ -284,69 +298,6 @@ def find_responsible(index: SearchIndex, store: PolicyStore, text: str, limit: i
 
 
 # ---------------------------------------------------------------------------
-# Naming an agency: IRI, name, abbreviation
-# ---------------------------------------------------------------------------
-
-
-def _as_iri(text: str) -> str | None:
-    expanded = expand(text)
-    if expanded != text or (_IRI_LIKE.match(text) and "://" in text):
-        return expanded
-    return None
-
-
-def _names_by_tokens(index: SearchIndex) -> dict[tuple[str, ...], set[str]]:
-    def compute() -> dict[tuple[str, ...], set[str]]:
-        table: dict[tuple[str, ...], set[str]] = {}
-        for agency in index.agencies.values():
-            # Names as the sources (mis)spell them resolve too: "Sở Khoa học và Công nghiệp".
-            for name in [label.text for label in agency.labels] + agency.alt_labels + agency.stated_as:
-                table.setdefault(tuple(index.normaliser.vi_tokens(name)), set()).add(agency.iri)
-        return table
-
-    table: dict[tuple[str, ...], set[str]] = index.cached("agency-names", "", compute)
-    return table
-
-
-def _refs(index: SearchIndex, iris: Sequence[str]) -> list[AgencyRef]:
-    return [AgencyRef(iri, _agency_ref(index, iri).label) for iri in iris]
-
-
-def resolve_agency(index: SearchIndex, text: str) -> str:
-    """The IRI of the one agency ``text`` names: an IRI, a name or an abbreviation, any accents.
-
-    A name that is exactly an agency's label or abbreviation wins; otherwise the agencies whose
-    names hold every word of ``text``. Raises AmbiguousAgency with the candidates (best first)
-    when several agencies fit, UnknownAgency with the closest names when none does.
-    """
-    text = clean_query(text, name="agency")
-    iri = _as_iri(text)
-    if iri is not None:
-        if iri in index.agencies:
-            return iri
-        tails = {a.removeprefix(str(POLID)): a for a in index.agencies}
-        close = difflib.get_close_matches(iri.removeprefix(str(POLID)), list(tails), n=5, cutoff=0.5)
-        raise UnknownAgency(text, _refs(index, [tails[c] for c in close]))
-    query: PreparedQuery = index.prepare(text)
-    named = sorted(_names_by_tokens(index).get(query.vi, set()))
-    if len(named) == 1:
-        return named[0]
-    if named:
-        raise AmbiguousAgency(text, _refs(index, named))
-    hits: list[Hit] = index.agency_index.search(query, 20, fields=_NAME_FIELDS, all_words=True)
-    if len(hits) > 1:
-        # "Sở KH&CN" holds every word of a steering committee "… chuyển đổi số" too, but only
-        # the departments' names hold the words in that order.
-        hits = index.agency_index.search(query, 20, fields=_NAME_FIELDS, all_words=True, as_phrase=True) or hits
-    if len(hits) == 1:
-        return hits[0].iri
-    if hits:
-        raise AmbiguousAgency(text, _refs(index, [h.iri for h in hits]))
-    nearest = index.agency_index.search(query, 5, fields=_NAME_FIELDS)
-    raise UnknownAgency(text, _refs(index, [h.iri for h in nearest]))
-
-
-# ---------------------------------------------------------------------------
 # Duties of an agency
 # ---------------------------------------------------------------------------
 
@@ -357,17 +308,55 @@ def _document_order(index: SearchIndex, iri: str | None) -> tuple[str, str, str]
     return (date, (doc.notation or "") if doc else "", iri or "")
 
 
-def duties(index: SearchIndex, agency: str) -> Duties:
-    """The tasks of ``agency`` (an IRI, see :func:`resolve_agency`) by document and task group."""
-    tree: dict[str | None, dict[str | None, list[DutyTask]]] = {}
+def _roles_in(payload: dict[str, Any], agency: str) -> list[str]:
+    """The roles ``agency`` holds in the task of ``payload``, strongest first."""
+    roles = sorted({role for who_, role in payload.get("duties", []) if who_ == agency}, key=_role_rank)
+    if not roles and not payload.get("duties"):
+        roles = [ROLE_DRAFT]  # unassigned task of a document the agency drafts
+    return roles
+
+
+def _count(roles_by_task: dict[str, list[str]]) -> DutyCount:
+    """The one duty count: distinct tasks, and per role the tasks holding it."""
+    per_role: dict[str, int] = {}
+    for roles in roles_by_task.values():
+        for role in set(roles):
+            per_role[role] = per_role.get(role, 0) + 1
+    return DutyCount(len(roles_by_task), dict(sorted(per_role.items(), key=lambda item: _role_rank(item[0]))))
+
+
+def _roles_by_task(index: SearchIndex, agency: str) -> dict[str, tuple[dict[str, Any], list[str]]]:
+    found: dict[str, tuple[dict[str, Any], list[str]]] = {}
     for hit in index.tasks.lookup(agency):
         payload = hit.payload or {}
-        roles = sorted({role for who_, role in payload.get("duties", []) if who_ == agency}, key=_role_rank)
-        if not roles and not payload.get("duties"):
-            roles = [ROLE_DRAFT]  # unassigned task of a document the agency drafts
+        found[hit.iri] = (payload, _roles_in(payload, agency))
+    return found
+
+
+def duty_count(index: SearchIndex, agency: str) -> DutyCount:
+    """How many duties ``agency`` (an IRI) holds, counted per task (:class:`DutyCount`)."""
+    return _count({task: roles for task, (_, roles) in _roles_by_task(index, agency).items()})
+
+
+def duty_counts(index: SearchIndex) -> dict[str, DutyCount]:
+    """The duty count of every agency with at least one duty (remembered per index)."""
+
+    def compute() -> dict[str, DutyCount]:
+        counts = {agency: duty_count(index, agency) for agency in index.agencies}
+        return {agency: count for agency, count in counts.items() if count.tasks}
+
+    found: dict[str, DutyCount] = index.cached("duty-counts", "", compute)
+    return found
+
+
+def duties(index: SearchIndex, agency: str) -> Duties:
+    """The tasks of ``agency`` (an IRI, see app.domain.names.resolve_agency) by document and task group."""
+    tree: dict[str | None, dict[str | None, list[DutyTask]]] = {}
+    by_task = _roles_by_task(index, agency)
+    for task, (payload, roles) in by_task.items():
         groups = tree.setdefault(payload.get("document"), {})
         for role in roles:
-            groups.setdefault(payload.get("group"), []).append(DutyTask(hit.iri, payload.get("label") or hit.iri, role))
+            groups.setdefault(payload.get("group"), []).append(DutyTask(task, payload.get("label") or task, role))
     documents: list[DutyDocument] = []
     for doc_iri in sorted(tree, key=lambda d: _document_order(index, d)):
         blocks: list[DutyGroup] = []
@@ -383,4 +372,5 @@ def duties(index: SearchIndex, agency: str) -> Duties:
         for d in sorted(index.documents.values(), key=lambda d: _document_order(index, d.iri))
         if agency in d.drafters
     ]
-    return Duties(agency=_agency_ref(index, agency), documents=documents, drafted=drafted)
+    count = _count({task: roles for task, (_, roles) in by_task.items()})
+    return Duties(agency=_agency_ref(index, agency), documents=documents, drafted=drafted, count=count)

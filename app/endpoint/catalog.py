@@ -8,7 +8,10 @@ A query file starts with a header of comment lines (see ``queries/README.md``)::
     # param: notation literal  A document number as written (optional)
     # severity: Warning
 
-Each parameter binds the SPARQL variable of the same name through pyoxigraph substitutions.
+Each parameter binds the SPARQL variable of the same name through pyoxigraph substitutions. An
+``iri`` parameter named for a kind of thing (``doc``, ``agency``, ``issuer``, ``indicator``,
+``area``) takes any name of it that app.domain.names resolves (``190-KH/TU``, ``Sở KH&CN Quảng
+Trị``, ``kinh te so``), with the same 404 and 409 as every other entry point.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ import pyoxigraph as ox
 from app.core.errors import CatalogError, ParameterError, UnknownQuery, shown
 from app.core.namespaces import expand
 from app.core.text import nfc
+from app.domain.names import Kind, resolve
 from app.store.policy_store import PolicyStore, QueryResult, Term
 
 __all__ = [
+    "PARAM_KINDS",
     "NamedQuery",
     "QueryParam",
     "QueryResult",
@@ -34,6 +39,7 @@ __all__ = [
     "get_query",
     "load_catalog",
     "load_query",
+    "resolve_params",
     "run_file",
     "run_named",
 ]
@@ -46,6 +52,16 @@ _PARAM = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<kind>iri|literal|i
 _OPTIONAL = re.compile(r"\s*\(optional\)\s*", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SEVERITIES: tuple[Severity, ...] = ("Violation", "Warning", "Info")
+#: The kind of thing an ``iri`` parameter of this name stands for, so it takes any of its names.
+PARAM_KINDS: dict[str, Kind] = {
+    "doc": "document",
+    "document": "document",
+    "agency": "agency",
+    "issuer": "agency",
+    "indicator": "indicator",
+    "area": "area",
+    "province": "area",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +241,32 @@ def _term(param: QueryParam, value: str) -> Term:
     return ox.Literal(value)
 
 
+def _malformed_iri(value: str) -> bool:
+    iri = expand(value)
+    if "://" not in iri or _SCHEME.match(iri) is None:
+        return False
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return True
+    return False
+
+
+def resolve_params(store: PolicyStore, query: NamedQuery, params: Mapping[str, str]) -> dict[str, str]:
+    """``params`` with the value of each ``iri`` parameter named for a kind (PARAM_KINDS) resolved to its IRI."""
+    resolved = dict(params)
+    for p in query.params:
+        kind = PARAM_KINDS.get(p.name)
+        value = nfc(params.get(p.name) or "").strip()
+        # A malformed IRI ("http://x/a b") stays a 422 of bind_params, not a name to look up.
+        if p.kind == "iri" and kind is not None and value and not _malformed_iri(value):
+            resolved[p.name] = resolve(store, kind, value)
+    return resolved
+
+
 def run_named(store: PolicyStore, query: NamedQuery, params: Mapping[str, str] | None = None) -> QueryResult:
     """Run a named query with string parameters, at most ``store.max_results`` rows."""
-    bindings = bind_params(query, params or {})
+    bindings = bind_params(query, resolve_params(store, query, params or {}))
     return store.run_select(query.text, bindings, limit=store.max_results)
 
 

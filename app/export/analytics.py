@@ -1,6 +1,7 @@
 """Graph analytics with networkx over the whole graph (the same mapping as the exports).
 
-* which agency carries most duties, per role (lead, coordinate, advise, assigned …);
+* which agency carries most duties, per role (lead, coordinate, advise, assigned, draft), counted
+  as everywhere else by app.domain.responsibility.duty_counts (distinct tasks, not roles);
 * which documents fan out most: how many documents implement or are based on them, directly
   and through others;
 * where chains stop before a national resolution: documents that carry out nothing recorded
@@ -10,11 +11,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.domain.responsibility import ROLE_DRAFT, duty_counts
 from app.export.graph import build_graph
+from app.search.index import SearchIndex
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -43,7 +45,7 @@ class DocumentInfo:
 
 @dataclass(frozen=True, slots=True)
 class AgencyDuties:
-    """How many duties an agency holds, per role; ``tasks`` counts distinct tasks."""
+    """How many duties an agency holds: ``total`` (= ``tasks``) distinct tasks, and per role the tasks holding it."""
 
     iri: str
     label: str
@@ -122,25 +124,19 @@ def _document_graph(graph: nx.MultiDiGraph) -> nx.DiGraph:
     return documents
 
 
-def agency_duties(graph: nx.MultiDiGraph, roles: list[str]) -> list[AgencyDuties]:
-    """Agencies with at least one duty, most duties first."""
-    counts: dict[str, Counter[str]] = {}
-    tasks: dict[str, set[str]] = {}
-    for task, agency, role in graph.edges(data="role"):
-        if role is None or graph.nodes[agency].get("kind") != "agency":
-            continue
-        counts.setdefault(agency, Counter())[role] += 1
-        tasks.setdefault(agency, set()).add(task)
+def agency_duties(index: SearchIndex, roles: list[str]) -> list[AgencyDuties]:
+    """Agencies with at least one duty, most duties first (the count of app.domain.responsibility)."""
+    columns = sorted(set(roles) | {ROLE_DRAFT})
     ranked = [
         AgencyDuties(
             iri=agency,
-            label=graph.nodes[agency]["label"],
-            total=sum(by_role.values()),
-            tasks=len(tasks[agency]),
+            label=index.agencies[agency].label if agency in index.agencies else agency,
+            total=count.tasks,
+            tasks=count.tasks,
             # Every role of the scheme, zero included, so tables line up.
-            roles={role: by_role.get(role, 0) for role in sorted(set(roles) | set(by_role))},
+            roles={role: count.roles.get(role, 0) for role in sorted(set(columns) | set(count.roles))},
         )
-        for agency, by_role in counts.items()
+        for agency, count in duty_counts(index).items()
     ]
     return sorted(ranked, key=lambda a: (-a.total, -a.roles.get("lead", 0), a.label, a.iri))
 
@@ -205,15 +201,17 @@ def components(graph: nx.MultiDiGraph, hubs: int = 5) -> list[Component]:
     return sorted(found, key=lambda c: (-c.size, [_sort_key(d) for d in c.documents]))
 
 
-def analyse(store: PolicyStore) -> Analytics:
-    """Compute every analysis over the whole graph."""
+def analyse(store: PolicyStore, index: SearchIndex | None = None) -> Analytics:
+    """Compute every analysis over the whole graph (``index``: the store's search index, else built)."""
     graph = build_graph(store).graph
+    if index is None or index.generation != store.current_generation():
+        index = SearchIndex.load_or_build(store)
     roles = [str(row["code"]) for row in store.select_python(_ROLES)]
     documents = _document_graph(graph)
     stops, unanchored = chain_stops(graph, documents)
     return Analytics(
         roles=roles,
-        agencies=agency_duties(graph, roles),
+        agencies=agency_duties(index, roles),
         documents=fan_out(graph, documents),
         chain_stops=stops,
         unanchored=unanchored,

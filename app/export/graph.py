@@ -25,7 +25,6 @@ Re-reading any export and applying the same mapping gives back the same nodes an
 from __future__ import annotations
 
 import csv
-import difflib
 import functools
 import io
 import json
@@ -40,7 +39,6 @@ from typing import TYPE_CHECKING, Literal
 import pyoxigraph as ox
 import rdflib
 from rdflib import RDF, RDFS
-from rdflib.term import URIRef
 
 from app.core.errors import AmbiguousEntity, EntityRef, ParameterError, SelectionTooLarge, UnknownEntity, shown
 from app.core.media import OFFERS, MediaFormat
@@ -53,10 +51,10 @@ from app.core.namespaces import (
     SKOS,
     XSD,
     compact,
-    expand,
 )
-from app.core.text import fold, nfc, slug
-from app.domain.lineage import ancestors, descendants, resolve_document
+from app.core.text import nfc, slug
+from app.domain.lineage import ancestors, descendants
+from app.domain.names import resolve_document, resolve_entity
 from app.export.outline import COUNT_FIELDS, document_counts, documents_and_issuers, fold_into_documents
 from app.sparql.values import batches, iri_list, values
 
@@ -199,11 +197,6 @@ WHERE {{
     VALUES ?nodeClass {{ {_NODE_CLASS_VALUES} }}
   }}
 }}"""
-_ENTITY_NAMES = """
-SELECT DISTINCT ?e ?name ?nameProperty WHERE {
-  ?e a/rdfs:subClassOf* ?class .
-  OPTIONAL { ?e ?nameProperty ?name VALUES ?nameProperty { rdfs:label skos:prefLabel skos:altLabel } }
-}"""
 
 
 # ---------------------------------------------------------------------------------- selection
@@ -287,42 +280,6 @@ def _with_context(store: PolicyStore, iris: set[str]) -> set[str]:
     return iris | (_expand(store, _LINKED, iris, "s") & _iris(store, _CONTEXT_INSTANCES))
 
 
-def _entity_iri(store: PolicyStore, kind: str, cls: URIRef, query: str) -> str:
-    """The one instance of ``cls`` that ``query`` (an IRI, a CURIE, a name or an IRI key) names."""
-    # Each name with a rank for display: a Vietnamese label first, abbreviations last.
-    names: dict[str, list[tuple[str, tuple[bool, bool]]]] = {}
-    for row in store.select(_ENTITY_NAMES, {"class": ox.NamedNode(str(cls))}):
-        entity, name, prop = row["e"], row["name"], row["nameProperty"]
-        if isinstance(entity, ox.NamedNode):
-            found = names.setdefault(entity.value, [])
-            if isinstance(name, ox.Literal) and isinstance(prop, ox.NamedNode):
-                found.append((name.value, (prop.value == str(SKOS.altLabel), name.language != "vi")))
-    expanded = expand(query)
-    if expanded in names:
-        return expanded
-
-    def keys(iri: str) -> set[str]:
-        # polid:agency/quang-tri/so-khcn answers to "quang-tri/so-khcn" and "so-khcn" as well.
-        segments = iri.removeprefix(str(POLID)).split("/")[1:]
-        return {slug(n) for n, _ in names[iri]} | {slug("/".join(segments[i:])) for i in range(len(segments))}
-
-    def ref(iri: str) -> EntityRef:
-        labels = sorted(names[iri], key=lambda pair: (pair[1], pair[0]))
-        return EntityRef(iri, labels[0][0] if labels else None)
-
-    wanted = slug(query)
-    matches = sorted(iri for iri in names if wanted and wanted in keys(iri))
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise AmbiguousEntity(kind, query, [ref(m) for m in matches])
-    folded = fold(query)
-    close = {iri for iri in names if folded and any(folded in fold(n) for n, _ in names[iri])}
-    by_key = {k: iri for iri in names for k in keys(iri)}
-    close |= {by_key[k] for k in difflib.get_close_matches(wanted, list(by_key), n=5, cutoff=0.6)}
-    raise UnknownEntity(kind, query, [ref(iri) for iri in sorted(close)][:10])
-
-
 def _name(*parts: str | int) -> str:
     return "-".join(p for p in (slug(str(part)) for part in parts) if p)
 
@@ -342,18 +299,18 @@ def select_nodes(store: PolicyStore, selection: Selection) -> tuple[set[str], st
             return documents, name, root
         return _with_context(store, documents | _expand(store, _PARTS, documents, "d")), name, root
     if chosen.province:
-        area = _entity_iri(store, "area", POL.AdministrativeArea, chosen.province)
+        area = resolve_entity(store, "area", chosen.province)
         seeds = _iris(store, _IN_AREA, {"area": ox.NamedNode(area)})
         name = _name("area", area.removeprefix(str(POLID) + "area/"))
         if chosen.view == "documents":
             return seeds, name, None
         return _with_context(store, seeds | _expand(store, _PARTS, seeds, "d")), name, None
     if chosen.agency:
-        agency = _entity_iri(store, "agency", POL.Agency, chosen.agency)
+        agency = resolve_entity(store, "agency", chosen.agency)
         duties = _iris(store, _DUTIES, {"agency": ox.NamedNode(agency)})
         return _with_context(store, duties | {agency}), _name("agency", agency.removeprefix(str(POLID) + "agency/")), None
     if chosen.indicator:
-        indicator = _entity_iri(store, "indicator", POL.Indicator, chosen.indicator)
+        indicator = resolve_entity(store, "indicator", chosen.indicator)
         measuring = _iris(store, _MEASURING, {"indicator": ox.NamedNode(indicator)})
         nodes = _with_context(store, measuring | {indicator})
         return nodes, _name("indicator", indicator.removeprefix(str(POLID) + "indicator/")), None

@@ -99,8 +99,9 @@ _QUESTION_FRAMES = (
         r"(?: (?:chiu trach nhiem|phu trach|chu tri|thuc hien|lam|lo|responsible|in charge|leads?|handles?|does))?"
         r"(?: (?:ve|viec|cho|voi|for|of))?\b\s*"
     ),
+    # The frame is whole words: "ai" ending "Lào Cai", "Gia Lai", "Đồng Nai", "Quảng Ngãi" is no question.
     re.compile(
-        r"\s*(?:la|thi)?\s*(?:ai|co quan nao|don vi nao|do ai (?:phu trach|thuc hien|chu tri|lam))"
+        r"\s*(?:(?<![a-z0-9])(?:la|thi))?\s*(?<![a-z0-9])(?:ai|co quan nao|don vi nao|do ai (?:phu trach|thuc hien|chu tri|lam))"
         r"(?: (?:chiu trach nhiem|phu trach|chu tri|thuc hien|lam))?\s*$"
     ),
 )

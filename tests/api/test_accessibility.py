@@ -33,11 +33,9 @@ class Page:
 
 
 PAGES = [
-    Page("/", "#search", owner="explorer",
-         xfail="explorer: #graph-canvas is a div with aria-label and no role (aria-prohibited-attr); "
-               "give it role=\"img\" (or application) or drop the label"),
-    Page("/?root=57-NQ/TW", "#graph-panel", owner="explorer",
-         xfail="explorer: the same #graph-canvas aria-label without a role"),
+    Page("/", "#search", owner="explorer"),
+    Page("/?root=57-NQ/TW", "#graph-panel", owner="explorer"),
+    Page("/?root=57-NQ/TW&view=documents", "#graph-panel", owner="explorer"),
     Page("/sparql", ".CodeMirror"),
     Page("/curate", "#text", owner="curation"),
     Page("/docs", ".opblock"),

@@ -33,7 +33,8 @@ def test_ambiguous_name_is_409_with_candidates(shipped_client: TestClient) -> No
     assert response.status_code == 409
     body = response.json()
     assert {c["iri"] for c in body["candidates"]} == {SKHCN_QT, SKHCN_TH}
-    assert all(set(c) == {"iri", "label"} for c in body["candidates"])
+    assert all(set(c) == {"iri", "label", "kind", "area", "area_label"} for c in body["candidates"])
+    assert {c["area_label"] for c in body["candidates"]} == {"Tỉnh Quảng Trị", "Tỉnh Thanh Hóa"}
 
 
 def test_unknown_name_is_404_with_suggestions(shipped_client: TestClient) -> None:

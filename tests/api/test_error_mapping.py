@@ -92,6 +92,9 @@ def test_every_domain_error_answers_its_status_and_body(raising_client: TestClie
         assert response.headers["vary"] == "Accept"
 
 
+NO_PLACE = {"kind": None, "area": None, "area_label": None}
+
+
 @pytest.mark.parametrize(
     ("cls", "field", "expected"),
     [
@@ -99,9 +102,10 @@ def test_every_domain_error_answers_its_status_and_body(raising_client: TestClie
         (e.UnknownQuery, "available", ["a", "b"]),
         (e.SelectionTooLarge, "limit", 100),
         (e.AmbiguousDocument, "candidates", [{"iri": DOC.iri, "notation": "1/KH", "label": "Kế hoạch 1",
-                                              "issuer": None, "issuer_label": None, "date": "2020-01-01"}] * 2),
-        (e.UnknownAgency, "suggestions", [{"iri": AGENCY.iri, "label": "Sở X"}]),
-        (e.AmbiguousEntity, "candidates", [{"iri": AGENCY.iri, "label": "Sở X"}] * 2),
+                                              "issuer": None, "issuer_label": None, "date": "2020-01-01",
+                                                  "kind": "document"}] * 2),
+        (e.UnknownAgency, "suggestions", [{"iri": AGENCY.iri, "label": "Sở X", **NO_PLACE}]),
+        (e.AmbiguousEntity, "candidates", [{"iri": AGENCY.iri, "label": "Sở X", **NO_PLACE}] * 2),
         (e.ParameterError, "errors", [{"loc": ["query", "limit"], "msg": "limit is not a number", "type": "value_error"}]),
         (e.InvalidSummary, "errors", [{"loc": ["body", "documents", 2, "date"], "msg": "must be a date YYYY-MM-DD or null",
                                        "type": "value_error"}]),

@@ -143,7 +143,10 @@ def test_analytics(shipped_client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["agencies"][0]["label"] == "Sở Khoa học và Công nghệ tỉnh Quảng Trị"
-    assert body["agencies"][0]["roles"] == {"advise": 4, "assigned": 17, "coordinate": 2, "lead": 5}
+    assert body["agencies"][0]["roles"] == {"advise": 4, "assigned": 17, "coordinate": 2, "draft": 6, "lead": 5}
+    # the one duty count: what /api/duties reports for the same agency
+    duties = shipped_client.get("/api/duties", params={"agency": body["agencies"][0]["iri"]}).json()
+    assert body["agencies"][0]["total"] == duties["task_count"] == 34
     assert body["documents"][0]["document"]["notation"] == "57-NQ/TW"  # widest fan-out since the real passages
     assert "02-NQ/TW" in [s["document"]["notation"] for s in body["chain_stops"]]
     assert body["component_count"] == len(body["components"])

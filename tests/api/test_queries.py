@@ -59,7 +59,10 @@ def test_bad_params_are_422(client: TestClient) -> None:
     for params, needle in cases:
         response = client.get("/api/queries/documents-by-notation", params=params)
         assert response.status_code == 422 and needle in response.json()["detail"]
-    response = client.get("/api/queries/documents-issued-since", params={"year": "2020", "issuer": "not-an-iri"})
+    response = client.get("/api/queries/documents-issued-since", params={"year": "2020", "issuer": "http://x/a b"})
     assert response.status_code == 422 and "'issuer'" in response.json()["detail"]
+    # An agency parameter takes a name, so a name of no agency is the 404 of every entry point.
+    response = client.get("/api/queries/documents-issued-since", params={"year": "2020", "issuer": "not-an-iri"})
+    assert response.status_code == 404 and "no agency matches" in response.json()["detail"]
     response = client.get("/api/queries/documents-issued-since", params={"year": "soon"})
     assert response.status_code == 422 and "'year'" in response.json()["detail"]

@@ -44,7 +44,7 @@ def test_export_csv_zip_is_binary_on_stdout() -> None:
 def test_export_errors_are_one_line_exit_2() -> None:
     for args, needle in (
         (["--root", "190-KH/TX"], "did you mean: 190-KH/TU"),
-        (["--agency", "so-khcn"], "names 2 agency entries"),
+        (["--agency", "so-khcn"], "names 2 agencies"),
         (["--root", "52-NQ/TW", "--indicator", "GRDP"], "one selector at a time"),
     ):
         result = runner.invoke(app, ["export", *args], env=ENV)
@@ -62,5 +62,8 @@ def test_analytics_text_and_json() -> None:
     assert "02-NQ/TW (provincial): 41-CTr/TU" in text.stdout
     as_json = runner.invoke(app, ["analytics", "--json"], env=ENV)
     data = json.loads(as_json.stdout)
-    assert data["agencies"][0]["total"] == 28
+    # One count (docs-fragments/resolver.md): the department's total is the task count `duties` prints.
+    top = data["agencies"][0]
+    duties = json.loads(runner.invoke(app, ["duties", top["iri"], "--json"], env=ENV).stdout)
+    assert top["total"] == duties["task_count"] == 34
     assert data["component_count"] == len(data["components"])

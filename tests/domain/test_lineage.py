@@ -7,7 +7,8 @@ import unicodedata
 import pytest
 
 from app.core.errors import AmbiguousDocument, UnknownDocument
-from app.domain.lineage import ancestors, chains_up, descendants, describe_document, lineage, resolve_document
+from app.domain.lineage import ancestors, chains_up, descendants, describe_document, lineage
+from app.domain.names import resolve_document
 from app.store.policy_store import PolicyStore
 from tests.support.project import DOC_12, DOC_45, DOC_52, DOC_CY1, DOC_CY2, DOC_HT_190, DOC_QT_190
 

@@ -6,7 +6,8 @@ import pyoxigraph as ox
 import pytest
 
 from app.core.errors import AmbiguousAgency, ParameterError, UnknownAgency
-from app.domain.responsibility import ROLE_DRAFT, duties, find_responsible, resolve_agency
+from app.domain.names import resolve_agency
+from app.domain.responsibility import ROLE_DRAFT, duties, find_responsible
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
 
@@ -114,23 +115,23 @@ def test_no_match_is_an_empty_answer_and_blank_is_an_error(shipped_index: Search
         (SKHCN_TH, SKHCN_TH),
     ],
 )
-def test_resolve_agency(shipped_index: SearchIndex, text: str, expected: str) -> None:
-    assert resolve_agency(shipped_index, text) == expected
+def test_resolve_agency(shipped_store: PolicyStore, text: str, expected: str) -> None:
+    assert resolve_agency(shipped_store, text) == expected
 
 
-def test_ambiguous_agency_lists_the_candidates(shipped_index: SearchIndex) -> None:
+def test_ambiguous_agency_lists_the_candidates(shipped_store: PolicyStore) -> None:
     with pytest.raises(AmbiguousAgency) as info:
-        resolve_agency(shipped_index, "Sở KH&CN")
+        resolve_agency(shipped_store, "Sở KH&CN")
     assert {c.iri for c in info.value.candidates} == {SKHCN_QT, SKHCN_TH}
     assert "Sở Khoa học và Công nghệ tỉnh Quảng Trị" in str(info.value)
 
 
-def test_unknown_agency_suggests_close_names(shipped_index: SearchIndex) -> None:
+def test_unknown_agency_suggests_close_names(shipped_store: PolicyStore) -> None:
     with pytest.raises(UnknownAgency) as info:
-        resolve_agency(shipped_index, "polid:agency/quang-tri/so-khcnn")
+        resolve_agency(shipped_store, "polid:agency/quang-tri/so-khcnn")
     assert info.value.suggestions[0].iri == SKHCN_QT and "did you mean" in str(info.value)
     with pytest.raises(UnknownAgency) as info:
-        resolve_agency(shipped_index, "Sở Tài chính Hà Nội")
+        resolve_agency(shipped_store, "Sở Tài chính Hà Nội")
     assert all(s.iri.startswith(ID + "agency/") for s in info.value.suggestions)
 
 

@@ -23,18 +23,38 @@ def shipped(shipped_store: PolicyStore) -> Analytics:
 
 
 def test_agencies_ranked_by_duties_with_sparql_counts(shipped: Analytics, shipped_store: PolicyStore) -> None:
+    """Per role, the distinct tasks SPARQL finds: stated roles, and "draft" for a task the source gives
+    nobody in a document the agency drafts; the total counts each task once (docs-fragments/resolver.md)."""
     rows = shipped_store.select_python(
         """SELECT ?agency ?code (COUNT(DISTINCT ?task) AS ?n) WHERE {
-             ?concept pol:roleProperty ?p ; skos:notation ?code . ?task ?p ?agency } GROUP BY ?agency ?code"""
+             { ?concept pol:roleProperty ?p ; skos:notation ?code . ?task ?p ?agency }
+             UNION {
+               ?task a pol:Task . FILTER NOT EXISTS { ?any pol:roleProperty ?q . ?task ?q ?someone }
+               { ?doc pol:hasTask ?task } UNION { ?doc pol:hasTaskGroup/pol:hasTask ?task }
+               ?doc pol:draftedBy ?agency BIND("draft" AS ?code)
+             }
+           } GROUP BY ?agency ?code"""
     )
     expected: dict[str, dict[str, int]] = {}
     for row in rows:
         expected.setdefault(str(row["agency"]), {})[str(row["code"])] = int(row["n"])
     assert shipped.roles == ["advise", "assigned", "coordinate", "lead"]
     assert {a.iri: {r: n for r, n in a.roles.items() if n} for a in shipped.agencies} == expected
+    tasks = shipped_store.select_python(
+        """SELECT ?agency (COUNT(DISTINCT ?task) AS ?n) WHERE {
+             { ?concept pol:roleProperty ?p . ?task ?p ?agency }
+             UNION {
+               ?task a pol:Task . FILTER NOT EXISTS { ?any pol:roleProperty ?q . ?task ?q ?someone }
+               { ?doc pol:hasTask ?task } UNION { ?doc pol:hasTaskGroup/pol:hasTask ?task }
+               ?doc pol:draftedBy ?agency
+             }
+           } GROUP BY ?agency"""
+    )
+    assert {a.iri: a.total for a in shipped.agencies} == {str(r["agency"]): int(r["n"]) for r in tasks}
     top = shipped.agencies[0]
     assert top.iri == SO_KHCN_QT and top.label == "Sở Khoa học và Công nghệ tỉnh Quảng Trị"
-    assert top.total == sum(expected[SO_KHCN_QT].values()) == 28
+    # 28 tasks with a role the sources state, and 6 tasks of the plan it drafts that name nobody
+    assert top.total == top.tasks == 34 and top.roles["draft"] == 6
     assert [a.total for a in shipped.agencies] == sorted((a.total for a in shipped.agencies), reverse=True)
 
 

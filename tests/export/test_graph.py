@@ -335,11 +335,15 @@ def test_bad_selections_are_refused_with_reasons(shipped_store: PolicyStore) -> 
     with pytest.raises(AmbiguousEntity) as ambiguous:
         build_graph(shipped_store, Selection(agency="so-khcn"))
     assert {c.iri for c in ambiguous.value.candidates} == {SO_KHCN_QT, POLID + "agency/thanh-hoa/so-khcn"}
-    with pytest.raises(UnknownEntity) as no_indicator:
+    # the Đắk Nông plan adds 5G indicators (districts, population, download speed) beside the coverage
+    # one: "5G" names them all, and the answer lists them to choose from (app.domain.names)
+    with pytest.raises(AmbiguousEntity) as several:
         build_graph(shipped_store, Selection(indicator="5G"))
-    # the Đắk Nông plan adds 5G indicators (districts, population, download speed) beside the coverage one
-    suggested = [s.iri for s in no_indicator.value.suggestions]
-    assert POLID + "indicator/mobile-5g-coverage" in suggested and all("5g" in iri for iri in suggested)
+    offered = [c.iri for c in several.value.candidates]
+    assert POLID + "indicator/mobile-5g-coverage" in offered and all("5g" in iri for iri in offered)
+    with pytest.raises(UnknownEntity) as no_indicator:
+        build_graph(shipped_store, Selection(indicator="7G coverage"))
+    assert POLID + "indicator/mobile-5g-coverage" in [s.iri for s in no_indicator.value.suggestions]
 
 
 def test_too_large_selection_is_refused(shipped_store: PolicyStore) -> None:

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.errors import UnknownDocument
-from app.domain.lineage import NumberTable, number_table, refreshed_numbers, resolve_document
+from app.domain.lineage import NumberTable, number_table, refreshed_numbers
+from app.domain.names import resolve_document
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore
 from tests.support.search_index import answers

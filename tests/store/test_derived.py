@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
-from app.domain.lineage import resolve_document
+from app.domain.names import resolve_document
 from app.domain.stats import compute_stats
 from app.search.index import SearchIndex
 from app.store.derived import FORMAT, load_derived, save_derived

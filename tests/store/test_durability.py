@@ -26,7 +26,8 @@ from rdflib.compare import isomorphic
 
 from app.core.config import Settings
 from app.core.namespaces import DERIVED_GRAPH, POL, STATE_GRAPH
-from app.domain.lineage import lineage, resolve_document
+from app.domain.lineage import lineage
+from app.domain.names import resolve_document
 from app.domain.responsibility import find_responsible
 from app.search.index import SearchIndex
 from app.store.policy_store import PolicyStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import StoreDep
+from app.api.deps import SearchDep, StoreDep
 from app.api.errors import STORE_ERRORS
 from app.api.schemas import AttributeModel
 from app.export.analytics import analyse
@@ -69,6 +69,6 @@ class AnalyticsModel(AttributeModel):
 
 
 @router.get("", response_model=AnalyticsModel, summary="Graph analytics", responses=STORE_ERRORS)
-def analytics(store: StoreDep) -> AnalyticsModel:
+def analytics(store: StoreDep, index: SearchDep) -> AnalyticsModel:
     """Agencies by duties, documents by fan-out, chains that stop before a national document, components."""
-    return AnalyticsModel.model_validate(analyse(store))
+    return AnalyticsModel.model_validate(analyse(store, index))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from app.api.deps import SearchDep
+from app.api.deps import SearchDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
 from app.api.schemas import (
     ROLES_DOC,
@@ -17,7 +17,8 @@ from app.api.schemas import (
     UnknownEntityResponse,
     text_query,
 )
-from app.domain.responsibility import duties, resolve_agency
+from app.domain.names import resolve_agency
+from app.domain.responsibility import duties
 
 router = APIRouter(prefix="/api/duties", tags=["responsibility"])
 
@@ -74,15 +75,17 @@ class DutiesResponse(AttributeModel):
     },
 )
 def get_duties(
+    store: StoreDep,
     index: SearchDep,
     agency: Annotated[
         str,
         text_query(
-            "An agency IRI, name or abbreviation, any accents: `Sở KH&CN Quảng Trị`, `so khcn quang tri`",
+            "An agency IRI, key, name or abbreviation, any accents: `Sở KH&CN Quảng Trị`, `so khcn quang tri`, "
+            "`quang-tri/so-khcn`",
             "Sở KH&CN Quảng Trị",
         ),
     ],
 ) -> DutiesResponse:
     """Resolve `agency` (409 with candidates when several fit, 404 with suggestions when none) and list its duties."""
-    result = duties(index, resolve_agency(index, agency))
+    result = duties(index, resolve_agency(store, agency))
     return DutiesResponse.model_validate(result, from_attributes=True)

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, STORE_ERRORS
 from app.api.schemas import AmbiguousResponse, NotFoundResponse, text_query
-from app.domain.lineage import LineageItem, lineage, resolve_document
+from app.domain.lineage import LineageItem, lineage
+from app.domain.names import resolve_document
 from app.search.index import MAX_QUERY_CHARS
 
 router = APIRouter(prefix="/api/lineage", tags=["lineage"])
@@ -56,7 +57,11 @@ def _entry(item: LineageItem) -> LineageEntry:
 )
 def get_lineage(
     store: StoreDep,
-    document: Annotated[str, text_query("A notation as written (190-KH/TU) or an IRI", "190-KH/TU")],
+    document: Annotated[str, text_query(
+            "A document: its number as written (190-KH/TU, `52`, `Nghị quyết 52`, `NQ 52`, "
+            "`190-KH/TU Quảng Trị`), its key or its IRI",
+            "190-KH/TU",
+        )],
     issuer: Annotated[
         str | None,
         Query(
