@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,7 +65,7 @@ def test_filtered_to_one_province_and_type_the_table_matches_its_csv_download(
     with tab.expect_download() as info:
         tab.click("#csv-link")
     download = info.value
-    content = open(download.path(), "rb").read()
+    content = Path(download.path()).read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
     table = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     assert [r["notation"] or "(chưa có số)" for r in table] == [row[0] for row in shown]

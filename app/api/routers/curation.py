@@ -211,8 +211,8 @@ async def delete_source(
     return RetractResponse.model_validate(report)
 
 
-@router.get("/sources", response_model=SourcesResponse, summary="Sources and the curation log",
-            responses=STORE_ERRORS)
+@router.get("/sources", response_model=SourcesResponse, summary="Sources, their records and the curation log",
+            responses={**INVALID, **STORE_ERRORS})
 def get_sources(
     store: StoreDep, lang: Annotated[Literal["vi", "en"], Query(description="The language of titles")] = "vi"
 ) -> SourcesResponse:

@@ -17,10 +17,10 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import StoreDep
-from app.api.errors import INVALID, STORE_ERRORS
+from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
 from app.api.schemas import AmbiguousResponse, NotFoundResponse, SourceOut, source_out
 from app.core.errors import ParameterError, UnknownDocument
-from app.core.media import OFFERS, TABLE_CSV, negotiate
+from app.core.media import OFFERS, TABLE_CSV, format_names, negotiate
 from app.domain.documents import (
     FACETS,
     SORTS,
@@ -40,6 +40,7 @@ STATIC = Path(__file__).resolve().parent.parent.parent / "static" / "documents"
 
 router = APIRouter(tags=["documents"])
 
+FORMAT_NAMES = format_names(OFFERS["table"])
 _VALUE_CHARS = 200
 _MAX_VALUES = 50
 #: The CSV columns, in order (values in the chosen language; lists joined by "; ").
@@ -293,6 +294,7 @@ def _link(request: Request, **changes: object) -> str:
                                                  "example": ",".join(CSV_COLUMNS) + "\r\n"}},
               "description": "One page as JSON, or (format=csv or Accept: text/csv) the whole filtered "
                              "view as CSV, UTF-8 with a BOM so that spreadsheets read Vietnamese"},
+        **NOT_ACCEPTABLE,
         **INVALID,
         **STORE_ERRORS,
     },
@@ -312,13 +314,14 @@ def get_documents(
     offset: Annotated[int | None, Query(ge=0, description="Rows to skip (or give page)")] = None,
     page: Annotated[int | None, Query(ge=1, description="The page (1-based) of `limit` rows (or give offset)")] = None,
     lang: LangParam = "vi",
-    format: Annotated[Literal["json", "csv"] | None, Query(
-        description="json (one page) or csv (the whole view); else the Accept header decides")] = None,
+    format: Annotated[str, Query(
+        description="json (one page) or csv (the whole view); without it the Accept header decides",
+        json_schema_extra={"enum": FORMAT_NAMES})] = "",
 ) -> Response:
     """Every document with number, type, issuer, date, jurisdiction, level, status, what it implements
     and how many carry it out; facets count the view with every filter but their own."""
     query = _query(province, issuer, type, year, level, q, sort, order, limit, offset, page, lang)
-    chosen = negotiate(OFFERS["table"], request.headers.get("accept"), format or ())
+    chosen = negotiate(OFFERS["table"], request.headers.get("accept"), format)
     if chosen is TABLE_CSV:
         rows, _ = filtered_rows(store, query)
         return Response(_csv(rows, lang), media_type="text/csv; charset=utf-8",
