@@ -133,8 +133,9 @@ class DocumentRow:
     status: Named | None
     implements: tuple[DocumentLink, ...]
     implemented_by: int
-    #: Number and titles, accent-folded, for the free-text filter.
+    #: Number and titles, accent-folded, for the free-text filter; and as a slug (``190-kh-tu``).
     folded: str = field(repr=False, default="")
+    slugged: str = field(repr=False, default="")
 
     def title(self, lang: Lang) -> str | None:
         """The title in ``lang``, else the other one."""
@@ -208,11 +209,13 @@ class DocumentPage:
 
 @dataclass(frozen=True, slots=True)
 class DocumentTable:
-    """Every document, read once per generation, with the names of the facet values."""
+    """Every document, read once per generation, with what names each facet value."""
 
     rows: tuple[DocumentRow, ...]
     by_key: dict[str, DocumentRow]
     by_iri: dict[str, DocumentRow]
+    #: Per facet, every way a value is named (its key, IRI, labels; as slugs) → the value's key.
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------ reading the table
@@ -368,13 +371,31 @@ def _read_table(store: PolicyStore) -> DocumentTable:
                     for t in sorted(set(info.single.get("implements", [])))
                 ),
                 implemented_by=implemented_by.get(iri, 0),
-                folded=" | ".join(
+                folded=(folded := " | ".join(
                     fold(text) for text in (notation, title_vi, title_en, *(label.text for label in info.labels)) if text
-                ),
+                )),
+                slugged=slug(folded),
             )
         )
     rows.sort(key=lambda r: (_sort_key_text(r.notation), r.iri))
-    return DocumentTable(tuple(rows), {r.key: r for r in rows}, {r.iri: r for r in rows})
+    return DocumentTable(tuple(rows), {r.key: r for r in rows}, {r.iri: r for r in rows},
+                         {facet: _aliases(rows, facet) for facet in FACETS})
+
+
+def _aliases(rows: Iterable[DocumentRow], facet: FacetName) -> dict[str, str]:
+    """Every way a value of ``facet`` is named (its key, IRI, labels, a type's notation; as slugs too) → its key."""
+    known: dict[str, str] = {}
+    for row in rows:
+        for key in row.facet_keys(facet):
+            known.setdefault(key, key)
+            known.setdefault(slug(key), key)
+            named = _facet_named(row, facet)
+            if named is not None:
+                known.setdefault(named.iri, key)
+                for text in (named.vi, named.en):
+                    if text:
+                        known.setdefault(slug(text), key)
+    return known
 
 
 def document_table(store: PolicyStore) -> DocumentTable:
@@ -388,16 +409,7 @@ def document_table(store: PolicyStore) -> DocumentTable:
 def _chosen(table: DocumentTable, facet: FacetName, wanted: tuple[str, ...]) -> frozenset[str]:
     """The facet keys ``wanted`` names (a key, an IRI, a label or a type's notation, accents or not);
     ParameterError naming the facet for a value no document has."""
-    known: dict[str, str] = {}
-    for row in table.rows:
-        for key in row.facet_keys(facet):
-            known.setdefault(slug(key), key)
-            named = _facet_named(row, facet)
-            if named is not None:
-                known.setdefault(named.iri, key)
-                for text in (named.vi, named.en):
-                    if text:
-                        known.setdefault(slug(text), key)
+    known = table.aliases[facet]
     chosen = set()
     for value in wanted:
         found = known.get(value) or known.get(slug(value))
@@ -426,7 +438,7 @@ def _text_matcher(text: str | None) -> Callable[[DocumentRow], bool] | None:
     if text is None or not text.strip():
         return None
     folded, key = fold(text), slug(text)
-    return lambda row: folded in row.folded or (bool(key) and key in slug(row.folded))
+    return lambda row: folded in row.folded or (bool(key) and key in row.slugged)
 
 
 def _sort_value(row: DocumentRow, column: str, lang: Lang) -> tuple[object, ...]:
@@ -456,33 +468,47 @@ def filtered_rows(store: PolicyStore, query: DocumentQuery) -> tuple[list[Docume
     text = _text_matcher(query.q)
     base = [row for row in table.rows if text is None or text(row)]
 
-    def passes(row: DocumentRow, leave_out: FacetName | None = None) -> bool:
-        return all(any(k in keys for k in row.facet_keys(facet)) for facet, keys in chosen.items() if facet != leave_out)
-
-    rows = [row for row in base if passes(row)]
+    # Each row's failed filters, counted once: a row is in the view when it fails none, and is
+    # counted by a facet when it fails none or only that facet's own filter.
+    failed: list[tuple[int, FacetName | None]] = []
+    for row in base:
+        misses = [facet for facet, keys in chosen.items() if not any(k in keys for k in row.facet_keys(facet))]
+        failed.append((len(misses), misses[0] if len(misses) == 1 else None))
+    rows = [row for row, (missed, _) in zip(base, failed, strict=True) if missed == 0]
     facets = []
     for facet in FACETS:
         counts: Counter[str] = Counter()
         labels: dict[str, str] = {}
-        for row in base:
-            if passes(row, facet):
+        for row, (missed, only) in zip(base, failed, strict=True):
+            if missed == 0 or (missed == 1 and only == facet):
                 for key in row.facet_keys(facet):
                     counts[key] += 1
-                    named = _facet_named(row, facet)
-                    labels[key] = named.label(query.lang) if named is not None else key
+                    if key not in labels:
+                        named = _facet_named(row, facet)
+                        labels[key] = named.label(query.lang) if named is not None else key
         if facet == "year":
             ordered = sorted(counts.items(), reverse=True)  # latest first
         else:
             ordered = sorted(counts.items(), key=lambda kv: (-kv[1], fold(labels[kv[0]])))
         selected = chosen.get(facet, frozenset())
         facets.append(Facet(facet, tuple(FacetValue(k, labels[k], n, k in selected) for k, n in ordered)))
-    # Rows without a value go last whichever way the column is sorted.
-    present = [r for r in rows if _sort_value(r, query.sort, query.lang)]
-    absent = [r for r in rows if not _sort_value(r, query.sort, query.lang)]
-    present.sort(key=lambda r: (_sort_value(r, query.sort, query.lang), _sort_key_text(r.notation), r.iri),
-                 reverse=query.desc)
-    absent.sort(key=lambda r: (_sort_key_text(r.notation), r.iri))
-    return present + absent, tuple(facets)
+    # Rows without a value go last whichever way the column is sorted; ties in the table's order (by number).
+    keyed = [(_sort_value(r, query.sort, query.lang), i, r) for i, r in enumerate(rows)]
+    present = sorted((k for k in keyed if k[0]), key=lambda k: k[0], reverse=query.desc)
+    present = _stable_ties(present)
+    absent = [r for value, _, r in keyed if not value]
+    return [r for _, _, r in present] + absent, tuple(facets)
+
+
+def _stable_ties(keyed: list[tuple[tuple[object, ...], int, DocumentRow]]) -> list[tuple[tuple[object, ...], int, DocumentRow]]:
+    """Rows of equal sort value back in the table's order (by number), whichever way the column runs."""
+    out: list[tuple[tuple[object, ...], int, DocumentRow]] = []
+    start = 0
+    for end in range(1, len(keyed) + 1):
+        if end == len(keyed) or keyed[end][0] != keyed[start][0]:
+            out += sorted(keyed[start:end], key=lambda k: k[1])
+            start = end
+    return out
 
 
 def browse(store: PolicyStore, query: DocumentQuery) -> DocumentPage:

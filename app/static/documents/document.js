@@ -5,7 +5,7 @@
 (function () {
   "use strict";
 
-  const { el, showStatus, detailText, translate } = window.policykgPage;
+  const { el, showStatus, detailText, initialLang, showLanguage } = window.policykgPage;
   const TEXT = {
     vi: {
       browser: "Văn bản", explorer: "Tra cứu", api: "API", langToggle: "English",
@@ -35,8 +35,7 @@
     },
   };
   const $ = (id) => document.getElementById(id);
-  const params = new URLSearchParams(window.location.search);
-  const state = { lang: params.get("lang") === "en" || (!params.get("lang") && localStorage.getItem("policykg-lang") === "en") ? "en" : "vi" };
+  const state = { lang: initialLang() };
   const t = (key) => TEXT[state.lang][key];
   const key = decodeURIComponent(window.location.pathname.replace(/^\/documents\//, ""));
   const docLink = (row) => el("a", { href: row.page + (state.lang === "en" ? "?lang=en" : "") }, row.notation || row.title || row.key);
@@ -104,10 +103,7 @@
   }
 
   async function load() {
-    translate(state.lang, t);
-    const toggle = $("lang-toggle");
-    toggle.textContent = t("langToggle");
-    toggle.setAttribute("aria-pressed", String(state.lang === "en"));
+    showLanguage(state.lang, t);
     showStatus($("status"), t("loading"));
     try {
       const response = await fetch(`/api/documents/${key.split("/").map(encodeURIComponent).join("/")}?lang=${state.lang}`);

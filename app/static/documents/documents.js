@@ -6,7 +6,7 @@
 (function () {
   "use strict";
 
-  const { el, showStatus, detailText, translate } = window.policykgPage;
+  const { el, showStatus, detailText, initialLang, showLanguage } = window.policykgPage;
   const FACETS = ["province", "issuer", "type", "year", "level"];
   const COLUMNS = ["notation", "title", "type", "issuer", "date", "province", "level", "status", "implements", "implemented_by"];
   const VIEW_KEYS = [...FACETS, "q", "sort", "order", "page", "limit"];
@@ -43,7 +43,7 @@
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(window.location.search);
   const state = {
-    lang: params.get("lang") === "en" || (!params.get("lang") && localStorage.getItem("policykg-lang") === "en") ? "en" : "vi",
+    lang: initialLang(),
     view: new URLSearchParams(),
   };
   for (const [key, value] of params) if (VIEW_KEYS.includes(key)) state.view.append(key, value);
@@ -170,11 +170,8 @@
   }
 
   function applyLanguage() {
-    translate(state.lang, t);
+    showLanguage(state.lang, t);
     document.title = `policykg — ${t("title")}`;
-    const toggle = $("lang-toggle");
-    toggle.textContent = t("langToggle");
-    toggle.setAttribute("aria-pressed", String(state.lang === "en"));
   }
 
   $("lang-toggle").addEventListener("click", () => {
