@@ -105,6 +105,8 @@ def test_a_document_page_shows_its_cascade_targets_and_checkable_sources(page: t
     provinces = tab.locator("#cascade h4").all_text_contents()
     assert "Toàn quốc" in provinces and "Tỉnh Quảng Trị" in provinces
     assert tab.locator("#objectives li").count() > 0
+    targets = tab.locator("#objectives").text_content()
+    assert "tối thiểu" in targets and "at-least" not in targets  # comparators in the page's language
     links = tab.locator("#sources a").evaluate_all("(nodes) => nodes.map((n) => n.href)")
     assert any(link.startswith("https://github.com/thetrungdtt/VNMasterplan/") for link in links)
     assert "không rõ" in tab.locator("#sources").text_content()  # a publication date no source gives

@@ -18,7 +18,7 @@
       sourceFields: { url: "Trang gốc", publisher: "Nơi đăng", published: "Ngày đăng", retrieved: "Ngày truy cập", reference: "Trích từ" },
       roles: { lead: "Chủ trì", coordinate: "Phối hợp", advise: "Tham mưu", assigned: "Được giao", draft: "Soạn thảo" },
       relations: { implements: "thực hiện", basedOn: "căn cứ" },
-      comparators: { about: "khoảng", at_least: "tối thiểu", over: "trên", at_most: "tối đa", range: "trong khoảng", exactly: "đúng bằng" },
+      comparators: { about: "khoảng", "at-least": "tối thiểu", over: "trên", "at-most": "tối đa", range: "trong khoảng", exactly: "đúng bằng" },
     },
     en: {
       browser: "Documents", explorer: "Explore", api: "API", langToggle: "Tiếng Việt",
@@ -31,7 +31,7 @@
       sourceFields: { url: "Original page", publisher: "Publisher", published: "Published", retrieved: "Retrieved", reference: "Taken from" },
       roles: { lead: "Lead", coordinate: "Coordinate", advise: "Advise", assigned: "Assigned", draft: "Drafts" },
       relations: { implements: "implements", basedOn: "based on" },
-      comparators: { about: "about", at_least: "at least", over: "over", at_most: "at most", range: "range", exactly: "exactly" },
+      comparators: { about: "about", "at-least": "at least", over: "over", "at-most": "at most", range: "range", exactly: "exactly" },
     },
   };
   const $ = (id) => document.getElementById(id);
