@@ -10,6 +10,7 @@ except its own, so choosing a second province shows how many documents it would 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -18,7 +19,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
-from app.core.errors import ParameterError
+from app.core.errors import EntityRef, ParameterError, UnknownEntity
 from app.core.labels import Label, label_of, sort_labels
 from app.core.namespaces import POLID
 from app.core.text import fold, slug
@@ -414,10 +415,21 @@ def _chosen(table: DocumentTable, facet: FacetName, wanted: tuple[str, ...]) -> 
     for value in wanted:
         found = known.get(value) or known.get(slug(value))
         if found is None:
-            sample = ", ".join(sorted({k for r in table.rows for k in r.facet_keys(facet)})[:12])
-            raise ParameterError(f"{facet}: no document has the value {value!r:.80} (values: {sample}, …)", name=facet)
+            raise UnknownEntity(facet, value, _suggestions(table, facet, value))
         chosen.add(found)
     return frozenset(chosen)
+
+
+def _suggestions(table: DocumentTable, facet: FacetName, value: str) -> list[EntityRef]:
+    """The values of ``facet`` closest to ``value``, by IRI (the key for a year) and label."""
+    known = table.aliases[facet]
+    keys = dict.fromkeys(known[c] for c in difflib.get_close_matches(slug(value), list(known), n=8, cutoff=0.5))
+    refs = []
+    for key in list(keys)[:5]:
+        row = next(r for r in table.rows if key in r.facet_keys(facet))
+        named = _facet_named(row, facet)
+        refs.append(EntityRef(named.iri, named.label("vi")) if named is not None else EntityRef(key, key))
+    return refs
 
 
 def _facet_named(row: DocumentRow, facet: FacetName) -> Named | None:

@@ -104,21 +104,32 @@ def test_csv_is_the_whole_filtered_view_in_the_same_order(shipped_client: TestCl
 
 
 @pytest.mark.parametrize(("params", "named"), [
-    ({"province": "atlantis"}, "province"),
-    ({"type": "xyz"}, "type"),
-    ({"year": "1066"}, "year"),
     ({"sort": "colour"}, "sort"),
     ({"order": "sideways"}, "order"),
     ({"limit": 0}, "limit"),
     ({"limit": 5000}, "limit"),
     ({"page": 0}, "page"),
-    ({"page": 2, "offset": 4}, "page"),
     ({"format": "xlsx"}, "format"),
 ])
 def test_bad_parameters_are_a_4xx_naming_the_problem(shipped_client: TestClient, params: dict, named: str) -> None:  # type: ignore[type-arg]
     answer = shipped_client.get("/api/documents", params=params)
     assert answer.status_code in (400, 406, 422), answer.text  # 406: a format the route does not offer
     assert named in answer.text and "Traceback" not in answer.text
+
+
+@pytest.mark.parametrize(("params", "named"), [({"province": "atlantis"}, "province"), ({"type": "xyz"}, "type"),
+                                               ({"year": "1066"}, "year"), ({"issuer": "Tinh uy Quang Tr"}, "issuer")])
+def test_a_filter_value_no_document_has_is_a_404_with_the_closest_values(
+    shipped_client: TestClient, params: dict, named: str  # type: ignore[type-arg]
+) -> None:
+    answer = shipped_client.get("/api/documents", params=params)
+    assert answer.status_code == 404 and answer.json()["detail"].startswith(f"no {named} matches")
+    if named == "issuer":  # one letter short of the Provincial Party Committee's name
+        assert answer.json()["suggestions"][0]["iri"].endswith("/agency/quang-tri/tinh-uy")
+
+
+def test_a_page_wins_over_an_offset(shipped_client: TestClient) -> None:
+    assert documents(shipped_client, limit=5, page=2, offset=0)["rows"] == documents(shipped_client, limit=5, offset=5)["rows"]
 
 
 def test_a_format_nothing_carries_is_a_406(shipped_client: TestClient) -> None:

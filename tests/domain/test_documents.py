@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.core.config import Settings
-from app.core.errors import ParameterError
+from app.core.errors import ParameterError, UnknownEntity
 from app.domain.documents import DocumentQuery, browse, document_detail, document_table, filtered_rows, find_document
 from app.domain.sources import source_records
 from app.store.policy_store import PolicyStore
@@ -157,9 +157,10 @@ def test_filters_take_several_values_and_names_as_well_as_keys(small: PolicyStor
     assert rows_of(small, issuer=(POLID + "agency/tinh-a/tinh-uy",)) == [A1]
 
 
-def test_a_value_no_document_has_is_refused_naming_the_facet(small: PolicyStore) -> None:
-    with pytest.raises(ParameterError, match=r"^province: .*'tinh-z'"):
+def test_a_value_no_document_has_is_unknown_naming_the_facet_with_the_closest_values(small: PolicyStore) -> None:
+    with pytest.raises(UnknownEntity, match=r"^no province matches 'tinh-z'") as raised:
         browse(small, DocumentQuery(province=("tinh-z",)))
+    assert {s.iri for s in raised.value.suggestions} == {POLID + "area/tinh-a", POLID + "area/tinh-c"}
     with pytest.raises(ParameterError, match="sort"):
         browse(small, DocumentQuery(sort="colour"))
 

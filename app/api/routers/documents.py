@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
-from app.api.schemas import AmbiguousResponse, NotFoundResponse, SourceOut, source_out
+from app.api.schemas import AmbiguousResponse, NotFoundResponse, SourceOut, UnknownEntityResponse, source_out
 from app.core.errors import ParameterError, UnknownDocument
 from app.core.media import OFFERS, TABLE_CSV, format_names, negotiate
 from app.domain.documents import (
@@ -41,8 +41,12 @@ STATIC = Path(__file__).resolve().parent.parent.parent / "static" / "documents"
 router = APIRouter(tags=["documents"])
 
 FORMAT_NAMES = format_names(OFFERS["table"])
-_VALUE_CHARS = 200
-_MAX_VALUES = 50
+# Bounded so that the longest request the schema allows (five filters of ten values, each of
+# Vietnamese text percent-encoded at 9 bytes a letter) stays inside the 64 KB request head.
+_VALUE_CHARS = 120
+_MAX_ITEMS = 10
+#: Values of one filter after commas are split (there are 63 provinces).
+_MAX_VALUES = 100
 #: The CSV columns, in order (values in the chosen language; lists joined by "; ").
 CSV_COLUMNS = ("notation", "title", "type", "issuer", "date", "jurisdiction", "province", "level", "status",
                "implements", "implements_iri", "implemented_by", "iri")
@@ -248,16 +252,18 @@ def _values(name: str, given: list[str] | None) -> tuple[str, ...]:
 
 
 def _filter(description: str, example: str) -> object:
-    return Query(description=f"{description}; repeat the parameter (or separate by commas) for several values, "
-                             "any of which matches", examples=[[example]], max_length=_VALUE_CHARS * _MAX_VALUES)
+    return Query(description=f"{description}; repeat the parameter (up to {_MAX_ITEMS} times) or separate values "
+                             "by commas for several values, any of which matches", examples=[[example]],
+                 max_length=_MAX_ITEMS)
 
 
-ProvinceParam = Annotated[list[str] | None, _filter("Province key (quang-tri), `vn` for national documents, "
+FilterValue = Annotated[str, StringConstraints(max_length=_VALUE_CHARS)]
+ProvinceParam = Annotated[list[FilterValue] | None, _filter("Province key (quang-tri), `vn` for national documents, "
                                                     "IRI or name", "quang-tri")]
-IssuerParam = Annotated[list[str] | None, _filter("Issuer key (quang-tri/ubnd), IRI or name", "quang-tri/ubnd")]
-TypeParam = Annotated[list[str] | None, _filter("Document type key or notation (kh, KH, QĐ) or name", "kh")]
-YearParam = Annotated[list[str] | None, _filter("Year of issue", "2024")]
-LevelParam = Annotated[list[str] | None, _filter("Level: national, provincial, district", "provincial")]
+IssuerParam = Annotated[list[FilterValue] | None, _filter("Issuer key (quang-tri/ubnd), IRI or name", "quang-tri/ubnd")]
+TypeParam = Annotated[list[FilterValue] | None, _filter("Document type key or notation (kh, KH, QĐ) or name", "kh")]
+YearParam = Annotated[list[FilterValue] | None, _filter("Year of issue", "2024")]
+LevelParam = Annotated[list[FilterValue] | None, _filter("Level: national, provincial, district", "provincial")]
 TextParam = Annotated[str | None, Query(description="Free text in the number or title, accents optional",
                                         max_length=_VALUE_CHARS, examples=["190-KH/TU", "chuyen doi so"])]
 SortParam = Annotated[SortColumn, Query(description="The column to sort on (rows without a value go last)")]
@@ -268,8 +274,7 @@ LangParam = Annotated[Literal["vi", "en"], Query(description="The language of la
 def _query(province: ProvinceParam, issuer: IssuerParam, type: TypeParam, year: YearParam, level: LevelParam,
            q: TextParam, sort: SortColumn, order: str, limit: int, offset: int | None, page: int | None,
            lang: Lang) -> DocumentQuery:
-    if offset is not None and page is not None:
-        raise ParameterError("give offset or page, not both", name="page")
+    # A page names its rows whole: with both, the page wins (a page link keeps working whatever offset it carries).
     start = (page - 1) * limit if page is not None else offset or 0
     return DocumentQuery(
         province=_values("province", province), issuer=_values("issuer", issuer), type=_values("type", type),
@@ -290,6 +295,7 @@ def _link(request: Request, **changes: object) -> str:
     response_model=DocumentsResponse,
     summary="Browse documents: facets, filters, sort, paging; JSON or CSV",
     responses={
+        404: {"model": UnknownEntityResponse, "description": "A filter value no document has, with the closest values"},
         200: {"content": {TABLE_CSV.media_type: {"schema": {"type": "string"},
                                                  "example": ",".join(CSV_COLUMNS) + "\r\n"}},
               "description": "One page as JSON, or (format=csv or Accept: text/csv) the whole filtered "
@@ -312,7 +318,7 @@ def get_documents(
     order: OrderParam = "desc",
     limit: Annotated[int, Query(ge=1, le=1000, description="Rows per page")] = 50,
     offset: Annotated[int | None, Query(ge=0, description="Rows to skip (or give page)")] = None,
-    page: Annotated[int | None, Query(ge=1, description="The page (1-based) of `limit` rows (or give offset)")] = None,
+    page: Annotated[int | None, Query(ge=1, description="The page (1-based) of `limit` rows; wins over offset")] = None,
     lang: LangParam = "vi",
     format: Annotated[str, Query(
         description="json (one page) or csv (the whole view); without it the Accept header decides",
@@ -348,8 +354,10 @@ def get_documents(
     return Response(answer.model_dump_json(), media_type="application/json", headers={"Vary": "Accept"})
 
 
+# ``anypath`` is the convertor of /id/{path:anypath} (registered by app/api/routers/resources.py,
+# which create_app imports first): a key with a line break gets this route's 404, not a bare one.
 @router.get(
-    "/api/documents/{key:path}",
+    "/api/documents/{key:anypath}",
     response_model=DocumentDetailOut,
     summary="One document: cascade down by province, objectives, task groups, duties, sources",
     responses={
@@ -361,9 +369,11 @@ def get_documents(
 )
 def get_document(store: StoreDep, key: str, lang: LangParam = "vi") -> DocumentDetailOut:
     """The document by key (the path after /id/doc/: tu-quang-tri/2020/190-kh-tu), IRI or number."""
-    if not key.strip() or len(key) > 500:
-        raise ParameterError("key: give a document key (tu-quang-tri/2020/190-kh-tu), IRI or number", name="key")
-    iri = find_document(store, key)
+    try:
+        iri = find_document(store, key)
+    except ParameterError:
+        # A key the resolver cannot even read (blank, control characters, too long) names no document.
+        raise UnknownDocument(key, []) from None
     if iri not in document_table(store).by_iri:
         raise UnknownDocument(key, [])
     detail = document_detail(store, iri)
@@ -399,7 +409,7 @@ def documents_page() -> FileResponse:
     return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
 
-@router.get("/documents/{key:path}", include_in_schema=False)
+@router.get("/documents/{key:anypath}", include_in_schema=False)
 def document_page(key: str) -> FileResponse:
     """A document's page; the page asks /api/documents/{key} for its content."""
     return FileResponse(STATIC / "document.html", media_type="text/html; charset=utf-8")
