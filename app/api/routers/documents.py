@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field, StringConstraints
+from starlette.convertors import CONVERTOR_TYPES, PathConvertor, register_url_convertor
 
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
@@ -39,6 +40,17 @@ from app.domain.documents import (
 STATIC = Path(__file__).resolve().parent.parent.parent / "static" / "documents"
 
 router = APIRouter(tags=["documents"])
+
+
+class _AnyPath(PathConvertor):
+    """Starlette's ``path`` stops at a line break; this takes every character (as /id/{path:anypath} does)."""
+
+    regex = r"(?s:.*)"
+
+
+# Registered by whichever router is imported first (resources registers the same convertor for /id/).
+if "anypath" not in CONVERTOR_TYPES:
+    register_url_convertor("anypath", _AnyPath())
 
 FORMAT_NAMES = format_names(OFFERS["table"])
 # Bounded so that the longest request the schema allows (five filters of ten values, each of
@@ -354,8 +366,7 @@ def get_documents(
     return Response(answer.model_dump_json(), media_type="application/json", headers={"Vary": "Accept"})
 
 
-# ``anypath`` is the convertor of /id/{path:anypath} (registered by app/api/routers/resources.py,
-# which create_app imports first): a key with a line break gets this route's 404, not a bare one.
+# A key with a line break gets this route's 404, not a bare one: ``anypath`` takes every character.
 @router.get(
     "/api/documents/{key:anypath}",
     response_model=DocumentDetailOut,
