@@ -120,7 +120,8 @@ def create_app(
 
     for module in (responsible, duties, indicators, quality, extract, curate):
         app.include_router(module.router)
-    from app.api.routers import curation
+    from app.api.routers import curation, documents
 
     app.include_router(curation.router)
+    app.include_router(documents.router)
     return app

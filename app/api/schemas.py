@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.domain.sources import SourceRecord
 from app.search.index import MAX_QUERY_CHARS, NOT_BLANK
 
 ROLES_DOC = (
@@ -52,6 +53,34 @@ class DocumentOut(AttributeModel):
     iri: str
     notation: str | None
     label: str
+
+
+class SourceOut(BaseModel):
+    """A source record with what a person needs to check it; null fields are unknown."""
+
+    iri: str
+    name: str
+    title: str | None
+    description: str | None
+    url: str | None = Field(description="The page to open (dcat:landingPage)")
+    derived_from: str | None = Field(description="What the text was copied from (prov:wasDerivedFrom), if other")
+    reference: str | None = Field(description="How the source cites where it comes from (dcterms:source)")
+    publisher: str | None = Field(description="pol:publisher (as text)")
+    published: str | None = Field(description="dcterms:issued")
+    retrieved: str | None = Field(description="pav:retrievedOn")
+    unknown: list[str] = Field(description="Fields with no value: landingPage, publisher, issued, retrievedOn")
+    not_stated: list[str] = Field(description="Of those, the ones a curator found the source does not state")
+
+
+def source_out(record: SourceRecord, lang: str) -> SourceOut:
+    """A source record as the API shows it (also ``GET /api/sources``)."""
+    title = (record.title_vi or record.title_en) if lang == "vi" else (record.title_en or record.title_vi)
+    return SourceOut(
+        iri=record.iri, name=record.name, title=title, description=record.description, url=record.url,
+        derived_from=record.derived_from, reference=record.reference, publisher=record.publisher,
+        published=record.published, retrieved=record.retrieved, unknown=list(record.unknown),
+        not_stated=list(record.not_stated),
+    )
 
 
 # ------------------------------------------------------------------------------- error bodies

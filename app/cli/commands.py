@@ -666,9 +666,12 @@ def ingest_source(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A reviewed draft (.trig) or a text (.txt, .md, .html); - reads stdin.")],
     source: Annotated[str | None, typer.Option("--source", "-s", help="The source's name (default: FILE's stem).")] = None,
     province: Annotated[str | None, typer.Option(help="The text's province: IRI, key or name (new ones are proposed).")] = None,
-    url: Annotated[str | None, typer.Option(help="Where the text was published.")] = None,
+    url: Annotated[str | None, typer.Option(help="The page where a reader checks the text (dcat:landingPage); 'unknown' if the source gives none.")] = None,
     curator: Annotated[str | None, typer.Option(help="Who reviewed it (default POLICYKG_CURATOR).")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Replace the source if it exists (else an error).")] = False,
+    publisher: Annotated[str | None, typer.Option(help="Who published the text, by name (pol:publisher); 'unknown' if not stated.")] = None,
+    published: Annotated[str | None, typer.Option(help="When it was published: YYYY, YYYY-MM or YYYY-MM-DD (dcterms:issued); 'unknown' if not stated.")] = None,
+    retrieved: Annotated[str | None, typer.Option(help="When the text was retrieved: YYYY-MM-DD or a date-time (pav:retrievedOn); 'unknown' if not stated.")] = None,
     read_as: Annotated[IngestAs, typer.Option("--as", help="auto: .trig is a draft, anything else a text.")] = IngestAs.auto,
     fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="text or json (turtle: as text).")] = ReportFormat.text,
 ) -> None:
@@ -694,6 +697,7 @@ def ingest_source(
             report = ingest(
                 store, content, name, raw=raw, province=province, url=url, curator=curator, replace=replace,
                 file_name=None if stdin else file.name, settings=settings,
+                publisher=publisher, published=published, retrieved=retrieved,
             )
             persistent = store.persistent
         finally:

@@ -19,6 +19,9 @@ RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 OWL = Namespace("http://www.w3.org/2002/07/owl#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+#: Source records: the page to open (dcat:landingPage) and the day a text was read (pav:retrievedOn).
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+PAV = Namespace("http://purl.org/pav/")
 
 ONTOLOGY_GRAPH = "https://w3id.org/policykg/ontology"
 GRAPH_BASE = str(POLG)

@@ -39,7 +39,7 @@ from app.core.errors import (
     UnknownSource,
     clip,
 )
-from app.core.namespaces import DCTERMS, GRAPH_BASE, ONTOLOGY_GRAPH, POL, POLID, PROV, RDF, RDFS, XSD
+from app.core.namespaces import DCAT, DCTERMS, GRAPH_BASE, ONTOLOGY_GRAPH, PAV, POL, POLID, PROV, RDF, RDFS, XSD
 from app.core.text import nfc
 from app.curation.draft import (
     Provenance,
@@ -58,6 +58,8 @@ from app.store.policy_store import PolicyStore, term_text
 
 __all__ = [
     "LOG_GRAPH",
+    "UNKNOWN",
+    "Checkable",
     "IngestReport",
     "LogEntry",
     "Problem",
@@ -83,6 +85,60 @@ _PARSER_POSITION = re.compile(r"^Parser error (?:at|between) line [^:]*: ")
 
 _A = ox.NamedNode(str(RDF.type))
 _REPLACED_BY_INGEST = (str(DCTERMS.creator), str(PROV.generatedAtTime))
+#: What an ingest option says when the source gives no such field: recorded as ``pol:notStated``.
+UNKNOWN = "unknown"
+_DATE_FORMS = ((re.compile(r"^\d{4}$"), "gYear"), (re.compile(r"^\d{4}-\d{2}$"), "gYearMonth"),
+               (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "date"),
+               (re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"), "dateTime"))
+
+
+@dataclass(frozen=True, slots=True)
+class Checkable:
+    """Where a source can be checked, as the ingest's input gives it: each field a value, ``UNKNOWN``
+    (the source states none: recorded as ``pol:notStated``) or None (not given: the draft's own, if any)."""
+
+    url: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    retrieved: str | None = None
+
+
+def _date(option: str, text: str) -> ox.Literal:
+    """``text`` as an xsd:gYear, gYearMonth, date or dateTime literal; InvalidInput naming ``option`` otherwise."""
+    for form, datatype in _DATE_FORMS:
+        if not form.match(text):
+            continue
+        try:
+            if datatype in ("date", "dateTime"):
+                dt.date.fromisoformat(text[:10])
+            elif datatype == "gYearMonth" and not 1 <= int(text[5:7]) <= 12:
+                break
+        except ValueError:
+            break
+        return ox.Literal(text, datatype=ox.NamedNode(str(XSD[datatype])))
+    raise InvalidInput(f"{option}: {text!r:.60} is no date (give YYYY, YYYY-MM, YYYY-MM-DD or an ISO date-time, "
+                       f"or {UNKNOWN!r} when the source states none)")
+
+
+def _checkable_statements(check: Checkable) -> tuple[set[str], list[tuple[str, ox.NamedNode | ox.Literal]]]:
+    """The record's properties the input sets (they replace the draft's) and the statements to add."""
+    replaced: set[str] = set()
+    add: list[tuple[str, ox.NamedNode | ox.Literal]] = []
+    given = (("landingPage", str(DCAT.landingPage), check.url), ("publisher", str(POL.publisher), check.publisher),
+             ("issued", str(DCTERMS.issued), check.published), ("retrievedOn", str(PAV.retrievedOn), check.retrieved))
+    for field_name, predicate, value in given:
+        if value is None:
+            continue
+        replaced.add(predicate)
+        if value.strip().lower() == UNKNOWN:
+            add.append((str(POL.notStated), ox.Literal(field_name)))
+        elif field_name == "landingPage":
+            add.append((predicate, ox.NamedNode(value)))
+        elif field_name == "publisher":
+            add.append((predicate, ox.Literal(nfc(value.strip()))))
+        else:
+            add.append((predicate, _date("published" if field_name == "issued" else "retrieved", value.strip())))
+    return replaced, add
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,13 +278,20 @@ def _nfc(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> ox.Named
 
 def _complete_record(
     quads: list[ox.Quad], name: str, graph: str, *, sha256: str, file_name: str, curator: str, time: str,
-    url: str | None, province: str | None,
+    check: Checkable, province: str | None,
 ) -> list[ox.Quad]:
     """The quads with the source record's provenance filled in: defaults where the draft says nothing,
-    and who ingested it when (and the address, when given) as the ingest states them."""
+    who ingested it when, and where to check it (address, publisher, dates) as the ingest states them."""
     record, g = ox.NamedNode(source_iri(name)), ox.NamedNode(graph)
-    replaced = set(_REPLACED_BY_INGEST) | ({str(DCTERMS.source)} if url else set())
-    kept = [q for q in quads if not (q.subject == record and q.predicate.value in replaced)]
+    url = check.url if check.url and check.url.strip().lower() != UNKNOWN else None
+    checked, checkable = _checkable_statements(check)
+    replaced = set(_REPLACED_BY_INGEST) | ({str(DCTERMS.source)} if url else set()) | checked
+    # A field the input now gives is no longer "not stated" (and one it calls unknown is stated again below).
+    marks = {ox.Literal(f) for f, value in zip(
+        ("landingPage", "publisher", "issued", "retrievedOn"),
+        (check.url, check.publisher, check.published, check.retrieved), strict=True) if value is not None}
+    kept = [q for q in quads if not (q.subject == record and (
+        q.predicate.value in replaced or (q.predicate.value == str(POL.notStated) and q.object in marks)))]
     stated = {q.predicate.value for q in kept if q.subject == record}
     add: list[tuple[str, ox.NamedNode | ox.Literal]] = []
     types = {term_text(q.object) for q in kept if q.subject == record and q.predicate == _A}
@@ -248,6 +311,7 @@ def _complete_record(
         add.append((str(DCTERMS.spatial), ox.NamedNode(province)))
     if url:
         add.append((str(DCTERMS.source), ox.NamedNode(url)))
+    add += checkable
     add.append((str(DCTERMS.creator), ox.Literal(curator)))
     add.append((str(PROV.generatedAtTime), ox.Literal(time, datatype=ox.NamedNode(str(XSD.dateTime)))))
     return kept + [ox.Quad(record, ox.NamedNode(p), v, g) for p, v in add]
@@ -348,17 +412,26 @@ def ingest(
     file_name: str | None = None,
     settings: Settings | None = None,
     commit: Callable[[str], None] | None = None,
+    publisher: str | None = None,
+    published: str | None = None,
+    retrieved: str | None = None,
 ) -> IngestReport:
     """Validate ``content`` (a TriG draft, or a raw text when ``raw``) as source ``name`` and commit it all or nothing.
 
     ``province``: IRI, key or name of the area (a new province is proposed by the draft of a raw text);
     ``commit``: what runs the one update (default ``store.update``; the server pauses its workers around it).
+    ``url``, ``publisher``, ``published``, ``retrieved``: where a reader checks the source (dcat:landingPage,
+    pol:publisher, dcterms:issued, pav:retrievedOn); ``"unknown"`` records that the source states none.
     """
     settings = settings or get_settings()
     graph = source_graph(name)
     curator = nfc(curator.strip()) if curator and curator.strip() else settings.curator
     if url is not None:
         url = url.strip() or None
+    check = Checkable(url, *(v if v is None or v.strip() else None for v in (publisher, published, retrieved)))
+    _checkable_statements(check)  # a bad date is refused before anything is read
+    if url is not None and url.lower() == UNKNOWN:
+        url = None
     if url is not None:
         try:
             ox.NamedNode(url)
@@ -387,7 +460,7 @@ def ingest(
         quads = _complete_record(
             _parse(trig, graph), name, graph, sha256=sha256,
             file_name=file_name or f"{name}{'.txt' if raw else '.trig'}", curator=curator, time=time,
-            url=url, province=area.iri if area else None,
+            check=check, province=area.iri if area else None,
         )
         report = validate_quads(store, rules, quads, replacing=graph if exists else None)
         problems = _problems(trig, report.findings)

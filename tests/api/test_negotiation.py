@@ -34,6 +34,7 @@ ROUTES: dict[str, tuple[str, dict[str, str], Offers]] = {
     "void": ("/void", {}, "rdf"),
     "dump": ("/dump", {}, "dataset"),
     "export": ("/api/export", {"root": "52-NQ/TW", "direction": "up"}, "export"),
+    "documents": ("/api/documents", {"province": "quang-tri"}, "table"),
 }
 CASES = [(route, fmt) for route, (_, _, offers) in ROUTES.items() for fmt in OFFERS[offers]]
 
@@ -49,6 +50,11 @@ class _Tags(HTMLParser):
 
 def _parses_back(fmt: MediaFormat, body: bytes) -> int:
     """How many items (rows, triples, nodes, elements) ``body`` holds, read as ``fmt``; raises if it is not."""
+    if fmt.kind == "table":
+        # The document browser: a page of JSON rows, or every row of the view as CSV (with a BOM).
+        if fmt.name == "json":
+            return len(json.loads(body)["rows"])
+        return len(list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")))))
     if fmt.name == "csv" and fmt.kind == "solutions":
         # pyoxigraph does not read CSV results (lossy): a header and one line per row.
         rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))

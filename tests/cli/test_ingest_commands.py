@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from app.cli.commands import app
 from app.core.config import Settings
 from app.curation.ingest import curation_log
+from app.domain.sources import source_records
 from app.store.policy_store import PolicyStore
 from tests.support.curation import PLAN, dump, plan_draft
 from tests.support.project import ROOT
@@ -88,3 +89,26 @@ def test_violations_exit_1_and_errors_exit_2_with_the_store_unchanged(store_dir:
     _one_error_line(invoke(store_dir, "ingest", str(binary)), "binary")
     _one_error_line(invoke(store_dir, "ingest", str(big)), "the limit is")
     assert _dump(store_dir) == before
+
+
+def test_ingest_records_where_the_source_can_be_checked(tmp_path: Path) -> None:
+    """``--url --publisher --published --retrieved`` fill the source record; 'unknown' says the source gives none."""
+    store_dir = tmp_path / "store"
+    draft = tmp_path / f"{NAME}.trig"
+    draft.write_text(plan_draft(NAME), encoding="utf-8")
+    refused = invoke(store_dir, "ingest", str(draft), "--published", "9 tháng 1")
+    _one_error_line(refused, "published", "YYYY-MM-DD")
+    done = invoke(store_dir, "ingest", str(draft), "--url", "https://example.org/ha-tinh/12", "--publisher",
+                  "Báo Hà Tĩnh", "--published", "2025-01", "--retrieved", "2026-11-30T09:15:00+07:00")
+    assert done.exit_code == 0, done.output
+    settings = Settings(root=ROOT, store=str(store_dir))
+    with PolicyStore.from_settings(settings) as store:
+        store.load_project(settings)
+        record = source_records(store)["https://w3id.org/policykg/id/source/" + NAME]
+        assert (record.url, record.publisher, record.published, record.retrieved) == (
+            "https://example.org/ha-tinh/12", "Báo Hà Tĩnh", "2025-01", "2026-11-30T09:15:00+07:00")
+        kinds = store.select_python(f"""SELECT ?p (DATATYPE(?o) AS ?t) WHERE {{
+            <https://w3id.org/policykg/id/source/{NAME}> ?p ?o FILTER(isLiteral(?o)) }}""")
+        types = {str(r["p"]): str(r["t"]) for r in kinds}
+        assert types["http://purl.org/dc/terms/issued"] == "http://www.w3.org/2001/XMLSchema#gYearMonth"
+        assert types["http://purl.org/pav/retrievedOn"] == "http://www.w3.org/2001/XMLSchema#dateTime"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -19,9 +19,10 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import SettingsDep, StoreDep
 from app.api.errors import INVALID, STORE_ERRORS, ErrorBody
 from app.api.limits import read_body
-from app.api.schemas import AttributeModel, DraftSyntaxResponse
+from app.api.schemas import AttributeModel, DraftSyntaxResponse, SourceOut, source_out
 from app.core.errors import UnsupportedMediaType
 from app.curation.ingest import IngestReport, LogEntry, curation_log, ingest, retract, source_names
+from app.domain.sources import source_records
 from app.endpoint.service import SparqlEndpoint
 from app.store.policy_store import PolicyStore
 
@@ -78,6 +79,8 @@ class SourcesResponse(BaseModel):
 
     sources: list[str]
     log: list[LogEntry] = Field(description="Every ingest, replace and retract, oldest first")
+    records: list[SourceOut] = Field(description="Every source record with where to check it (url, publisher, "
+                                                 "publication and retrieval date; null: unknown)")
 
 
 _FORBIDDEN: dict[int | str, dict[str, Any]] = {403: {"model": ErrorBody, "description": "No update token configured, or not the right bearer token"}}
@@ -138,7 +141,14 @@ async def post_ingest(
                                  pattern=_NAME, examples=["ha-tinh-kh-57"])],
     province: Annotated[str | None, Query(description="The text's province: IRI, key or name (a new one is "
                                                       "proposed by a raw text's draft)", max_length=200)] = None,
-    url: Annotated[str | None, Query(description="Where the text was published", max_length=2000)] = None,
+    url: Annotated[str | None, Query(description="The page where a reader checks the text (dcat:landingPage); "
+                                                 "`unknown` when the source gives none", max_length=2000)] = None,
+    publisher: Annotated[str | None, Query(description="Who published the text, by name (pol:publisher), or `unknown`",
+                                           max_length=200)] = None,
+    published: Annotated[str | None, Query(description="Publication date: YYYY, YYYY-MM or YYYY-MM-DD (dcterms:issued), "
+                                                       "or `unknown`", max_length=40, examples=["2025-01-09"])] = None,
+    retrieved: Annotated[str | None, Query(description="When the text was retrieved: YYYY-MM-DD or an ISO date-time "
+                                                       "(pav:retrievedOn), or `unknown`", max_length=40)] = None,
     curator: Annotated[str | None, Query(description="Who reviewed it (default POLICYKG_CURATOR)",
                                          max_length=200)] = None,
     replace: Annotated[bool, Query(description="Replace the source if it exists (else 409)")] = False,
@@ -161,6 +171,7 @@ async def post_ingest(
     report: IngestReport = await run_in_threadpool(
         ingest, store, body, source, raw=media not in DRAFT_TYPES, province=province, url=url,
         curator=curator, replace=replace, settings=settings, commit=_writer(endpoint, store),
+        publisher=publisher, published=published, retrieved=retrieved,
     )
     status = 422 if not report.committed else 200 if report.replaced else 201
     if report.committed:
@@ -200,10 +211,14 @@ async def delete_source(
     return RetractResponse.model_validate(report)
 
 
-@router.get("/sources", response_model=SourcesResponse, summary="Sources and the curation log",
-            responses=STORE_ERRORS)
-def get_sources(store: StoreDep) -> SourcesResponse:
+@router.get("/sources", response_model=SourcesResponse, summary="Sources, their records and the curation log",
+            responses={**INVALID, **STORE_ERRORS})
+def get_sources(
+    store: StoreDep, lang: Annotated[Literal["vi", "en"], Query(description="The language of titles")] = "vi"
+) -> SourcesResponse:
     """The sources the store holds (by name) and every ingest, replace and retract logged, oldest first."""
+    records = source_records(store)
     return SourcesResponse(
-        sources=source_names(store), log=curation_log(store)
+        sources=source_names(store), log=curation_log(store),
+        records=[source_out(records[iri], lang) for iri in sorted(records)],
     )

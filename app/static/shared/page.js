@@ -45,5 +45,21 @@
     });
   }
 
-  window.policykgPage = { el, showStatus, detailText, translate };
+  // The language a page opens in: ?lang=en, else the last choice kept in localStorage, else Vietnamese.
+  function initialLang() {
+    const asked = new URLSearchParams(window.location.search).get("lang");
+    return asked === "en" || (!asked && localStorage.getItem("policykg-lang") === "en") ? "en" : "vi";
+  }
+
+  // The static text in `lang`, and the toggle (#lang-toggle) offering the other language.
+  function showLanguage(lang, t) {
+    translate(lang, t);
+    const toggle = document.getElementById("lang-toggle");
+    if (toggle) {
+      toggle.textContent = t("langToggle");
+      toggle.setAttribute("aria-pressed", String(lang === "en"));
+    }
+  }
+
+  window.policykgPage = { el, showStatus, detailText, translate, initialLang, showLanguage };
 })();
