@@ -120,4 +120,8 @@ def create_app(
     from app.api.routers import curation
 
     app.include_router(curation.router)
+    from app.api.routers import cascade, deadlines
+
+    for module in (cascade, deadlines):
+        app.include_router(module.router)
     return app

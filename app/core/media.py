@@ -39,9 +39,9 @@ __all__ = [
 
 #: What a row serialises: SPARQL solutions, an RDF graph, a dataset (named graphs kept), a graph
 #: export (networkx, tables, diagrams) or an HTML page.
-Kind = Literal["solutions", "graph", "dataset", "export", "html"]
+Kind = Literal["solutions", "graph", "dataset", "export", "html", "table"]
 #: The offers of each negotiated route, by name (:data:`OFFERS`).
-Offers = Literal["solutions", "graph", "query", "rdf", "page", "dataset", "export"]
+Offers = Literal["solutions", "graph", "query", "rdf", "page", "dataset", "export", "table"]
 
 _FORMATS_NS = "http://www.w3.org/ns/formats/"
 
@@ -123,11 +123,15 @@ DOT = _row("dot", "export", "text/vnd.graphviz", "Graphviz DOT", extension="dot"
 MERMAID = _row("mermaid", "export", "text/plain", "Mermaid", extension="mmd")
 CSV_ZIP = _row("csv", "export", "application/zip", "CSV tables (zip)", extension="csv.zip", charset=False)
 
+# A table answer (the cascade comparison, duties by deadline): its JSON model, or one CSV table for a spreadsheet.
+JSON_TABLE = _row("json", "table", "application/json", "JSON", extension="json", charset=False)
+CSV_TABLE = _row("csv", "table", "text/csv", "CSV", extension="csv")
+
 #: Every row of the table.
 FORMATS: tuple[MediaFormat, ...] = (
     JSON_RESULTS, XML_RESULTS, CSV_RESULTS, TSV_RESULTS,
     TURTLE, N_TRIPLES, JSON_LD, RDF_XML, N3, TRIG, N_QUADS, HTML,
-    NODE_LINK, CYTOSCAPE, GRAPHML, GEXF, DOT, MERMAID, CSV_ZIP,
+    NODE_LINK, CYTOSCAPE, GRAPHML, GEXF, DOT, MERMAID, CSV_ZIP, JSON_TABLE, CSV_TABLE,
 )
 
 SOLUTION_FORMATS: tuple[MediaFormat, ...] = (JSON_RESULTS, XML_RESULTS, CSV_RESULTS, TSV_RESULTS)
@@ -147,6 +151,8 @@ OFFERS: dict[Offers, tuple[MediaFormat, ...]] = {
     "dataset": (TRIG, N_QUADS, TURTLE),
     # nodelink first: the default, and what */* or application/json gets.
     "export": (NODE_LINK, GRAPHML, GEXF, CYTOSCAPE, DOT, MERMAID, JSON_LD, TURTLE, TRIG, CSV_ZIP),
+    # JSON first: the default, and what */* gets.
+    "table": (JSON_TABLE, CSV_TABLE),
 }
 _WHAT: dict[Offers, str] = {
     "solutions": "query results (SELECT/ASK)",
@@ -156,6 +162,7 @@ _WHAT: dict[Offers, str] = {
     "page": "this resource",
     "dataset": "the dataset dump",
     "export": "an export",
+    "table": "this table",
 }
 # A client that sends one Accept for every query (rdflib's SPARQLStore asks only for JSON results,
 # CONSTRUCT included) gets this kind's default: it reads the Content-Type.
