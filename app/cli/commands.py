@@ -560,11 +560,11 @@ def deadlines(
     with _guard():
         from app.api.routers.deadlines import DeadlinesResponse
         from app.domain.deadlines import deadlines as due
-        from app.domain.deadlines import deadlines_csv, period_bound, resolve_scope
+        from app.domain.deadlines import deadlines_csv, parse_day, period_bound, resolve_scope
 
         first = period_bound(start, name="--from", end=False)
         last = period_bound(end, name="--to", end=True)
-        day = period_bound(today, name="--today", end=False) or dt.date.today()
+        day = parse_day(today, name="--today") or dt.date.today()
         result = _with_index(
             ctx,
             lambda store, index: due(

@@ -45,6 +45,7 @@ __all__ = [
     "deadlines",
     "deadlines_csv",
     "due_day",
+    "parse_day",
     "period_bound",
     "resolve_scope",
 ]
@@ -166,6 +167,16 @@ def period_bound(text: str | None, *, name: str, end: bool) -> dt.date | None:
     if end:
         return last
     return last.replace(month=1, day=1) if precision == "year" else last.replace(day=1) if precision == "month" else last
+
+
+def parse_day(text: str | None, *, name: str) -> dt.date | None:
+    """A day given as YYYY-MM-DD (None when not given); ParameterError for anything else."""
+    if text is None or not text.strip():
+        return None
+    read = due_day(text)
+    if read is None or read[1] != "day":
+        raise ParameterError(f"{name} must be a day, YYYY-MM-DD (2025-07-01), not {text.strip()[:40]!r}", name=name)
+    return read[0]
 
 
 def _province_names(store: PolicyStore) -> dict[str, list[Label]]:

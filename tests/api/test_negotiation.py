@@ -34,6 +34,8 @@ ROUTES: dict[str, tuple[str, dict[str, str], Offers]] = {
     "void": ("/void", {}, "rdf"),
     "dump": ("/dump", {}, "dataset"),
     "export": ("/api/export", {"root": "52-NQ/TW", "direction": "up"}, "export"),
+    "cascade": ("/api/cascade", {"document": "57-NQ/TW"}, "table"),
+    "deadlines": ("/api/deadlines", {"province": "vn", "today": "2026-01-01"}, "table"),
 }
 CASES = [(route, fmt) for route, (_, _, offers) in ROUTES.items() for fmt in OFFERS[offers]]
 
@@ -49,6 +51,11 @@ class _Tags(HTMLParser):
 
 def _parses_back(fmt: MediaFormat, body: bytes) -> int:
     """How many items (rows, triples, nodes, elements) ``body`` holds, read as ``fmt``; raises if it is not."""
+    if fmt.kind == "table":
+        if fmt.name == "csv":
+            return len(list(csv.DictReader(io.StringIO(body.decode("utf-8")))))
+        table = json.loads(body)
+        return len(table.get("provinces", table.get("duties", [])))
     if fmt.name == "csv" and fmt.kind == "solutions":
         # pyoxigraph does not read CSV results (lossy): a header and one line per row.
         rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))

@@ -13,7 +13,7 @@ from app.api.deps import SearchDep, StoreDep
 from app.api.routers.cascade import FORMAT_DESCRIPTION, TABLE_FORMATS, csv_response, table_responses
 from app.api.schemas import AgencyOut, AmbiguousEntityResponse, AttributeModel, DocumentOut, UnknownEntityResponse
 from app.core.media import negotiate
-from app.domain.deadlines import deadlines, deadlines_csv, period_bound, resolve_scope
+from app.domain.deadlines import deadlines, deadlines_csv, parse_day, period_bound, resolve_scope
 from app.search.index import MAX_QUERY_CHARS
 
 router = APIRouter(tags=["responsibility"])
@@ -107,7 +107,7 @@ def get_deadlines(
     chosen = negotiate("table", request.headers.get("accept"), format)
     first = period_bound(start, name="from", end=False)
     last = period_bound(end, name="to", end=True)
-    day = period_bound(today, name="today", end=False) or dt.date.today()
+    day = parse_day(today, name="today") or dt.date.today()
     scope = resolve_scope(store, index, agency, province)
     result = deadlines(store, index, scope, today=day, start=first, end=last, overdue_only=overdue)
     if chosen.name == "csv":
