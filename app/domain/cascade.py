@@ -395,8 +395,9 @@ def _compute(store: PolicyStore, root: str, max_depth: int) -> Cascade:
                 national_contradiction=_contradicts(nationals),
             )
         )
-    # National columns first (the comparison), then what only provinces set.
-    columns.sort(key=lambda c: (not c.national, c.label))
+    # National columns a province answers first, then the other national ones, then what only provinces set.
+    answered = {i for cells in by_region.values() for i in cells}
+    columns.sort(key=lambda c: (not c.national, c.iri not in answered, c.label))
     provinces_docs: dict[str, list[CascadeDocument]] = {}
     national_docs: list[CascadeDocument] = []
     unplaced: list[CascadeDocument] = []
