@@ -35,7 +35,7 @@ import pyoxigraph as ox
 
 from app.core.labels import Label, best_label, english_label, label_of
 from app.core.namespaces import POLID
-from app.domain.lineage import describe_document, descendants, resolve_document
+from app.domain.lineage import descendants, describe_document, resolve_document
 from app.sparql.values import batches, values
 from app.store.policy_store import PolicyStore, Term, term_text, to_python
 
@@ -469,7 +469,8 @@ def cascade_csv(result: Cascade) -> str:
             column = columns[cell.indicator]
             if not cell.targets and not cell.flags:
                 continue
-            for target in cell.targets or [None]:
+            shown: list[TargetValue | None] = list(cell.targets) or [None]
+            for target in shown:
                 year = target.year if target else None
                 national = next((n for n in column.national if n.year == year), column.national[0] if column.national else None)
                 writer.writerow([

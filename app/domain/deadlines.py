@@ -249,9 +249,9 @@ def _rows(store: PolicyStore, index: SearchIndex, scope: Scope) -> tuple[list[_R
         found = duties(index, agency)
         for block in found.documents:
             for group in block.groups:
-                for task in group.tasks:
-                    listed.append((NamedResource(task.iri, task.label), found.agency, task.role, block.document))
-    tasks = sorted({task.iri for task, *_ in listed})
+                for duty in group.tasks:
+                    listed.append((NamedResource(duty.iri, duty.label), found.agency, duty.role, block.document))
+    tasks = sorted({named.iri for named, *_ in listed})
     deadline: dict[str, str] = {}
     reports: dict[str, list[Report]] = {}
     for batch in batches(tasks):
@@ -259,8 +259,8 @@ def _rows(store: PolicyStore, index: SearchIndex, scope: Scope) -> tuple[list[_R
             if row["task"] is not None and isinstance(row["deadline"], ox.Literal):
                 deadline.setdefault(term_text(row["task"]), row["deadline"].value)
         for row in store.select(_REPORTS % values("task", batch)):
-            task, report = row["task"], row["report"]
-            if task is None or not isinstance(report, ox.NamedNode):
+            subject, report = row["task"], row["report"]
+            if subject is None or not isinstance(report, ox.NamedNode):
                 continue
             made = Report(
                 report.value,
@@ -268,18 +268,18 @@ def _rows(store: PolicyStore, index: SearchIndex, scope: Scope) -> tuple[list[_R
                 row["label"].value if isinstance(row["label"], ox.Literal) else None,
                 row["date"].value if isinstance(row["date"], ox.Literal) else None,
             )
-            kept = reports.setdefault(term_text(task), [])
+            kept = reports.setdefault(term_text(subject), [])
             if all(r.iri != made.iri for r in kept):
                 kept.append(made)
     out: list[_Row] = []
     undated = 0
-    for task, agency, role, document in listed:
-        read = due_day(deadline.get(task.iri, ""))
+    for named, holder, role, document in listed:
+        read = due_day(deadline.get(named.iri, ""))
         if read is None:
             undated += 1
             continue
         day, precision = read
-        out.append(_Row(task, agency, role, document, deadline[task.iri], precision, day, tuple(reports.get(task.iri, ()))))
+        out.append(_Row(named, holder, role, document, deadline[named.iri], precision, day, tuple(reports.get(named.iri, ()))))
     out.sort(key=lambda r: (r.due, r.agency.label, r.task.iri, r.role))
     return out, undated
 

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from app.cli.commands import app
 from tests.support.cascade import CASCADE_ROOT, DOC_9, SO_A
-from tests.support.project import ROOT
 from tests.support.cli import assert_clean_error
+from tests.support.project import ROOT
 
 runner = CliRunner()
 # The cascade fixture's data over the shipped ontology (POLICYKG_ONTOLOGY_DIR: not the default).
