@@ -22,7 +22,7 @@ import difflib
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pyoxigraph as ox
@@ -124,20 +124,6 @@ class Deadlines:
     def overdue_count(self) -> int:
         """How many of the listed duties are overdue."""
         return sum(1 for d in self.duties if d.status == "overdue")
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """A dated duty before ``today`` and the period are applied (kept per generation)."""
-
-    task: NamedResource
-    agency: NamedResource
-    role: str
-    document: DocumentSummary | None
-    deadline: str
-    precision: Precision
-    due: dt.date
-    reports: tuple[Report, ...]
 
 
 def due_day(deadline: str) -> tuple[dt.date, Precision] | None:
@@ -242,8 +228,8 @@ def _agencies(store: PolicyStore, scope: Scope) -> list[str]:
     return sorted(term_text(r["agency"]) for r in rows if isinstance(r["agency"], ox.NamedNode))
 
 
-def _rows(store: PolicyStore, index: SearchIndex, scope: Scope) -> tuple[list[_Row], int]:
-    """Every duty of the scope with a readable deadline, and how many have none."""
+def _dated(store: PolicyStore, index: SearchIndex, scope: Scope) -> tuple[list[DeadlineDuty], int]:
+    """Every duty of the scope with a readable deadline (status "due", every report), and how many have none."""
     listed: list[tuple[NamedResource, NamedResource, str, DocumentSummary | None]] = []
     for agency in _agencies(store, scope):
         found = duties(index, agency)
@@ -271,7 +257,7 @@ def _rows(store: PolicyStore, index: SearchIndex, scope: Scope) -> tuple[list[_R
             kept = reports.setdefault(term_text(subject), [])
             if all(r.iri != made.iri for r in kept):
                 kept.append(made)
-    out: list[_Row] = []
+    out: list[DeadlineDuty] = []
     undated = 0
     for named, holder, role, document in listed:
         read = due_day(deadline.get(named.iri, ""))
@@ -279,13 +265,15 @@ def _rows(store: PolicyStore, index: SearchIndex, scope: Scope) -> tuple[list[_R
             undated += 1
             continue
         day, precision = read
-        out.append(_Row(named, holder, role, document, deadline[named.iri], precision, day, tuple(reports.get(named.iri, ()))))
+        out.append(
+            DeadlineDuty(named, holder, role, document, deadline[named.iri], precision, day.isoformat(), "due", reports.get(named.iri, []))
+        )
     out.sort(key=lambda r: (r.due, r.agency.label, r.task.iri, r.role))
     return out, undated
 
 
-def _reported_by(row: _Row, today: dt.date) -> list[Report]:
-    return [r for r in row.reports if r.date is None or r.date[:10] <= today.isoformat()]
+def _reported_by(duty: DeadlineDuty, today: dt.date) -> list[Report]:
+    return [r for r in duty.reports if r.date is None or r.date[:10] <= today.isoformat()]
 
 
 def deadlines(
@@ -302,18 +290,16 @@ def deadlines(
     if start is not None and end is not None and start > end:
         raise ParameterError(f"the period starts ({start}) after it ends ({end})", name="from")
     key = "deadlines-" + hashlib.sha256(f"{scope.kind}\n{scope.iri}".encode()).hexdigest()[:24]
-    rows, undated = store.per_generation(key, lambda: _rows(store, index, scope))
+    dated, undated = store.per_generation(key, lambda: _dated(store, index, scope))
     listed = []
-    for row in rows:
-        if (start is not None and row.due < start) or (end is not None and row.due > end):
+    for duty in dated:
+        if (start is not None and duty.due < start.isoformat()) or (end is not None and duty.due > end.isoformat()):
             continue
-        reported = _reported_by(row, today)
-        status: Status = "done" if reported else ("overdue" if row.due < today else "due")
+        reported = _reported_by(duty, today)
+        status: Status = "done" if reported else ("overdue" if duty.due < today.isoformat() else "due")
         if overdue_only and status != "overdue":
             continue
-        listed.append(
-            DeadlineDuty(row.task, row.agency, row.role, row.document, row.deadline, row.precision, row.due.isoformat(), status, reported)
-        )
+        listed.append(replace(duty, status=status, reports=reported))
     return Deadlines(
         scope=scope,
         today=today.isoformat(),

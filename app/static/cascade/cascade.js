@@ -79,13 +79,13 @@
 
   const params = new URLSearchParams(window.location.search);
   const state = {
-    lang: params.get("lang") === "en" || (!params.get("lang") && localStorage.getItem("policykg-lang") === "en") ? "en" : "vi",
+    lang: window.policykgPage.initialLanguage(params),
     document: params.get("document") || "57-NQ/TW",
     result: null,
   };
   const $ = (id) => document.getElementById(id);
   const t = (key) => TEXT[state.lang][key];
-  const { el, showStatus, detailText, translate } = window.policykgPage;
+  const { el, applyLanguage: translatePage, onLanguageToggle, getJSON } = window.policykgPage;
 
   function number(value) {
     return value === null || value === undefined ? "" : value.toLocaleString(state.lang === "vi" ? "vi-VN" : "en-GB");
@@ -144,42 +144,18 @@
   async function load() {
     const name = state.document.trim();
     if (!name) return;
-    showStatus($("status"), t("loading"));
     const query = new URLSearchParams({ document: name });
-    const link = $("csv-link");
-    link.href = `/api/cascade?${query}&format=csv`;
-    let response;
-    let body = null;
-    try {
-      response = await fetch(`/api/cascade?${query}`, { headers: { Accept: "application/json" } });
-      body = await response.json();
-    } catch (error) {
-      showStatus($("status"), `${t("failed")}: ${error}`, true);
-      return;
-    }
-    if (!response.ok) {
-      state.result = null;
-      $("result").hidden = true;
-      link.hidden = true;
-      const options = (body && (body.suggestions || body.candidates)) || [];
-      const hint = options.length ? ` ${t("didYouMean")} ${options.map((o) => o.notation || o.iri).join("; ")}` : "";
-      showStatus($("status"), `${t("failed")}: ${detailText(body, response)}.${hint}`, true);
-      return;
-    }
-    state.result = body;
-    link.hidden = false;
-    showStatus($("status"), "");
+    $("csv-link").href = `/api/cascade?${query}&format=csv`;
+    state.result = await getJSON(`/api/cascade?${query}`, $("status"), t, (o) => o.notation || o.iri);
+    $("result").hidden = $("csv-link").hidden = !state.result;
     render();
   }
 
   function applyLanguage() {
-    translate(state.lang, t);
-    document.title = `policykg — ${t("title")}`;
-    const toggle = $("lang-toggle");
-    toggle.textContent = t("langToggle");
-    toggle.setAttribute("aria-pressed", String(state.lang === "en"));
+    translatePage(state.lang, t);
     render();
   }
+
 
   function remember() {
     const query = new URLSearchParams(window.location.search);
@@ -195,9 +171,7 @@
     remember();
     load();
   });
-  $("lang-toggle").addEventListener("click", () => {
-    state.lang = state.lang === "vi" ? "en" : "vi";
-    localStorage.setItem("policykg-lang", state.lang);
+  onLanguageToggle(state, () => {
     remember();
     applyLanguage();
   });

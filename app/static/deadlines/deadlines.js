@@ -39,12 +39,12 @@
 
   const params = new URLSearchParams(window.location.search);
   const state = {
-    lang: params.get("lang") === "en" || (!params.get("lang") && localStorage.getItem("policykg-lang") === "en") ? "en" : "vi",
+    lang: window.policykgPage.initialLanguage(params),
     result: null,
   };
   const $ = (id) => document.getElementById(id);
   const t = (key) => TEXT[state.lang][key];
-  const { el, showStatus, detailText, translate } = window.policykgPage;
+  const { el, applyLanguage: translatePage, onLanguageToggle, getJSON } = window.policykgPage;
 
   function query() {
     const out = new URLSearchParams();
@@ -77,30 +77,9 @@
   async function load() {
     if (!$("scope-name").value.trim()) return;
     const q = query();
-    showStatus($("status"), t("loading"));
-    const link = $("csv-link");
-    link.href = `/api/deadlines?${q}&format=csv`;
-    let response;
-    let body = null;
-    try {
-      response = await fetch(`/api/deadlines?${q}`, { headers: { Accept: "application/json" } });
-      body = await response.json();
-    } catch (error) {
-      showStatus($("status"), `${t("failed")}: ${error}`, true);
-      return;
-    }
-    if (!response.ok) {
-      state.result = null;
-      $("result").hidden = true;
-      link.hidden = true;
-      const options = (body && (body.suggestions || body.candidates)) || [];
-      const hint = options.length ? ` ${t("didYouMean")} ${options.map((o) => o.label || o.iri).join("; ")}` : "";
-      showStatus($("status"), `${t("failed")}: ${detailText(body, response)}.${hint}`, true);
-      return;
-    }
-    state.result = body;
-    link.hidden = false;
-    showStatus($("status"), "");
+    $("csv-link").href = `/api/deadlines?${q}&format=csv`;
+    state.result = await getJSON(`/api/deadlines?${q}`, $("status"), t, (o) => o.label || o.iri);
+    $("result").hidden = $("csv-link").hidden = !state.result;
     render();
   }
 
@@ -111,13 +90,10 @@
   }
 
   function applyLanguage() {
-    translate(state.lang, t);
-    document.title = `policykg — ${t("title")}`;
-    const toggle = $("lang-toggle");
-    toggle.textContent = t("langToggle");
-    toggle.setAttribute("aria-pressed", String(state.lang === "en"));
+    translatePage(state.lang, t);
     render();
   }
+
 
   if (params.get("agency")) { $("scope-kind").value = "agency"; $("scope-name").value = params.get("agency"); }
   else if (params.get("province")) { $("scope-kind").value = "province"; $("scope-name").value = params.get("province"); }
@@ -129,9 +105,7 @@
     remember();
     load();
   });
-  $("lang-toggle").addEventListener("click", () => {
-    state.lang = state.lang === "vi" ? "en" : "vi";
-    localStorage.setItem("policykg-lang", state.lang);
+  onLanguageToggle(state, () => {
     remember();
     applyLanguage();
   });
