@@ -486,8 +486,12 @@ class TableFormat(StrEnum):
     csv = "csv"
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+def _target(target: Any) -> str:
+    """``at-least 30`` or, for a range, ``range 16-18``."""
+    value = "" if target.value is None else f"{target.value:g}"
+    if target.value_high is not None:
+        value += f"-{target.value_high:g}"
+    return f"{target.comparator or ''} {value}".strip()
 
 
 @app.command()
@@ -528,9 +532,9 @@ def cascade(
                     column = columns[cell.indicator]
                     if not cell.targets and not cell.flags:
                         continue
-                    national = "; ".join(f"{t.comparator or ''} {_number(t.value)} ({t.year or '?'})".strip() for t in column.national)
+                    national = "; ".join(f"{_target(t)} ({t.year or '?'})" for t in column.national)
                     mine = "; ".join(
-                        f"{t.comparator or ''} {_number(t.value)} ({t.year or '?'}, {t.document_notation or _short(t.document_label, 20)})".strip()
+                        f"{_target(t)} ({t.year or '?'}, {t.document_notation or _short(t.document_label, 20)})"
                         for t in cell.targets
                     )
                     rows.append([_short(province.area.label, 22), _short(column.label, 40), column.unit or "", national, mine or "-", ", ".join(cell.flags)])

@@ -19,7 +19,7 @@ from app.search.index import MAX_QUERY_CHARS
 router = APIRouter(tags=["responsibility"])
 
 PAGE = Path(__file__).resolve().parent.parent.parent / "static" / "deadlines" / "index.html"
-_DAY_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+_DAY_PATTERN = r"^[1-9]\d{3}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 
 
 class ScopeOut(AttributeModel):
@@ -100,7 +100,7 @@ def get_deadlines(
     start: Annotated[str | None, _day("First day of the period: 2025, 2025-06 or 2025-06-01", "from")] = None,
     end: Annotated[str | None, _day("Last day of the period: 2025 (its 31 December), 2025-06 or 2025-06-30", "to")] = None,
     overdue: Annotated[bool, Query(description="Only the overdue duties")] = False,
-    today: Annotated[str | None, _day("The day to judge overdue on, YYYY-MM-DD (default: the server's date)", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    today: Annotated[str | None, _day("The day to judge overdue on, YYYY-MM-DD (default: the server's date)", pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")] = None,
     format: Annotated[str, Query(description=FORMAT_DESCRIPTION, json_schema_extra={"enum": TABLE_FORMATS})] = "",
 ) -> DeadlinesResponse | Response:
     """Resolve the agency or province and list its dated duties."""
