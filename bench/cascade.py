@@ -58,7 +58,7 @@ def main() -> None:
                 again = _ms(started)
                 print(f"{notation:<10}{first:>10}{again:>10}{len(result.provinces):>10}{len(result.indicators):>11}{result.flag_count:>9}")
             index = SearchIndex.build(store)
-            areas = [r["a"].value for r in store.select("SELECT ?a WHERE { ?a pol:level <https://w3id.org/policykg/id/level/provincial> }") if r["a"] is not None]
+            areas = [r["a"].value for r in store.select("SELECT ?a WHERE { ?a a pol:AdministrativeArea ; pol:level <https://w3id.org/policykg/id/level/provincial> }") if r["a"] is not None]
             started = time.perf_counter()
             duties = sum(
                 len(deadlines(store, index, resolve_scope(store, index, None, area), today=dt.date(2026, 1, 1)).duties) for area in areas
