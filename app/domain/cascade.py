@@ -375,7 +375,7 @@ def _compute(store: PolicyStore, root: str, max_depth: int) -> Cascade:
     for indicator, candidates in national_all.items():
         shallowest = min(depth.get(t.document, 0) for t in candidates)
         national[indicator] = sorted(
-            (t for t in candidates if depth.get(t.document, 0) == shallowest), key=lambda t: (t.year or 0, t.iri)
+            (t for t in candidates if depth.get(t.document, 0) == shallowest), key=lambda t: (t.year or 0, t.iri, t.place.iri if t.place else "")
         )
     indicator_iris = sorted(set(national) | {i for cells in by_region.values() for i in cells})
     names = _labels(store, indicator_iris)
@@ -397,7 +397,7 @@ def _compute(store: PolicyStore, root: str, max_depth: int) -> Cascade:
         )
     # National columns a province answers first, then the other national ones, then what only provinces set.
     answered = {i for cells in by_region.values() for i in cells}
-    columns.sort(key=lambda c: (not c.national, c.iri not in answered, c.label))
+    columns.sort(key=lambda c: (not c.national, c.iri not in answered, c.label, c.iri))
     provinces_docs: dict[str, list[CascadeDocument]] = {}
     national_docs: list[CascadeDocument] = []
     unplaced: list[CascadeDocument] = []
@@ -411,12 +411,12 @@ def _compute(store: PolicyStore, root: str, max_depth: int) -> Cascade:
         else:
             provinces_docs.setdefault(where, []).append(doc)
     rows = []
-    for province in sorted(set(provinces_docs) | set(by_region), key=lambda p: places.area(p).label):
+    for province in sorted(set(provinces_docs) | set(by_region), key=lambda p: (places.area(p).label, p)):
         cells = []
         for column in columns:
             mine = [
                 replace(t, versus_national=_versus(t, column))
-                for t in sorted(by_region.get(province, {}).get(column.iri, []), key=lambda t: (t.year or 0, t.document, t.iri))
+                for t in sorted(by_region.get(province, {}).get(column.iri, []), key=lambda t: (t.year or 0, t.document, t.iri, t.place.iri if t.place else ""))
             ]
             flags: list[Flag] = []
             if column.national and not mine:

@@ -268,7 +268,7 @@ def _dated(store: PolicyStore, index: SearchIndex, scope: Scope) -> tuple[list[D
         out.append(
             DeadlineDuty(named, holder, role, document, deadline[named.iri], precision, day.isoformat(), "due", reports.get(named.iri, []))
         )
-    out.sort(key=lambda r: (r.due, r.agency.label, r.task.iri, r.role))
+    out.sort(key=lambda r: (r.due, r.agency.label, r.agency.iri, r.task.iri, r.role))
     return out, undated
 
 
