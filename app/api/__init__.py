@@ -124,4 +124,8 @@ def create_app(
 
     app.include_router(curation.router)
     app.include_router(documents.router)
+    from app.api.routers import cascade, deadlines
+
+    for module in (cascade, deadlines):
+        app.include_router(module.router)
     return app

@@ -1,9 +1,11 @@
 """The ``policykg`` command line: serve the API, run named queries, lineage, stats, validation, reasoning,
-ask who is responsible (``who``, ``duties``, ``targets``, ``eval-search``), and draft from a text (``extract``).
+ask who is responsible (``who``, ``duties``, ``targets``, ``eval-search``), compare a resolution's cascade
+(``cascade``), list duties by deadline (``deadlines``), and draft from a text (``extract``).
 
 Exit codes:
   0  success (validation conforms, ontology consistent, violation query returned no rows)
-  1  violations found / ontology inconsistent / a ``*-violation`` query returned rows
+  1  violations found / ontology inconsistent / a ``*-violation`` query returned rows /
+     ``cascade`` flagged a province / ``deadlines`` listed an overdue duty
   2  error: bad input, unreadable data, unknown query, bad --param, store not available
 
 An error prints one line ``error: ...`` on stderr, never a traceback.
@@ -479,6 +481,119 @@ def targets(
             typer.echo(_table(["year", "target", "place", "document"], rows) + "\n")
         if not found:
             typer.echo("(no indicator matches)", err=True)
+
+
+class TableFormat(StrEnum):
+    """Output formats of ``policykg cascade`` and ``policykg deadlines``."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _target(target: Any) -> str:
+    """``at-least 30`` or, for a range, ``range 16-18``."""
+    value = "" if target.value is None else f"{target.value:g}"
+    if target.value_high is not None:
+        value += f"-{target.value_high:g}"
+    return f"{target.comparator or ''} {value}".strip()
+
+
+@app.command()
+def cascade(
+    ctx: typer.Context,
+    document: Annotated[str, typer.Argument(metavar="DOCUMENT", help="A national resolution: 57-NQ/TW, or an IRI.")],
+    issuer: Annotated[str | None, typer.Option(help="Issuer of DOCUMENT when its number repeats.")] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table, json (the shape of /api/cascade) or csv.")] = TableFormat.table,
+) -> None:
+    """Each province's documents and targets below DOCUMENT, next to the national targets.
+
+    Exit code 1 when a province is flagged (sets no target the nation sets, a lower one, or two
+    contradicting ones), 0 when none is, 2 on error.
+    """
+    with _guard():
+        from app.api.routers.cascade import CascadeResponse
+        from app.domain.cascade import cascade as compare
+        from app.domain.cascade import cascade_csv, resolve_national_document
+
+        store = _open(ctx, _settings(ctx))
+        try:
+            result = compare(store, resolve_national_document(store, document, issuer))
+        finally:
+            store.close()
+        if fmt is TableFormat.json:
+            _emit_json(CascadeResponse.model_validate(result, from_attributes=True).model_dump(mode="json"))
+        elif fmt is TableFormat.csv:
+            typer.echo(cascade_csv(result).replace("\r\n", "\n"), nl=False)
+        else:
+            top = result.document
+            typer.echo(f"{top.notation or top.label} <{top.iri}>")
+            if result.national_documents:
+                typer.echo("national: " + ", ".join(d.notation or _short(d.label, 40) for d in result.national_documents))
+            columns = {c.iri: c for c in result.indicators}
+            rows = []
+            for province in result.provinces:
+                for cell in province.cells:
+                    column = columns[cell.indicator]
+                    if not cell.targets and not cell.flags:
+                        continue
+                    national = "; ".join(f"{_target(t)} ({t.year or '?'})" for t in column.national)
+                    mine = "; ".join(
+                        f"{_target(t)} ({t.year or '?'}, {t.document_notation or _short(t.document_label, 20)})"
+                        for t in cell.targets
+                    )
+                    rows.append([_short(province.area.label, 22), _short(column.label, 40), column.unit or "", national, mine or "-", ", ".join(cell.flags)])
+            typer.echo(_table(["province", "indicator", "unit", "national", "province's targets", "flags"], rows))
+            typer.echo(f"({len(result.provinces)} provinces, {result.flag_count} flagged cells)", err=True)
+        if result.flag_count:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def deadlines(
+    ctx: typer.Context,
+    agency: Annotated[str | None, typer.Option(help="An agency: name, abbreviation or IRI.")] = None,
+    province: Annotated[str | None, typer.Option(help="A province (or any area): key, name or IRI.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day of the period: 2025, 2025-06 or 2025-06-01.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day of the period: 2025, 2025-06 or 2025-06-30.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only the overdue duties.")] = False,
+    today: Annotated[str | None, typer.Option(help="The day to judge overdue on, YYYY-MM-DD (default: today).")] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table, json (the shape of /api/deadlines) or csv.")] = TableFormat.table,
+) -> None:
+    """The duties of an agency or a province due in a period, and those past their deadline not reported done.
+
+    Exit code 1 when a listed duty is overdue, 0 when none is, 2 on error.
+    """
+    import datetime as dt
+
+    with _guard():
+        from app.api.routers.deadlines import DeadlinesResponse
+        from app.domain.deadlines import deadlines as due
+        from app.domain.deadlines import deadlines_csv, parse_day, period_bound, resolve_scope
+
+        first = period_bound(start, name="--from", end=False)
+        last = period_bound(end, name="--to", end=True)
+        day = parse_day(today, name="--today") or dt.date.today()
+        result = _with_index(
+            ctx,
+            lambda store, index: due(
+                store, index, resolve_scope(store, index, agency, province), today=day, start=first, end=last, overdue_only=overdue
+            ),
+        )
+        if fmt is TableFormat.json:
+            _emit_json(DeadlinesResponse.model_validate(result, from_attributes=True).model_dump(mode="json"))
+        elif fmt is TableFormat.csv:
+            typer.echo(deadlines_csv(result).replace("\r\n", "\n"), nl=False)
+        else:
+            typer.echo(f"{result.scope.label} <{result.scope.iri}>, as of {result.today}")
+            rows = [
+                [d.due, d.deadline, d.status, _short(d.agency.label, 35), d.role, (d.document.notation or _short(d.document.label, 20)) if d.document else "", _short(d.task.label, 60)]
+                for d in result.duties
+            ]
+            typer.echo(_table(["due", "deadline", "status", "agency", "role", "document", "task"], rows))
+            typer.echo(f"({len(rows)} duties, {result.overdue_count} overdue, {result.without_deadline} without a deadline)", err=True)
+        if result.overdue_count:
+            raise typer.Exit(EXIT_FINDINGS)
 
 
 @app.command("eval-search")

@@ -122,9 +122,10 @@ GEXF = _row("gexf", "export", "application/gexf+xml", "GEXF", extension="gexf", 
 DOT = _row("dot", "export", "text/vnd.graphviz", "Graphviz DOT", extension="dot")
 MERMAID = _row("mermaid", "export", "text/plain", "Mermaid", extension="mmd")
 CSV_ZIP = _row("csv", "export", "application/zip", "CSV tables (zip)", extension="csv.zip", charset=False)
-# A table of the API (the document browser): its rows as JSON, or the whole view as CSV for a spreadsheet.
+# A table of the API (the document browser, the cascade comparison, duties by deadline): its JSON
+# model, or the whole view as CSV for a spreadsheet.
 TABLE_JSON = _row("json", "table", "application/json", "JSON", extension="json", charset=False)
-TABLE_CSV = _row("csv", "table", "text/csv", "CSV (UTF-8 with BOM)", extension="csv")
+TABLE_CSV = _row("csv", "table", "text/csv", "CSV", extension="csv")
 
 #: Every row of the table.
 FORMATS: tuple[MediaFormat, ...] = (

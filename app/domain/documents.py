@@ -23,7 +23,8 @@ from app.core.errors import EntityRef, ParameterError, UnknownEntity
 from app.core.labels import Label, label_of, sort_labels
 from app.core.namespaces import POLID
 from app.core.text import fold, slug
-from app.domain.lineage import descendants, resolve_document
+from app.domain.lineage import descendants
+from app.domain.names import resolve_document
 from app.domain.sources import SourceRecord, source_records
 from app.sparql.values import batches, values
 from app.store.policy_store import PolicyStore, term_text

@@ -35,6 +35,8 @@ ROUTES: dict[str, tuple[str, dict[str, str], Offers]] = {
     "dump": ("/dump", {}, "dataset"),
     "export": ("/api/export", {"root": "52-NQ/TW", "direction": "up"}, "export"),
     "documents": ("/api/documents", {"province": "quang-tri"}, "table"),
+    "cascade": ("/api/cascade", {"document": "57-NQ/TW"}, "table"),
+    "deadlines": ("/api/deadlines", {"province": "vn", "today": "2026-01-01"}, "table"),
 }
 CASES = [(route, fmt) for route, (_, _, offers) in ROUTES.items() for fmt in OFFERS[offers]]
 
@@ -51,10 +53,12 @@ class _Tags(HTMLParser):
 def _parses_back(fmt: MediaFormat, body: bytes) -> int:
     """How many items (rows, triples, nodes, elements) ``body`` holds, read as ``fmt``; raises if it is not."""
     if fmt.kind == "table":
-        # The document browser: a page of JSON rows, or every row of the view as CSV (with a BOM).
-        if fmt.name == "json":
-            return len(json.loads(body)["rows"])
-        return len(list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")))))
+        # A table: JSON (a page of rows, or the answer's model), or every row as CSV ("utf-8-sig"
+        # reads the document browser's BOM and text without one alike).
+        if fmt.name == "csv":
+            return len(list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")))))
+        table = json.loads(body)
+        return len(table.get("rows", table.get("provinces", table.get("duties", []))))
     if fmt.name == "csv" and fmt.kind == "solutions":
         # pyoxigraph does not read CSV results (lossy): a header and one line per row.
         rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))

@@ -55,6 +55,11 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict({
         {"include-path": "/api/extract",
          "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "422"]},
                     "negative_data_rejection": {"enabled": False}}},
+        # Duties by deadline: an agency or a province, one of the two; a period that does not end
+        # before it starts; a day that the calendar has (2025-02-30 fits the pattern): rules
+        # between parameters and of the calendar (422).
+        {"include-path": "/api/deadlines",
+         "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "422"]}}},
         {"include-path-regex": "^/api/extract/",
          "checks": {"positive_data_acceptance": {"expected-statuses": [*_ACCEPTED, "422", "501"]}}},
     ]

@@ -103,6 +103,9 @@ ROUTES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "/api/sources": [("/api/sources", {})],
     # the gazetteer extraction reads, over each engine
     "/api/extract/agencies": [("/api/extract/agencies", {"label": "Sở Khoa học và Công nghệ", "province": "quang-tri"})],
+    "/api/cascade": [("/api/cascade", {"document": "57-NQ/TW"}), ("/api/cascade", {"document": "52-NQ/TW", "format": "csv"})],
+    "/api/deadlines": [("/api/deadlines", {"province": "vn", "today": "2025-07-01"}),
+                       ("/api/deadlines", {"agency": "Bộ Khoa học và Công nghệ", "today": "2025-07-01", "format": "csv"})],
 }
 #: Routes that only write (no GET to compare): where each is tested over a remote engine.
 WRITE_ONLY = {

@@ -1,6 +1,7 @@
 /* What the pages of policykg share (the explorer at /, the review page at /curate): building
- * elements, status lines, the detail of an error answer, and the language of the static text
- * (elements marked data-i18n, data-i18n-placeholder, data-i18n-aria). Plain script, no build step.
+ * elements, status lines, the detail of an error answer, the language of the static text
+ * (elements marked data-i18n, data-i18n-placeholder, data-i18n-aria) and its toggle, and JSON
+ * requests whose errors are shown on a status line. Plain script, no build step.
  */
 (function () {
   "use strict";
@@ -45,10 +46,14 @@
     });
   }
 
-  // The language a page opens in: ?lang=en, else the last choice kept in localStorage, else Vietnamese.
-  function initialLang() {
-    const asked = new URLSearchParams(window.location.search).get("lang");
+  // The language a page opens in: ?lang=en, else the one last chosen on any page, else Vietnamese.
+  function initialLanguage(params) {
+    const asked = params.get("lang");
     return asked === "en" || (!asked && localStorage.getItem("policykg-lang") === "en") ? "en" : "vi";
+  }
+
+  function initialLang() {
+    return initialLanguage(new URLSearchParams(window.location.search));
   }
 
   // The static text in `lang`, and the toggle (#lang-toggle) offering the other language.
@@ -61,5 +66,45 @@
     }
   }
 
-  window.policykgPage = { el, showStatus, detailText, translate, initialLang, showLanguage };
+  // showLanguage, and the title; `t` needs "title" and "langToggle".
+  function applyLanguage(lang, t) {
+    showLanguage(lang, t);
+    document.title = `policykg — ${t("title")}`;
+  }
+
+  // The toggle flips `state.lang`, remembers it for the other pages and calls `changed`.
+  function onLanguageToggle(state, changed) {
+    document.getElementById("lang-toggle").addEventListener("click", () => {
+      state.lang = state.lang === "vi" ? "en" : "vi";
+      localStorage.setItem("policykg-lang", state.lang);
+      changed();
+    });
+  }
+
+  // GET a JSON answer, or null after saying on `status` what went wrong (with the server's
+  // suggestions or candidates, named by `name`); `t` needs "loading", "failed" and "didYouMean".
+  async function getJSON(url, status, t, name) {
+    showStatus(status, t("loading"));
+    let response;
+    let body = null;
+    try {
+      response = await fetch(url, { headers: { Accept: "application/json" } });
+      body = await response.json();
+    } catch (error) {
+      showStatus(status, `${t("failed")}: ${error}`, true);
+      return null;
+    }
+    if (!response.ok) {
+      const options = (body && (body.suggestions || body.candidates)) || [];
+      const hint = options.length ? ` ${t("didYouMean")} ${options.map(name).join("; ")}` : "";
+      showStatus(status, `${t("failed")}: ${detailText(body, response)}.${hint}`, true);
+      return null;
+    }
+    showStatus(status, "");
+    return body;
+  }
+
+  window.policykgPage = {
+    el, showStatus, detailText, translate, initialLang, showLanguage, initialLanguage, applyLanguage, onLanguageToggle, getJSON,
+  };
 })();
