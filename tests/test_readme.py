@@ -81,19 +81,9 @@ SKIPPED = {
                 "starts the server as shipped",
     "make test": "runs this test suite itself",
 }
-KNOWN_FAILURES = {
-    f"policykg --store var/store ingest ke-hoach.txt --source {SOURCE}": (
-        "README: this line follows the ingest of the same source, so as a sequence it is refused (exit 2, "
-        "'already in the store'); alone, a raw Hà Tĩnh text drafts agencies of an area the shipped graph lacks "
-        "(exit 1). Show it as an alternative with its own source name and a province the graph holds"
-    ),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 #: The SPARQL blocks known to fail, by the variable they never bind (the README's text is the lead's to fix).
-KNOWN_SPARQL_FAILURES = {
-    "?notation": "README: the SPARQL example selects ?notation but never binds it (the pattern binds "
-                 "?d, ?a and ?ancestor); select ?ancestor alone, or bind ?notation with "
-                 "`?d skos:notation ?notation` and filter on it",
-}
+KNOWN_SPARQL_FAILURES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
