@@ -5,41 +5,17 @@ Every request off 127.0.0.1 is aborted and recorded, and the tests assert there 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from app.api import create_app
-from app.core.config import Settings
-from tests.support.browser import browser_page, local_page, screenshot_path
-from tests.support.live import serve
+from tests.support.browser import screenshot_path
 
 
-@pytest.fixture(scope="module")
-def base_url(shipped_settings: Settings) -> Iterator[str]:
-    with serve(create_app(shipped_settings)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with browser_page() as first:
-        yield first.context.browser
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
-    with local_page(browser, viewport={"width": 1500, "height": 1000}) as opened:
-        yield opened
-
-
-def test_the_cascade_of_57_shows_each_provinces_targets(page: tuple[Any, list[str]], base_url: str) -> None:
+def test_the_cascade_of_57_shows_each_provinces_targets(page: tuple[Any, list[str]], shipped_server: str) -> None:
     tab, outside = page
-    tab.goto(f"{base_url}/cascade?document=57-NQ/TW")
+    tab.goto(f"{shipped_server}/cascade?document=57-NQ/TW")
     table = tab.locator("#cascade-table")
     table.locator("tbody tr").first.wait_for()
-    api = tab.request.get(f"{base_url}/api/cascade?document=57-NQ/TW").json()
+    api = tab.request.get(f"{shipped_server}/api/cascade?document=57-NQ/TW").json()
     # One row per province of the answer, each with its documents and its targets as text.
     rows = table.locator("tbody tr")
     assert rows.count() == len(api["provinces"]) >= 1
@@ -71,9 +47,9 @@ def test_the_cascade_of_57_shows_each_provinces_targets(page: tuple[Any, list[st
     assert outside == []
 
 
-def test_an_unknown_document_says_so_with_suggestions(page: tuple[Any, list[str]], base_url: str) -> None:
+def test_an_unknown_document_says_so_with_suggestions(page: tuple[Any, list[str]], shipped_server: str) -> None:
     tab, outside = page
-    tab.goto(f"{base_url}/cascade?document=57-NQ/TX")
+    tab.goto(f"{shipped_server}/cascade?document=57-NQ/TX")
     status = tab.locator("#status")
     status.filter(has_text="57-NQ/TX").wait_for()
     assert "57-NQ/TW" in status.inner_text()
@@ -81,12 +57,12 @@ def test_an_unknown_document_says_so_with_suggestions(page: tuple[Any, list[str]
     assert outside == []
 
 
-def test_the_deadlines_page_lists_the_overdue_duties(page: tuple[Any, list[str]], base_url: str) -> None:
+def test_the_deadlines_page_lists_the_overdue_duties(page: tuple[Any, list[str]], shipped_server: str) -> None:
     tab, outside = page
-    tab.goto(f"{base_url}/deadlines?province=vn&from=2025&to=2025&today=2025-07-01")
+    tab.goto(f"{shipped_server}/deadlines?province=vn&from=2025&to=2025&today=2025-07-01")
     rows = tab.locator("#deadlines-table tbody tr")
     rows.first.wait_for()
-    api = tab.request.get(f"{base_url}/api/deadlines?province=vn&from=2025&to=2025&today=2025-07-01").json()
+    api = tab.request.get(f"{shipped_server}/api/deadlines?province=vn&from=2025&to=2025&today=2025-07-01").json()
     assert rows.count() == len(api["duties"])
     overdue = [d for d in api["duties"] if d["status"] == "overdue"]
     assert tab.locator("#deadlines-table tbody tr", has_text="Quá hạn").count() == len(overdue) > 0

@@ -7,45 +7,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from app.api import create_app
-from app.core.config import Settings
-from tests.support.browser import browser_page, local_page, screenshot_path
-from tests.support.live import serve
-
-
-@pytest.fixture(scope="module")
-def base_url(shipped_settings: Settings) -> Iterator[str]:
-    """A real server over the shipped data, default settings."""
-    with serve(create_app(shipped_settings)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with browser_page() as first:
-        yield first.context.browser
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[tuple[Any, list[str]]]:
-    with local_page(browser, viewport={"width": 1400, "height": 1000}, accept_downloads=True) as opened:
-        yield opened
-
+from tests.support.browser import screenshot_path
 
 TABLE = """() => [...document.querySelectorAll('#rows tr')].map((tr) => [...tr.children].map((td) => td.textContent.trim()))"""
 
 
 def test_filtered_to_one_province_and_type_the_table_matches_its_csv_download(
-    page: tuple[Any, list[str]], base_url: str
+    page: tuple[Any, list[str]], shipped_server: str
 ) -> None:
     tab, outside = page
-    tab.goto(f"{base_url}/documents")
+    tab.goto(f"{shipped_server}/documents")
     tab.locator("#rows tr").first.wait_for(timeout=15000)
     assert tab.locator("html").get_attribute("lang") == "vi"
     assert tab.locator("#head th").first.text_content().strip() == "Số hiệu"
@@ -86,9 +60,9 @@ def test_filtered_to_one_province_and_type_the_table_matches_its_csv_download(
     assert outside == []
 
 
-def test_english_toggle_translates_labels_and_statuses(page: tuple[Any, list[str]], base_url: str) -> None:
+def test_english_toggle_translates_labels_and_statuses(page: tuple[Any, list[str]], shipped_server: str) -> None:
     tab, outside = page
-    tab.goto(f"{base_url}/documents?province=quang-tri")
+    tab.goto(f"{shipped_server}/documents?province=quang-tri")
     tab.locator("#rows tr").first.wait_for(timeout=15000)
     tab.click("#lang-toggle")
     tab.wait_for_function("() => document.documentElement.lang === 'en' && document.querySelector('#head th').textContent.startsWith('Number')")
@@ -97,9 +71,9 @@ def test_english_toggle_translates_labels_and_statuses(page: tuple[Any, list[str
     assert outside == []
 
 
-def test_a_document_page_shows_its_cascade_targets_and_checkable_sources(page: tuple[Any, list[str]], base_url: str) -> None:
+def test_a_document_page_shows_its_cascade_targets_and_checkable_sources(page: tuple[Any, list[str]], shipped_server: str) -> None:
     tab, outside = page
-    tab.goto(f"{base_url}/documents/bo-chinh-tri/2024/57-nq-tw")
+    tab.goto(f"{shipped_server}/documents/bo-chinh-tri/2024/57-nq-tw")
     tab.locator("#cascade h4").first.wait_for(timeout=15000)
     assert "57-NQ/TW" in tab.locator("#doc-title").text_content()
     provinces = tab.locator("#cascade h4").all_text_contents()
