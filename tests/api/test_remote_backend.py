@@ -103,6 +103,8 @@ ROUTES: dict[str, list[tuple[str, dict[str, str]]]] = {
     "/api/sources": [("/api/sources", {})],
     # the gazetteer extraction reads, over each engine
     "/api/extract/agencies": [("/api/extract/agencies", {"label": "Sở Khoa học và Công nghệ", "province": "quang-tri"})],
+    "/api/documents": [("/api/documents", {"province": "quang-tri", "sort": "notation"})],
+    "/api/documents/{key}": [("/api/documents/tu-quang-tri/2020/190-kh-tu", {})],
     "/api/cascade": [("/api/cascade", {"document": "57-NQ/TW"}), ("/api/cascade", {"document": "52-NQ/TW", "format": "csv"})],
     "/api/deadlines": [("/api/deadlines", {"province": "vn", "today": "2025-07-01"}),
                        ("/api/deadlines", {"agency": "Bộ Khoa học và Công nghệ", "today": "2025-07-01", "format": "csv"})],

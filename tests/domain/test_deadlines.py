@@ -95,7 +95,7 @@ def test_a_bad_period_or_scope_is_a_parameter_error(opened: tuple[PolicyStore, S
         resolve_scope(store, index, None, "  ")
     with pytest.raises(AmbiguousAgency):
         resolve_scope(store, index, "Sở A", None)
-    with pytest.raises(UnknownEntity, match="province"):
+    with pytest.raises(UnknownEntity, match="Tỉnh Z"):
         resolve_scope(store, index, None, "Tỉnh Z")
 
 
