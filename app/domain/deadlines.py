@@ -27,8 +27,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from app.core.errors import ParameterError
-from app.core.labels import Label, best_label, label_of
-from app.domain.names import resolve_agency, resolve_entity
+from app.domain.names import entity_label, resolve_agency, resolve_entity
 from app.domain.responsibility import DocumentSummary, NamedResource, duties
 from app.search.index import SearchIndex
 from app.search.normalise import clean_query
@@ -55,11 +54,6 @@ _YEAR = re.compile(r"^(\d{4})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
-_AREAS = """
-SELECT ?area ?name WHERE {
-  ?area a pol:AdministrativeArea .
-  OPTIONAL { ?area rdfs:label|skos:altLabel ?name }
-}"""
 _AGENCIES_IN = "SELECT DISTINCT ?agency WHERE { ?agency a pol:Agency ; pol:jurisdiction/pol:partOfArea* ?area }"
 _DEADLINES = "SELECT ?task ?deadline WHERE { %s ?task pol:deadline ?deadline }"
 _REPORTS = """
@@ -163,17 +157,6 @@ def parse_day(text: str | None, *, name: str) -> dt.date | None:
     return read[0]
 
 
-def _province_names(store: PolicyStore) -> dict[str, list[Label]]:
-    names: dict[str, list[Label]] = {}
-    for row in store.select(_AREAS):
-        area, name = row["area"], row["name"]
-        if isinstance(area, ox.NamedNode):
-            found = names.setdefault(area.value, [])
-            if isinstance(name, ox.Literal):
-                found.append(label_of(name))
-    return names
-
-
 def resolve_scope(store: PolicyStore, index: SearchIndex, agency: str | None, province: str | None) -> Scope:
     """The scope an agency or a province name gives (the one place deadlines resolve names); exactly one is needed."""
     given = [(n, v) for n, v in (("agency", agency), ("province", province)) if v is not None and v.strip()]
@@ -186,7 +169,7 @@ def resolve_scope(store: PolicyStore, index: SearchIndex, agency: str | None, pr
         return Scope("agency", iri, record.label if record else iri)
     cleaned = clean_query(text, name="province")
     iri = resolve_entity(store, "area", cleaned)
-    return Scope("province", iri, best_label(_province_names(store).get(iri, [])) or iri)
+    return Scope("province", iri, entity_label(store, "area", iri) or iri)
 
 
 def _agencies(store: PolicyStore, scope: Scope) -> list[str]:

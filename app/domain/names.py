@@ -53,6 +53,7 @@ __all__ = [
     "KINDS",
     "EntityKind",
     "Kind",
+    "entity_label",
     "resolve",
     "resolve_agency",
     "resolve_document",
@@ -212,6 +213,12 @@ def _build_table(store: PolicyStore) -> _Table:
 
 def _table(store: PolicyStore) -> _Table:
     return store.per_generation("names", lambda: _build_table(store))
+
+
+def entity_label(store: PolicyStore, kind: EntityKind, iri: str) -> str | None:
+    """The label of the ``kind`` entity ``iri``, as its candidates show it (from the name table)."""
+    entity = _table(store).entities[kind].get(iri)
+    return None if entity is None else entity.label
 
 
 # ---------------------------------------------------------------------------------- shared steps
