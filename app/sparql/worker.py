@@ -23,7 +23,6 @@ in a thread: the thread hand-off was a fifth of the fixed cost of a small query.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import multiprocessing
 import os
@@ -291,13 +290,6 @@ class WorkerPool(Generic[Job, Result]):
                 warming = self._warming > 0
                 can_spawn = not warming and self._slots < self._size
                 self._slots += can_spawn
-            if warming:
-                # A spare is being forked: it is ready sooner than a second fork would be.
-                if time.monotonic() >= deadline:
-                    raise ServiceBusy("no query worker became ready in time; try again in a moment")
-                with contextlib.suppress(queue.Empty):
-                    self._idle.put(self._idle.get(timeout=min(0.05, max(0.0, deadline - time.monotonic()))))
-                continue
             if can_spawn:
                 try:
                     worker = self._spawn()
@@ -308,9 +300,14 @@ class WorkerPool(Generic[Job, Result]):
                 with self._lock:
                     self._live.add(worker)
                 return worker
+            remaining = max(0.0, deadline - time.monotonic())
             try:
-                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+                # A spare being forked is ready sooner than a second fork would be; if it fails to
+                # start, the short wait lets this loop fork its own.
+                worker = self._idle.get(timeout=min(0.05, remaining) if warming else remaining)
             except queue.Empty:
+                if warming and remaining > 0:
+                    continue
                 raise ServiceBusy(f"all {self._size} query workers stayed busy; try again in a moment") from None
             # Put back, so the loop checks its generation like any idle worker.
             self._idle.put(worker)
