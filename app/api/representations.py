@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Query, Response
 
+from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
+from app.api.schemas import AttributeModel
 from app.core.media import MediaFormat, format_names
 from app.core.namespaces import PREFIXES
 
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     import rdflib
 
 VARY = {"Vary": "Accept"}
+#: The ``format`` parameter of a table route (json or csv; without it, Accept decides).
+TABLE_FORMAT_DESCRIPTION = "json or csv; without it the Accept header decides (*/* gives JSON)"
 
 
 def format_query(offers: Sequence[MediaFormat], description: str) -> Any:
@@ -51,3 +55,22 @@ def serialize_graph(graph: rdflib.Graph, fmt: MediaFormat) -> bytes:
 def rdf_response(graph: rdflib.Graph, fmt: MediaFormat, status_code: int = 200) -> Response:
     """An HTTP response carrying ``graph`` in ``fmt``, with ``Vary: Accept``."""
     return Response(serialize_graph(graph, fmt), status_code=status_code, media_type=fmt.content_type, headers=VARY)
+
+
+def csv_download(content: bytes, filename: str) -> Response:
+    """A CSV table (``content``, UTF-8 as its route encodes it) as a download named ``filename``."""
+    return Response(
+        content=content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **VARY},
+    )
+
+
+def table_responses(model: type[AttributeModel]) -> dict[int | str, dict[str, object]]:
+    """The 200 of a table route (its JSON model, or CSV) and the errors it can answer."""
+    return {
+        200: {"model": model, "content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV"},
+        **NOT_ACCEPTABLE,
+        **INVALID,
+        **STORE_ERRORS,
+    }

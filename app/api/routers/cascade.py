@@ -9,18 +9,15 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from app.api.deps import StoreDep
-from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
+from app.api.representations import TABLE_FORMAT_DESCRIPTION, csv_download, format_query, table_responses
 from app.api.schemas import AmbiguousResponse, AttributeModel, NotFoundResponse, text_query
-from app.core.media import OFFERS, format_names, negotiate
+from app.core.media import OFFERS, negotiate
 from app.domain.cascade import cascade, cascade_csv, resolve_national_document
 from app.search.index import MAX_QUERY_CHARS
 
 router = APIRouter(tags=["cascade"])
 
 PAGE = Path(__file__).resolve().parent.parent.parent / "static" / "cascade" / "index.html"
-TABLE_FORMATS = format_names(OFFERS["table"])
-#: The ``format`` parameter of a table route (json or csv; without it, Accept decides).
-FORMAT_DESCRIPTION = "json or csv; without it the Accept header decides (*/* gives JSON)"
 
 
 class AreaOut(AttributeModel):
@@ -101,25 +98,6 @@ class CascadeResponse(AttributeModel):
     flag_count: int
 
 
-def table_responses(model: type[AttributeModel]) -> dict[int | str, dict[str, object]]:
-    """The 200 of a table route (its JSON model, or CSV) and the errors it can answer."""
-    return {
-        200: {"model": model, "content": {"text/csv": {"schema": {"type": "string"}}}, "description": "JSON, or CSV"},
-        **NOT_ACCEPTABLE,
-        **INVALID,
-        **STORE_ERRORS,
-    }
-
-
-def csv_response(body: str, filename: str) -> Response:
-    """A CSV table as a download, with a BOM-free UTF-8 body."""
-    return Response(
-        content=body.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"},
-    )
-
-
 @router.get(
     "/api/cascade",
     response_model=CascadeResponse,
@@ -149,7 +127,7 @@ def get_cascade(
             json_schema_extra={"maxLength": MAX_QUERY_CHARS},
         ),
     ] = None,
-    format: Annotated[str, Query(description=FORMAT_DESCRIPTION, json_schema_extra={"enum": TABLE_FORMATS})] = "",
+    format: Annotated[str, format_query(OFFERS["table"], TABLE_FORMAT_DESCRIPTION)] = "",
 ) -> CascadeResponse | Response:
     """Resolve ``document`` and compare every province's targets with the national ones."""
     chosen = negotiate("table", request.headers.get("accept"), format)
@@ -157,7 +135,7 @@ def get_cascade(
     result = cascade(store, iri)
     if chosen.name == "csv":
         stem = (result.document.notation or iri.rsplit("/", 1)[-1]).replace("/", "-")
-        return csv_response(cascade_csv(result), f"cascade-{stem}.csv")
+        return csv_download(cascade_csv(result).encode("utf-8"), f"cascade-{stem}.csv")
     response.headers["Vary"] = "Accept"
     return CascadeResponse.model_validate(result, from_attributes=True)
 

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from app.api.deps import SearchDep, StoreDep
-from app.api.routers.cascade import FORMAT_DESCRIPTION, TABLE_FORMATS, csv_response, table_responses
+from app.api.representations import TABLE_FORMAT_DESCRIPTION, csv_download, format_query, table_responses
 from app.api.schemas import AgencyOut, AmbiguousEntityResponse, AttributeModel, DocumentOut, UnknownEntityResponse
-from app.core.media import negotiate
+from app.core.media import OFFERS, negotiate
 from app.domain.deadlines import deadlines, deadlines_csv, parse_day, period_bound, resolve_scope
 from app.search.index import MAX_QUERY_CHARS
 
@@ -101,7 +101,7 @@ def get_deadlines(
     end: Annotated[str | None, _day("Last day of the period: 2025 (its 31 December), 2025-06 or 2025-06-30", "to")] = None,
     overdue: Annotated[bool, Query(description="Only the overdue duties")] = False,
     today: Annotated[str | None, _day("The day to judge overdue on, YYYY-MM-DD (default: the server's date)", pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")] = None,
-    format: Annotated[str, Query(description=FORMAT_DESCRIPTION, json_schema_extra={"enum": TABLE_FORMATS})] = "",
+    format: Annotated[str, format_query(OFFERS["table"], TABLE_FORMAT_DESCRIPTION)] = "",
 ) -> DeadlinesResponse | Response:
     """Resolve the agency or province and list its dated duties."""
     chosen = negotiate("table", request.headers.get("accept"), format)
@@ -111,7 +111,7 @@ def get_deadlines(
     scope = resolve_scope(store, index, agency, province)
     result = deadlines(store, index, scope, today=day, start=first, end=last, overdue_only=overdue)
     if chosen.name == "csv":
-        return csv_response(deadlines_csv(result), f"deadlines-{scope.iri.rsplit('/', 1)[-1]}.csv")
+        return csv_download(deadlines_csv(result).encode("utf-8"), f"deadlines-{scope.iri.rsplit('/', 1)[-1]}.csv")
     response.headers["Vary"] = "Accept"
     return DeadlinesResponse.model_validate(result, from_attributes=True)
 

@@ -19,9 +19,10 @@ from starlette.convertors import CONVERTOR_TYPES, PathConvertor, register_url_co
 
 from app.api.deps import StoreDep
 from app.api.errors import INVALID, NOT_ACCEPTABLE, STORE_ERRORS
+from app.api.representations import csv_download, format_query
 from app.api.schemas import AmbiguousResponse, NotFoundResponse, SourceOut, UnknownEntityResponse, source_out
 from app.core.errors import ParameterError, UnknownDocument
-from app.core.media import OFFERS, TABLE_CSV, format_names, negotiate
+from app.core.media import OFFERS, TABLE_CSV, negotiate
 from app.domain.documents import (
     FACETS,
     SORTS,
@@ -52,7 +53,6 @@ class _AnyPath(PathConvertor):
 if "anypath" not in CONVERTOR_TYPES:
     register_url_convertor("anypath", _AnyPath())
 
-FORMAT_NAMES = format_names(OFFERS["table"])
 # Bounded so that the longest request the schema allows (five filters of ten values, each of
 # Vietnamese text percent-encoded at 9 bytes a letter) stays inside the 64 KB request head.
 _VALUE_CHARS = 120
@@ -332,9 +332,8 @@ def get_documents(
     offset: Annotated[int | None, Query(ge=0, description="Rows to skip (or give page)")] = None,
     page: Annotated[int | None, Query(ge=1, description="The page (1-based) of `limit` rows; wins over offset")] = None,
     lang: LangParam = "vi",
-    format: Annotated[str, Query(
-        description="json (one page) or csv (the whole view); without it the Accept header decides",
-        json_schema_extra={"enum": FORMAT_NAMES})] = "",
+    format: Annotated[str, format_query(
+        OFFERS["table"], "json (one page) or csv (the whole view); without it the Accept header decides")] = "",
 ) -> Response:
     """Every document with number, type, issuer, date, jurisdiction, level, status, what it implements
     and how many carry it out; facets count the view with every filter but their own."""
@@ -342,8 +341,7 @@ def get_documents(
     chosen = negotiate(OFFERS["table"], request.headers.get("accept"), format)
     if chosen is TABLE_CSV:
         rows, _ = filtered_rows(store, query)
-        return Response(_csv(rows, lang), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="documents.csv"', "Vary": "Accept"})
+        return csv_download(_csv(rows, lang), "documents.csv")
     result = browse(store, query)
     pages = max(1, -(-result.total // query.limit))
     shown = query.offset // query.limit + 1
